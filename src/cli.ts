@@ -1,0 +1,204 @@
+// Parses the command line and runs the server until a signal stops it.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from './constants';
+import { EchoServerError } from './errors';
+import { createLogger, type Logger } from './logger';
+import { DEFAULT_MODE, MODES, MODE_NAMES } from './modes';
+import { startEchoServer } from './server';
+import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
+import { RULES, describeRule, parseNumber, type NumberRule } from './validate';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+/** The flags as commander hands them over. */
+interface ParsedFlags {
+  mode: EchoMode;
+  port: number;
+  host: string;
+  path?: string;
+  bufferSize: number;
+  maxPayload: number;
+  maxConnections?: number;
+  idleTimeout?: number;
+  pingInterval?: number;
+  handshakeTimeout: number;
+  origin?: string[];
+  cert?: string;
+  key?: string;
+  quiet?: boolean;
+  json?: boolean;
+  color: boolean;
+}
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { writableLength?: number };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const EXAMPLES = `
+Modes:
+${MODE_NAMES.map((name) => `  ${name.padEnd(14)} ${MODES[name].summary}`).join('\n')}
+
+Examples:
+  ws-echo                                 graceful echo on ws://127.0.0.1:8080
+  ws-echo --mode forever --port 8080      never answers a close frame
+  ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
+  ws-echo --port 0 --json                 free port; the first JSON line has the URL
+  ws-echo --cert cert.pem --key key.pem   serve wss://
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
+
+function numberFlag(rule: NumberRule): (text: string) => number {
+  return (text) => {
+    const value = parseNumber(text, rule);
+    if (value === undefined) throw new InvalidArgumentError(`It must be ${describeRule(rule)}.`);
+    return value;
+  };
+}
+
+/** Builds the commander program; exported so tests and `--help` share it. */
+export function buildProgram(io: CliIo): Command {
+  return new Command('ws-echo')
+    .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
+    .version(version, '-V, --version')
+    .addOption(new Option('-m, --mode <mode>', 'echo mode (see Modes below)').choices(MODE_NAMES).default(DEFAULT_MODE))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),
+    )
+    .addOption(new Option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network').env('HOST').default(DEFAULT_HOST))
+    .addOption(
+      new Option('--path <path>', 'accept upgrades only on this path; others get 404 (default: any path)').argParser((text) => {
+        if (!text.startsWith('/')) throw new InvalidArgumentError('It must start with "/".');
+        return text;
+      }),
+    )
+    .addOption(new Option('--buffer-size <bytes>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(numberFlag(RULES.bufferSize)))
+    .addOption(
+      new Option('--max-payload <bytes>', 'largest message accepted; larger closes the client with 1009')
+        .default(DEFAULT_MAX_PAYLOAD, '104857600 (100 MiB)')
+        .argParser(numberFlag(RULES.maxPayload)),
+    )
+    .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
+    .addOption(new Option('--idle-timeout <seconds>', 'close clients silent this long (default: off)').argParser(numberFlag(RULES.idleTimeout)))
+    .addOption(new Option('--ping-interval <seconds>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(numberFlag(RULES.pingInterval)))
+    .addOption(
+      new Option('--handshake-timeout <seconds>', 'time a client has to send its opening handshake')
+        .default(DEFAULT_HANDSHAKE_TIMEOUT)
+        .argParser(numberFlag(RULES.handshakeTimeout)),
+    )
+    .option('--origin <origin...>', 'accept only upgrades from these Origin values; others get 403 (default: any)')
+    .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
+    .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
+    .option('-q, --quiet', 'print only the listening line, warnings and errors')
+    .option('--json', 'log one JSON object per line')
+    .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(run ws-echo --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+}
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new EchoServerError(`cannot read ${flag} file ${JSON.stringify(file)}: ${reason}`, 1);
+  }
+}
+
+function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
+  if (flags.cert === undefined && flags.key === undefined) return undefined;
+  if (flags.cert === undefined || flags.key === undefined) throw new EchoServerError('--cert and --key must be given together', 2);
+  return { cert: readPem('--cert', flags.cert), key: readPem('--key', flags.key) };
+}
+
+/** Turns parsed flags into startEchoServer() options. */
+export function optionsFrom(flags: ParsedFlags, log: LogOptions): EchoServerOptions {
+  return {
+    mode: flags.mode,
+    port: flags.port,
+    host: flags.host,
+    path: flags.path,
+    bufferSize: flags.bufferSize,
+    maxPayload: flags.maxPayload,
+    maxConnections: flags.maxConnections,
+    idleTimeout: flags.idleTimeout,
+    pingInterval: flags.pingInterval,
+    handshakeTimeout: flags.handshakeTimeout,
+    origins: flags.origin,
+    tls: tlsFrom(flags),
+    log,
+  };
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second signal means "now": exit at once with the shell's 128 + signal number.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * Runs ws-echo with `argv` (as `process.argv`): resolves with the exit code once the
+ * server has stopped (0), failed to start (1) or the flags were wrong (2).
+ */
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    program.parse(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const flags = program.opts<ParsedFlags>();
+  const logOptions: LogOptions = {
+    format: flags.json ? 'json' : 'pretty',
+    quiet: flags.quiet,
+    color: flags.color === false ? false : undefined,
+    stdout: io.stdout as LogOptions['stdout'],
+    stderr: io.stderr as LogOptions['stderr'],
+  };
+  const logger: Logger = createLogger(logOptions);
+  const signal = waitForSignal();
+  try {
+    const server = await startEchoServer(optionsFrom(flags, logOptions), logger);
+    const received = await signal;
+    logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
+    await server.close();
+    const stats = server.stats();
+    logger.log({
+      event: 'summary',
+      connections: stats.connectionsTotal,
+      messages: stats.messagesReceived,
+      bytesReceived: stats.bytesReceived,
+      bytesEchoed: stats.bytesEchoed,
+      protocolErrors: stats.protocolErrors,
+      logLinesDropped: stats.logLinesDropped,
+      uptimeMs: stats.uptimeMs,
+    });
+    await logger.flush(1000);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof EchoServerError)) throw error;
+    if (error.exitCode === 2) {
+      io.stderr.write(`error: ${error.message}\n(run ws-echo --help for usage)\n`);
+    } else {
+      logger.log({ event: 'error', message: error.message });
+    }
+    await logger.flush(1000);
+    return error.exitCode;
+  }
+}

@@ -1,0 +1,27 @@
+// Defaults and limits in one place, so the CLI, the API and the README agree.
+
+/** Default port of the CLI (the API defaults to 0). */
+export const DEFAULT_PORT = 8080;
+/** Default interface: loopback, so nothing is exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** The article's read buffer: 8 bytes. */
+export const DEFAULT_BUFFER_SIZE = 8;
+/** Largest message accepted by default: 100 MiB (the `ws` default). */
+export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** Seconds a client has to finish its opening handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10;
+/** Seconds a shutdown waits for close handshakes in `graceful` mode. */
+export const DEFAULT_CLOSE_TIMEOUT = 2;
+/** Seconds a dropped connection may stay half-open before it is destroyed. */
+export const DROP_LINGER_MS = 2000;
+
+/** Outgoing bytes queued for one client past which the server stops reading from it. */
+export const BACKPRESSURE_HIGH_WATER = 1024 * 1024;
+/** Log bytes queued on stdout past which new log lines are dropped and counted. */
+export const LOG_HIGH_WATER = 256 * 1024;
+
+/** Close codes the server sends (RFC 6455 §7.4.1). */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_NO_STATUS = 1005;
+export const CLOSE_ABNORMAL = 1006;

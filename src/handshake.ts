@@ -1,0 +1,72 @@
+// Decides whether an upgrade request may become a WebSocket, and refuses it cleanly if not.
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Why an upgrade is refused: the HTTP status, a short reason, and extra headers. */
+export interface UpgradeRefusal {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+}
+
+/** What the server checks before handing an upgrade to `ws`. */
+export interface UpgradePolicy {
+  /** Only this path is served; undefined serves any. */
+  path?: string;
+  /** Only these `Origin` values are accepted; undefined accepts any. */
+  origins?: ReadonlySet<string>;
+  /** Whether the connection limit is reached. */
+  atCapacity: boolean;
+}
+
+/** The only protocol version RFC 6455 defines. */
+const SUPPORTED_VERSION = '13';
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+/**
+ * Checks what `ws` leaves to the application; `ws` itself answers a missing key,
+ * a wrong method or a bad `Upgrade` header with 400.
+ */
+export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): UpgradeRefusal | undefined {
+  if (policy.path !== undefined && pathOf(req.url) !== policy.path) {
+    return { status: 404, reason: `no WebSocket endpoint here; connect to ${policy.path}` };
+  }
+  const version = req.headers['sec-websocket-version'];
+  if (version !== undefined && version !== SUPPORTED_VERSION) {
+    // RFC 6455 §4.2.2: answer an unknown version with 426 and the versions we speak.
+    return {
+      status: 426,
+      reason: `unsupported Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks ${SUPPORTED_VERSION}`,
+      headers: { 'Sec-WebSocket-Version': SUPPORTED_VERSION },
+    };
+  }
+  if (policy.origins !== undefined) {
+    const origin = req.headers.origin;
+    if (origin === undefined || !policy.origins.has(origin)) {
+      return { status: 403, reason: `origin ${origin === undefined ? '(none)' : JSON.stringify(origin)} is not allowed` };
+    }
+  }
+  if (policy.atCapacity) return { status: 503, reason: 'connection limit reached', headers: { 'Retry-After': '1' } };
+  return undefined;
+}
+
+/** Answers an upgrade request with an HTTP error and closes the socket. */
+export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+  const body = refusal.reason + '\n';
+  const headers = {
+    Connection: 'close',
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...refusal.headers,
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.on('error', () => undefined); // a client that already left must not crash us
+  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
+  socket.once('finish', () => socket.destroy());
+}

@@ -1,0 +1,111 @@
+// The events ws-echo logs; their fields are the documented JSON log format.
+import type { EchoMode } from './types';
+
+/** The server is listening. Always the first line, even with `--quiet`. */
+export interface ListeningEvent {
+  event: 'listening';
+  url: string;
+  host: string;
+  port: number;
+  mode: EchoMode;
+  tls: boolean;
+}
+/** A client completed the opening handshake. */
+export interface ConnectionEvent {
+  event: 'connection';
+  id: number;
+  remote: string;
+  path: string;
+}
+/** A message arrived from a client. */
+export interface MessageEvent {
+  event: 'message';
+  id: number;
+  type: 'text' | 'binary';
+  size: number;
+  /** Text: up to 80 characters; binary: up to 16 bytes in hex. */
+  preview: string;
+  /** Whether the preview is shorter than the message. */
+  truncated: boolean;
+}
+/** A connection ended. */
+export interface CloseEvent {
+  event: 'close';
+  id: number;
+  /** The client's close code if it sent one, else the server's, else 1006 (no close frame). */
+  code: number;
+  reason: string;
+  /** Both close frames were exchanged (the RFC 6455 close handshake completed). */
+  clean: boolean;
+  /** Who ended the connection first. */
+  initiator: 'client' | 'server';
+  durationMs: number;
+  messages: number;
+}
+/** An upgrade was refused with an HTTP status. */
+export interface RejectedEvent {
+  event: 'rejected';
+  remote: string;
+  path: string;
+  status: number;
+  reason: string;
+}
+/** A client broke the protocol and was closed with `code`. */
+export interface ProtocolErrorEvent {
+  event: 'protocol-error';
+  id: number;
+  code: number;
+  error: string;
+}
+/** Something the operator should know (stderr). */
+export interface WarningEvent {
+  event: 'warning';
+  message: string;
+}
+/** Something failed (stderr). */
+export interface ErrorEvent {
+  event: 'error';
+  message: string;
+}
+/** The server is shutting down. */
+export interface ShutdownEvent {
+  event: 'shutdown';
+  reason: string;
+  connections: number;
+}
+/** Totals printed when the server stops. */
+export interface SummaryEvent {
+  event: 'summary';
+  connections: number;
+  messages: number;
+  bytesReceived: number;
+  bytesEchoed: number;
+  protocolErrors: number;
+  logLinesDropped: number;
+  uptimeMs: number;
+}
+/** Log lines were dropped because the log stream could not keep up. */
+export interface LogDroppedEvent {
+  event: 'log-dropped';
+  count: number;
+}
+
+/** Any logged event. Every JSON line also has `time` (ISO 8601). */
+export type LogEvent =
+  | ListeningEvent
+  | ConnectionEvent
+  | MessageEvent
+  | CloseEvent
+  | RejectedEvent
+  | ProtocolErrorEvent
+  | WarningEvent
+  | ErrorEvent
+  | ShutdownEvent
+  | SummaryEvent
+  | LogDroppedEvent;
+
+/** Events that `--quiet` still prints. */
+export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error']);
+
+/** Events that go to stderr rather than stdout. */
+export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);

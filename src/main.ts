@@ -1,0 +1,17 @@
+// The ws-echo command: runs the CLI and exits with its code.
+import { runCli } from './cli';
+
+// A slow terminal must not stall echoing: Node makes TTY writes blocking, so undo that
+// and let the logger drop what the terminal cannot take.
+for (const stream of [process.stdout, process.stderr]) {
+  const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle;
+  if (stream.isTTY) handle?.setBlocking?.(false);
+}
+
+runCli(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`ws-echo: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,67 @@
+// Fills in defaults for startEchoServer() and rejects values that make no sense.
+import {
+  DEFAULT_BUFFER_SIZE,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_HOST,
+  DEFAULT_MAX_PAYLOAD,
+} from './constants';
+import { EchoServerError } from './errors';
+import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from './modes';
+import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
+import { RULES, describeRule, fitsRule, type NumberRule } from './validate';
+
+/** Options with every default applied and times in milliseconds. */
+export interface ResolvedOptions {
+  mode: EchoMode;
+  port: number;
+  host: string;
+  path: string | undefined;
+  bufferSize: number;
+  maxPayload: number;
+  maxConnections: number;
+  idleTimeoutMs: number;
+  pingIntervalMs: number;
+  handshakeTimeoutMs: number;
+  closeTimeoutMs: number;
+  origins: ReadonlySet<string> | undefined;
+  tls: TlsOptions | undefined;
+  log: LogOptions | false;
+}
+
+function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const rule: NumberRule = RULES[name];
+  if (!fitsRule(value, rule)) throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
+  return value;
+}
+
+/** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
+export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
+  const mode = options.mode ?? DEFAULT_MODE;
+  if (!isEchoMode(mode)) throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
+  if (options.path !== undefined && !options.path.startsWith('/')) {
+    throw new EchoServerError(`path must start with "/", got ${JSON.stringify(options.path)}`, 2);
+  }
+  if (options.tls && (!options.tls.cert || !options.tls.key)) {
+    throw new EchoServerError('tls needs both cert and key', 2);
+  }
+  const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
+    Math.round(numberOption(name, options[name], fallback) * 1000);
+  return {
+    mode,
+    port: numberOption('port', options.port, 0),
+    host: options.host ?? DEFAULT_HOST,
+    path: options.path,
+    bufferSize: numberOption('bufferSize', options.bufferSize, DEFAULT_BUFFER_SIZE),
+    maxPayload: numberOption('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
+    maxConnections: numberOption('maxConnections', options.maxConnections, Infinity),
+    idleTimeoutMs: seconds('idleTimeout', 0),
+    pingIntervalMs: seconds('pingInterval', 0),
+    handshakeTimeoutMs: seconds('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
+    closeTimeoutMs: seconds('closeTimeout', DEFAULT_CLOSE_TIMEOUT),
+    origins: options.origins ? new Set(options.origins) : undefined,
+    tls: options.tls,
+    log: options.log ?? false,
+  };
+}

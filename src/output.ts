@@ -1,0 +1,62 @@
+// A line writer that never blocks the server and never queues without bound.
+import type { Writable } from 'node:stream';
+import { LOG_HIGH_WATER } from './constants';
+
+/**
+ * Writes lines to a stream, dropping (and counting) those that arrive while more than
+ * `highWater` bytes are still waiting to be written. Node queues writes to a full pipe
+ * in memory without limit, so `write()`'s return value alone does not bound anything.
+ */
+export class LineWriter {
+  /** Lines dropped since the start. */
+  dropped = 0;
+  private unreported = 0;
+
+  /**
+   * @param stream where lines go
+   * @param dropNotice turns a count of dropped lines into the line that reports them
+   * @param highWater queued bytes past which lines are dropped
+   */
+  constructor(
+    private readonly stream: Writable,
+    private readonly dropNotice: (count: number) => string,
+    private readonly highWater = LOG_HIGH_WATER,
+  ) {
+    // A reader that went away (EPIPE) must not take the server down with it.
+    if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+  }
+
+  /** Whether a line written now would be dropped; lets callers skip formatting it. */
+  get congested(): boolean {
+    return this.stream.writableLength > this.highWater || this.stream.destroyed;
+  }
+
+  /** Writes `line` and a newline, or counts it as dropped. */
+  write(line: string): void {
+    if (this.congested) {
+      this.dropped++;
+      this.unreported++;
+      return;
+    }
+    if (this.unreported > 0) {
+      const notice = this.dropNotice(this.unreported);
+      this.unreported = 0;
+      this.stream.write(notice + '\n');
+    }
+    this.stream.write(line + '\n');
+  }
+
+  /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */
+  flush(timeoutMs: number): Promise<void> {
+    if (this.stream.writableLength === 0 || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.stream.off('drain', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.stream.on('drain', done);
+    });
+  }
+}

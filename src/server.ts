@@ -1,0 +1,159 @@
+// startEchoServer(): the HTTP(S) server, the upgrade path and the set of live connections.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_GOING_AWAY } from './constants';
+import { EchoConnection, type EchoCounters } from './connection';
+import { describeListenError, describeTlsError } from './errors';
+import { checkUpgrade, refuseUpgrade } from './handshake';
+import { answerHttp } from './http-answers';
+import { createLogger, type Logger } from './logger';
+import { MODES } from './modes';
+import { resolveOptions, type ResolvedOptions } from './options';
+import type { EchoServer, EchoServerOptions, EchoStats } from './types';
+
+/** `ws://host:port/path` with IPv6 hosts in brackets. */
+export function formatUrl(secure: boolean, host: string, port: number, path = ''): string {
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return `${secure ? 'wss' : 'ws'}://${shownHost}:${port}${path}`;
+}
+
+function remoteOf(req: IncomingMessage): string {
+  const { remoteAddress = '?', remotePort } = req.socket;
+  return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
+}
+
+function createServer(config: ResolvedOptions): Server {
+  const timeouts: ServerOptions = {
+    // A client that never finishes its handshake (slowloris) is cut off, checked often enough to matter.
+    headersTimeout: config.handshakeTimeoutMs,
+    requestTimeout: config.handshakeTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.handshakeTimeoutMs / 4))),
+  };
+  if (!config.tls) return createHttpServer(timeouts);
+  try {
+    return createHttpsServer({ ...timeouts, cert: config.tls.cert, key: config.tls.key, handshakeTimeout: config.handshakeTimeoutMs });
+  } catch (error) {
+    throw describeTlsError(error as Error);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => reject(describeListenError(error, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Starts an echo server and resolves once it is listening.
+ *
+ * @example
+ * const server = await startEchoServer({ mode: 'forever' });
+ * const client = new WebSocket(server.url);
+ * // ...
+ * await server.close();
+ *
+ * @param options see {@link EchoServerOptions}; by default port 0, mode `graceful`, no logs
+ * @param logger where to log instead of a logger built from `options.log` (used by the CLI)
+ * @throws {EchoServerError} for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
+ */
+export async function startEchoServer(options: EchoServerOptions = {}, logger?: Logger): Promise<EchoServer> {
+  const config = resolveOptions(options);
+  const log = logger ?? createLogger(config.log);
+  const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
+  const open = new Set<EchoConnection>();
+  let connectionsTotal = 0;
+  let upgradesRejected = 0;
+  let url = '';
+  let startedAt = Date.now();
+  let closing: Promise<void> | undefined;
+  let onAllClosed: (() => void) | undefined;
+
+  const settings = {
+    behavior: MODES[config.mode],
+    bufferSize: config.bufferSize,
+    idleTimeoutMs: config.idleTimeoutMs,
+    heartbeat: config.pingIntervalMs > 0,
+    counters,
+    logger: log,
+  };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const server = createServer(config);
+
+  server.on('request', (req, res) =>
+    answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
+  );
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = closing
+      ? { status: 503, reason: 'server is shutting down' }
+      : checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
+    if (refusal) {
+      upgradesRejected++;
+      log.log({ event: 'rejected', remote: remoteOf(req), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const id = ++connectionsTotal;
+      const connection = new EchoConnection(id, ws, socket, settings, (closed) => {
+        open.delete(closed);
+        if (open.size === 0) onAllClosed?.();
+      });
+      open.add(connection);
+      log.log({ event: 'connection', id, remote: remoteOf(req), path: req.url ?? '/' });
+    });
+  });
+
+  await listen(server, config.port, config.host);
+  const { port } = server.address() as AddressInfo;
+  url = formatUrl(config.tls !== undefined, config.host, port, config.path);
+  startedAt = Date.now();
+  log.log({ event: 'listening', url, host: config.host, port, mode: config.mode, tls: config.tls !== undefined });
+  if (['0.0.0.0', '::', '[::]'].includes(config.host)) {
+    log.log({ event: 'warning', message: `listening on all interfaces (${config.host}): anyone who can reach this machine can connect` });
+  }
+
+  const heartbeat =
+    config.pingIntervalMs > 0 ? setInterval(() => open.forEach((c) => c.heartbeat()), config.pingIntervalMs).unref() : undefined;
+
+  const stats = (): EchoStats => ({
+    connectionsTotal,
+    connectionsOpen: open.size,
+    upgradesRejected,
+    ...counters,
+    logLinesDropped: log.dropped(),
+    uptimeMs: Date.now() - startedAt,
+  });
+
+  const shutdown = async (): Promise<void> => {
+    clearInterval(heartbeat);
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
+    if (open.size > 0) {
+      const allClosed = new Promise<void>((resolve) => (onAllClosed = resolve));
+      open.forEach((c) => c.end(CLOSE_GOING_AWAY, 'server shutting down'));
+      const timer = setTimeout(() => open.forEach((c) => c.terminate()), config.closeTimeoutMs);
+      await allClosed;
+      clearTimeout(timer);
+    }
+    await serverClosed;
+  };
+
+  return {
+    url,
+    port,
+    host: config.host,
+    mode: config.mode,
+    connections: () => open.size,
+    stats,
+    close: () => (closing ??= shutdown()),
+  };
+}

@@ -1,0 +1,105 @@
+// The shapes shared by the server, the CLI and the public API.
+import type { Writable } from 'node:stream';
+
+/** The four echo modes, from the article's naive first try to an RFC 6455-correct server. */
+export type EchoMode = 'one-shot' | 'whole-message' | 'forever' | 'graceful';
+
+/** How log lines are written: short colored lines for people, or one JSON object per line. */
+export type LogFormat = 'pretty' | 'json';
+
+/** Where and how the server logs. Logging is off unless this is given. */
+export interface LogOptions {
+  /** `pretty` (default) or `json`. */
+  format?: LogFormat;
+  /** Only the listening line, warnings and errors. */
+  quiet?: boolean;
+  /** Force colors on or off; by default chalk's detection plus `NO_COLOR`/`FORCE_COLOR`. Ignored for `json`. */
+  color?: boolean;
+  /** Stream for log lines (default `process.stdout`). */
+  stdout?: Writable;
+  /** Stream for warnings and errors (default `process.stderr`). */
+  stderr?: Writable;
+}
+
+/** A certificate and key (PEM text or buffers) to serve `wss://` and `https://`. */
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** Options of {@link startEchoServer}; every field is optional. */
+export interface EchoServerOptions {
+  /** Echo mode (default `graceful`). */
+  mode?: EchoMode;
+  /** TCP port; `0` (default) takes a free one. */
+  port?: number;
+  /** Interface to bind (default `127.0.0.1`). */
+  host?: string;
+  /** Accept upgrades only on this path (default: any path). Others get HTTP 404. */
+  path?: string;
+  /** Bytes that `one-shot` reads and echoes (default 8, as in the article). */
+  bufferSize?: number;
+  /** Largest message accepted, in bytes (default 100 MiB); larger closes the client with 1009. */
+  maxPayload?: number;
+  /** Open connections allowed at once (default unlimited); past it upgrades get HTTP 503. */
+  maxConnections?: number;
+  /** Seconds without a message or ping from a client before it is closed (default 0: off). */
+  idleTimeout?: number;
+  /** Seconds between server pings; a client that misses one is dropped (default 0: off). */
+  pingInterval?: number;
+  /** Seconds a client has to send its whole opening handshake (default 10). */
+  handshakeTimeout?: number;
+  /** Seconds `close()` waits for close handshakes in `graceful` mode (default 2). */
+  closeTimeout?: number;
+  /** Accept only upgrades whose `Origin` header is one of these (default: any). */
+  origins?: string[];
+  /** Serve `wss://` with this certificate and key. */
+  tls?: TlsOptions;
+  /** Log options; logs are off when this is absent or `false`. */
+  log?: LogOptions | false;
+}
+
+/** Counters since the server started. */
+export interface EchoStats {
+  /** Connections upgraded to WebSocket since start. */
+  connectionsTotal: number;
+  /** Connections open now. */
+  connectionsOpen: number;
+  /** Upgrade requests refused (wrong path, origin, version, over the limit). */
+  upgradesRejected: number;
+  /** Messages received from clients. */
+  messagesReceived: number;
+  /** Messages sent back. */
+  messagesEchoed: number;
+  /** Payload bytes received. */
+  bytesReceived: number;
+  /** Payload bytes sent back. */
+  bytesEchoed: number;
+  /** Connections closed for breaking the protocol. */
+  protocolErrors: number;
+  /** Log lines dropped because the log stream could not keep up. */
+  logLinesDropped: number;
+  /** Milliseconds since the server started listening. */
+  uptimeMs: number;
+}
+
+/** A running echo server, as {@link startEchoServer} resolves it. */
+export interface EchoServer {
+  /** `ws://host:port/` (or `wss://`), ready for a client. */
+  readonly url: string;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** The interface bound. */
+  readonly host: string;
+  /** The echo mode. */
+  readonly mode: EchoMode;
+  /** Number of open WebSocket connections. */
+  connections(): number;
+  /** A snapshot of the counters. */
+  stats(): EchoStats;
+  /**
+   * Stops accepting, ends every connection (close 1001 in `graceful`, waiting up to
+   * `closeTimeout`; a TCP drop in the other modes) and resolves when every socket is gone.
+   */
+  close(): Promise<void>;
+}
