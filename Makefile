@@ -21,5 +21,12 @@ typecheck: install
 test: build typecheck
 	npx jest
 
+# Load checks against loopback only; not part of `make test`.
+bench: build
+	node test/bench/run.js
+
+soak: build
+	node test/soak/run.js
+
 clean:
 	rm -rf dist coverage node_modules
