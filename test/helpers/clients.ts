@@ -69,3 +69,8 @@ export function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}
     });
   });
 }
+
+/** Resolves once `condition()` holds, checking every few milliseconds (Jest's timeout bounds it). */
+export async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
