@@ -50,13 +50,12 @@ export class LineWriter {
   flush(timeoutMs: number): Promise<void> {
     if (this.stream.writableLength === 0 || this.stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = (): void => {
+      const timer = setTimeout(resolve, timeoutMs);
+      // An empty write's callback runs once everything queued before it is written.
+      this.stream.write('', () => {
         clearTimeout(timer);
-        this.stream.off('drain', done);
         resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.stream.on('drain', done);
+      });
     });
   }
 }
