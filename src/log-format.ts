@@ -54,7 +54,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
     case 'listening':
       // Kept free of prefixes so scripts can pick the URL out of it.
-      return `ws-echo listening on ${c.bold(event.url)} (mode: ${event.mode})`;
+      return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
     case 'connection':
       return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${event.path}`;
     case 'message': {

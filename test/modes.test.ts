@@ -75,7 +75,7 @@ describe('whole-message', () => {
 
   it('echoes a large fragmented binary message byte for byte', async () => {
     const client = await connect((await serve('whole-message')).url);
-    const payload = Buffer.alloc(3 * 65536 + 7, 0).map((_, i) => (i * 31) & 0xff);
+    const payload = Buffer.from(Array.from({ length: 3 * 65536 + 7 }, (_, i) => (i * 31) & 0xff));
     sendFragmented(client, [payload.subarray(0, 65536), payload.subarray(65536, 200_000), payload.subarray(200_000)], true);
     await client.closed;
     expect(client.received).toHaveLength(1);

@@ -1,0 +1,218 @@
+// The real CLI as a child process: listening line, logs, colors, flag errors, signals.
+import net from 'node:net';
+import { connect } from './helpers/clients';
+import { childEnv, runCliToEnd, startCli, startCliServer, type CliChild } from './helpers/cli';
+
+const children: CliChild[] = [];
+afterEach(() => {
+  children.splice(0).forEach((cli) => cli.child.kill('SIGKILL'));
+});
+async function serve(args: string[] = [], env?: NodeJS.ProcessEnv): Promise<CliChild & { url: string }> {
+  const cli = await startCliServer(args, env);
+  children.push(cli);
+  return cli;
+}
+async function stop(cli: CliChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  cli.child.kill(signal);
+  return (await cli.exited).code;
+}
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[\d+m/;
+
+describe('listening line', () => {
+  it('prints the URL with the real port and the mode', async () => {
+    const cli = await serve(['--mode', 'forever']);
+    expect(cli.stdout()).toMatch(/^ws-echo listening on ws:\/\/127\.0\.0\.1:([1-9]\d*) \(mode: forever\)$/m);
+    expect(cli.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('with --path, shows the path in the URL', async () => {
+    const cli = await serve(['--path', '/echo']);
+    expect(cli.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+  });
+
+  it('takes the port from $PORT when --port is absent', async () => {
+    const port = await freePort();
+    const cli = startCli([], { env: childEnv({ PORT: String(port) }) });
+    children.push(cli);
+    await cli.waitFor(new RegExp(`listening on ws://127\\.0\\.0\\.1:${port} `));
+  });
+});
+
+describe('logs', () => {
+  it('logs a connection, a message with a preview, and the close, one line each', async () => {
+    const cli = await serve();
+    const client = await connect(cli.url + '/chat');
+    client.ws.send('hello there');
+    client.ws.send(Buffer.from([1, 2, 3]));
+    await client.nextMessages(2);
+    client.ws.close(1000, 'done');
+    await client.closed;
+    await cli.waitFor(/closed/);
+    const lines = cli.stdout().trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/listening/),
+      expect.stringMatching(/^#1 connected from 127\.0\.0\.1:\d+ path \/chat$/),
+      '#1 text 11 B "hello there"',
+      '#1 binary 3 B <01 02 03>',
+      expect.stringMatching(/^#1 closed 1000 "done" clean, client first, \d.*, 2 messages$/),
+    ]);
+    expect(cli.stderr()).toBe('');
+  });
+
+  it('with --quiet prints only the listening line', async () => {
+    const cli = await serve(['--quiet']);
+    const client = await connect(cli.url);
+    client.ws.send('hello');
+    await client.nextMessages(1);
+    client.ws.close();
+    await client.closed;
+    expect(await stop(cli)).toBe(0);
+    expect(cli.stdout().trim().split('\n')).toEqual([expect.stringMatching(/^ws-echo listening on ws:\/\/.* \(mode: graceful\)$/)]);
+  });
+
+  it('with --json prints JSON lines, the first a listening event with URL and port', async () => {
+    const cli = startCli(['--json', '--port', '0', '--mode', 'whole-message']);
+    children.push(cli);
+    await cli.waitFor(/"event":"listening"/);
+    const first = JSON.parse(cli.stdout().split('\n')[0]);
+    expect(first).toMatchObject({ event: 'listening', host: '127.0.0.1', mode: 'whole-message', tls: false });
+    expect(first.url).toBe(`ws://127.0.0.1:${first.port}`);
+    const client = await connect(first.url);
+    client.ws.send('x'.repeat(100));
+    await client.closed;
+    await cli.waitFor(/"event":"close"/);
+    const events = cli.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.map((e) => e.event)).toEqual(['listening', 'connection', 'message', 'close']);
+    expect(events[2]).toMatchObject({ id: 1, type: 'text', size: 100, preview: 'x'.repeat(80), truncated: true });
+    expect(events[3]).toMatchObject({ id: 1, code: 1006, clean: false, initiator: 'server', messages: 1 });
+    for (const event of events) expect(typeof event.time).toBe('string');
+  });
+
+  it.each([
+    ['FORCE_COLOR=1', { FORCE_COLOR: '1' }, [], true],
+    ['NO_COLOR=1', { NO_COLOR: '1' }, [], false],
+    ['FORCE_COLOR=1 with --no-color', { FORCE_COLOR: '1' }, ['--no-color'], false],
+    ['a pipe and no variables', {}, [], false],
+  ])('colors with %s: %s', async (_name, env, args, colored) => {
+    const cli = await serve(args as string[], childEnv(env));
+    expect(ANSI.test(cli.stdout())).toBe(colored);
+  });
+});
+
+describe('bad flags exit 2 and say what is valid', () => {
+  it.each([
+    [['--mode', 'nope'], /--mode.*'nope' is invalid.*one-shot, whole-message, forever, graceful/s],
+    [['--port', 'abc'], /--port.*'abc' is invalid.*whole number from 0 to 65535/s],
+    [['--port', '70000'], /--port.*'70000' is invalid.*whole number from 0 to 65535/s],
+    [['--buffer-size', '-1'], /--buffer-size.*whole number/s],
+    [['--buffer-size', '0'], /--buffer-size.*'0' is invalid.*from 1/s],
+    [['--max-payload', '1.5'], /--max-payload.*whole number/s],
+    [['--idle-timeout', 'soon'], /--idle-timeout.*a number from 0/s],
+    [['--path', 'echo'], /--path.*must start with "\/"/s],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--cert', 'cert.pem'], /--cert and --key must be given together/],
+  ])('%j', async (args, message) => {
+    const { code, stderr, stdout } = await runCliToEnd(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toMatch(/ws-echo --help/);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(stdout).toBe('');
+  });
+
+  it('names $PORT when the bad value comes from the environment', async () => {
+    const { code, stderr } = await runCliToEnd([], childEnv({ PORT: 'eighty' }));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/'eighty' from env 'PORT' is invalid/);
+  });
+});
+
+describe('help and version', () => {
+  it('--help lists every flag with its default, the modes, examples and exit codes', async () => {
+    const { code, stdout } = await runCliToEnd(['--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--mode', '--port', '--host', '--path', '--buffer-size', '--max-payload', '--max-connections', '--idle-timeout', '--ping-interval', '--handshake-timeout', '--origin', '--cert', '--key', '--quiet', '--json', '--no-color', '--version']) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stdout).toMatch(/default: "graceful"/);
+    expect(stdout).toMatch(/default:\s+8080, env: PORT/);
+    expect(stdout).toMatch(/Examples:/);
+    expect(stdout).toMatch(/Exit codes:/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await runCliToEnd(['--version']);
+    expect(code).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(stdout.trim()).toBe(require('../package.json').version);
+  });
+});
+
+describe('runtime failures exit 1 without a stack trace', () => {
+  it('says the port is in use and suggests --port 0', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const { code, stderr } = await runCliToEnd(['--port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`error: port ${port} is already in use on 127.0.0.1; choose another with --port, or --port 0 for a free one\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says when the host is not an address of this machine', async () => {
+    const { code, stderr } = await runCliToEnd(['--port', '0', '--host', '192.0.2.1']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: cannot listen on 192\.0\.2\.1: no such address on this machine/);
+  });
+});
+
+describe('signals', () => {
+  it('SIGTERM: graceful clients get 1001, a summary is printed, exit 0', async () => {
+    const cli = await serve();
+    const client = await connect(cli.url);
+    client.ws.send('one');
+    await client.nextMessages(1);
+    expect(await stop(cli, 'SIGTERM')).toBe(0);
+    expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(cli.stdout()).toMatch(/shutting down \(SIGTERM\), closing 1 connection/);
+    expect(cli.stdout()).toMatch(/^summary: 1 connection, 1 message, 3 B in, 3 B out, 0 protocol errors, up .*$/m);
+  });
+
+  it('SIGINT in forever mode drops clients (1006) and exits 0', async () => {
+    const cli = await serve(['--mode', 'forever']);
+    const client = await connect(cli.url);
+    expect(await stop(cli, 'SIGINT')).toBe(0);
+    expect((await client.closed).code).toBe(1006);
+  });
+
+  it('a second signal exits at once while the first waits for close handshakes', async () => {
+    const cli = await serve();
+    const { port } = new URL(cli.url);
+    // A raw client that completes the handshake and then never answers the close frame.
+    const raw = net.connect(Number(port), '127.0.0.1');
+    raw.write(
+      `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    raw.on('error', () => undefined);
+    await cli.waitFor(/connected/);
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/shutting down/);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(143);
+    raw.destroy();
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
