@@ -1,0 +1,120 @@
+// wss:// with a throwaway self-signed certificate: the CLI and the API serve it, and bad
+// certificate files fail with one plain line and exit status 1, never a stack trace.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EchoServerError, startEchoServer, type EchoServer } from '../src';
+import { runCliToEnd, startCliServer, type CliChild } from './helpers/cli';
+import { connect, type TestClient } from './helpers/clients';
+import { getHealth, stopChild } from './helpers/probe';
+import { hasOpenssl, makeTestCert, type TestCert } from './helpers/tls-cert';
+
+// The certificate comes from the openssl command; without it these tests cannot run.
+const describeTls = hasOpenssl() ? describe : describe.skip;
+
+/** Asserts a failed start printed exactly one line on stderr, matching `pattern`, and no stack. */
+function expectOneLineError(result: { code: number | null; stdout: string; stderr: string }, code: number, pattern: RegExp): void {
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  expect({ code: result.code, lines }).toEqual({ code, lines: [expect.stringMatching(pattern)] });
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stdout).not.toMatch(/listening on/);
+}
+
+describeTls('TLS', () => {
+  let tls: TestCert;
+  beforeAll(() => {
+    tls = makeTestCert();
+  });
+  afterAll(() => tls?.remove());
+
+  const clis: CliChild[] = [];
+  const clients: TestClient[] = [];
+  let server: EchoServer | undefined;
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.ws.terminate());
+    await server?.close();
+    server = undefined;
+    await Promise.all(clis.splice(0).map((cli) => stopChild(cli.child)));
+  });
+
+  describe('CLI --cert/--key', () => {
+    it('listens on wss://, echoes to a client that trusts the certificate, and serves https /healthz', async () => {
+      const cli = await startCliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
+      clis.push(cli);
+      expect(cli.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+
+      const c = await connect(cli.url, { ca: tls.cert });
+      clients.push(c);
+      c.ws.send('over tls');
+      c.ws.send(Buffer.from([0, 1, 2, 255]));
+      const [text, binary] = await c.nextMessages(2);
+      expect(text).toEqual({ data: Buffer.from('over tls'), isBinary: false });
+      expect(binary).toEqual({ data: Buffer.from([0, 1, 2, 255]), isBinary: true });
+
+      const health = await getHealth(cli.url, { ca: tls.cert });
+      expect(health).toMatchObject({ status: 'ok', connections: 1 });
+    });
+
+    it('is refused by a client that does not trust the certificate', async () => {
+      const cli = await startCliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
+      clis.push(cli);
+      await expect(connect(cli.url)).rejects.toThrow(/self[- ]signed/i);
+    });
+
+    it('a missing certificate file: one line naming it, exit 1', async () => {
+      const missing = path.join(tls.dir, 'no-such-cert.pem');
+      const result = await runCliToEnd(['--port', '0', '--cert', missing, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: cannot read --cert file ".*no-such-cert\.pem": no such file$/);
+    });
+
+    it('a certificate path that cannot be read (a directory): one line, exit 1', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.dir, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: cannot read --cert file ".*": .*EISDIR/);
+    });
+
+    it('a garbage PEM certificate: one line saying it is not valid PEM, exit 1', async () => {
+      const garbage = path.join(tls.dir, 'garbage-cert.pem');
+      writeFileSync(garbage, 'this is not a certificate\n');
+      const result = await runCliToEnd(['--port', '0', '--cert', garbage, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: cannot use the TLS certificate and key: the certificate or key is not valid PEM/);
+    });
+
+    it('a garbage PEM key: one line saying it is not valid PEM, exit 1', async () => {
+      const garbage = path.join(tls.dir, 'garbage-key.pem');
+      writeFileSync(garbage, '-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n');
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile, '--key', garbage]);
+      expectOneLineError(result, 1, /^error: cannot use the TLS certificate and key: the certificate or key is not valid PEM/);
+    });
+
+    it('a key that does not belong to the certificate: one line saying so, exit 1', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile, '--key', tls.otherKeyFile]);
+      expectOneLineError(result, 1, /^error: cannot use the TLS certificate and key: the certificate and the key do not match$/);
+    });
+
+    it('--cert without --key is a usage error: exit 2', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: --cert and --key must be given together$/m);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stdout).not.toMatch(/listening on/);
+    });
+  });
+
+  describe('API tls option', () => {
+    it('serves wss:// with { cert, key }', async () => {
+      server = await startEchoServer({ tls: { cert: tls.cert, key: tls.key } });
+      expect(server.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+      const c = await connect(server.url, { ca: tls.cert });
+      clients.push(c);
+      c.ws.send('api over tls');
+      const [echo] = await c.nextMessages(1);
+      expect(echo).toEqual({ data: Buffer.from('api over tls'), isBinary: false });
+      expect(await getHealth(server.url, { ca: tls.cert })).toMatchObject({ status: 'ok', connections: 1 });
+    });
+
+    it('rejects a mismatched pair with an EchoServerError (exit code 1)', async () => {
+      const attempt = startEchoServer({ tls: { cert: tls.cert, key: tls.otherKey } });
+      await expect(attempt).rejects.toBeInstanceOf(EchoServerError);
+      await expect(attempt).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/do not match/) });
+    });
+  });
+});
