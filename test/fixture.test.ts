@@ -1,0 +1,158 @@
+// ws-echo as a test fixture: the README's Jest globalSetup/globalTeardown example runs as
+// written (test/fixtures/jest-example, quoted verbatim in README.md), and the built
+// dist/ works from CommonJS (require) and from TypeScript (import, with its types).
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childEnv, ROOT } from './helpers/cli';
+
+const EXAMPLE = path.join(ROOT, 'test', 'fixtures', 'jest-example');
+const EXAMPLE_FILES = ['jest.config.js', 'ws-echo-setup.js', 'ws-echo-teardown.js', 'echo.test.js'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv()): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+function expectSuccess(result: Run, what: string): void {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
+describe('the README Jest example (test/fixtures/jest-example)', () => {
+  it('is exactly the set of files the README quotes', () => {
+    expect(readdirSync(EXAMPLE).sort()).toEqual([...EXAMPLE_FILES].sort());
+  });
+
+  it.each(EXAMPLE_FILES)('README.md quotes %s verbatim', (file) => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(readFileSync(path.join(EXAMPLE, file), 'utf8'));
+  });
+
+  it('passes under a nested Jest: globalSetup starts the server, the test echoes through it, globalTeardown stops it', async () => {
+    const env = childEnv();
+    delete env.JEST_WORKER_ID;
+    delete env.WS_ECHO_URL;
+    const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+    // No --forceExit: a server that globalTeardown failed to close would keep this Jest alive.
+    const result = await run(process.execPath, [jest, '--config', path.join(EXAMPLE, 'jest.config.js'), '--ci', '--json'], ROOT, env);
+    expectSuccess(result, 'nested jest');
+    const report = JSON.parse(result.stdout) as {
+      success: boolean;
+      numPassedTests: number;
+      numFailedTests: number;
+      testResults: Array<{ name: string; assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    expect(report.success).toBe(true);
+    expect(report.numFailedTests).toBe(0);
+    expect(report.testResults.map((r) => path.relative(EXAMPLE, r.name))).toEqual(['echo.test.js']);
+    expect(report.testResults[0].assertionResults).toEqual([
+      expect.objectContaining({ title: 'the echo server sends each message back', status: 'passed' }),
+    ]);
+  }, 120_000);
+});
+
+describe('the built package from a consumer project (node_modules/ws-echo linked to this checkout)', () => {
+  let consumer: string;
+
+  beforeAll(() => {
+    consumer = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-consumer-'));
+    const modules = path.join(consumer, 'node_modules');
+    mkdirSync(modules);
+    symlinkSync(ROOT, path.join(modules, 'ws-echo'), 'dir');
+    symlinkSync(path.join(ROOT, 'node_modules', 'ws'), path.join(modules, 'ws'), 'dir');
+    symlinkSync(path.join(ROOT, 'node_modules', '@types'), path.join(modules, '@types'), 'dir');
+  });
+
+  afterAll(() => {
+    if (consumer) rmSync(consumer, { recursive: true, force: true });
+  });
+
+  it("require('ws-echo') from CommonJS gives a working startEchoServer", async () => {
+    writeFileSync(
+      path.join(consumer, 'consumer.cjs'),
+      `const { startEchoServer, MODE_NAMES } = require('ws-echo');
+const WebSocket = require('ws');
+
+(async () => {
+  const server = await startEchoServer({ mode: 'forever' });
+  const ws = new WebSocket(server.url);
+  ws.on('open', () => ws.send(Buffer.from([1, 2, 3])));
+  const [data, isBinary] = await new Promise((resolve) => ws.once('message', (...args) => resolve(args)));
+  ws.terminate();
+  await server.close();
+  console.log(JSON.stringify({ resolved: require.resolve('ws-echo'), modes: MODE_NAMES, echo: [...data], isBinary }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`,
+    );
+    const result = await run(process.execPath, ['consumer.cjs'], consumer);
+    expectSuccess(result, 'node consumer.cjs');
+    const outcome = JSON.parse(result.stdout) as { resolved: string; modes: string[]; echo: number[]; isBinary: boolean };
+    expect(realpathSync(outcome.resolved)).toBe(path.join(realpathSync(ROOT), 'dist', 'index.js'));
+    expect(outcome.modes).toEqual(['one-shot', 'whole-message', 'forever', 'graceful']);
+    expect(outcome.echo).toEqual([1, 2, 3]);
+    expect(outcome.isBinary).toBe(true);
+  });
+
+  it("import from TypeScript type-checks against dist/index.d.ts (strict) and runs", async () => {
+    writeFileSync(
+      path.join(consumer, 'consumer.ts'),
+      `import { startEchoServer, EchoServerError, type EchoMode, type EchoServer, type EchoStats } from 'ws-echo';
+import WebSocket from 'ws';
+
+async function main(): Promise<void> {
+  const mode: EchoMode = 'graceful';
+  const server: EchoServer = await startEchoServer({ mode, port: 0, closeTimeout: 1 });
+  // @ts-expect-error: not an echo mode, so the declarations must reject it
+  const wrongMode: Parameters<typeof startEchoServer>[0] = { mode: 'sideways' };
+  void wrongMode;
+  const ws = new WebSocket(server.url);
+  await new Promise<void>((resolve) => ws.once('open', () => resolve()));
+  ws.send('typed');
+  const echo = await new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+  ws.close(1000);
+  await new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  await server.close();
+  const stats: EchoStats = server.stats();
+  const failure = new EchoServerError('x', 1);
+  console.log(JSON.stringify({ echo, messages: stats.messagesReceived, isError: failure instanceof Error }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+`,
+    );
+    writeFileSync(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'commonjs',
+          moduleResolution: 'node',
+          strict: true,
+          esModuleInterop: true,
+          types: ['node'],
+          outDir: 'out',
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    expectSuccess(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], consumer), 'tsc');
+    const result = await run(process.execPath, [path.join('out', 'consumer.js')], consumer);
+    expectSuccess(result, 'node out/consumer.js');
+    expect(JSON.parse(result.stdout)).toEqual({ echo: 'typed', messages: 1, isError: true });
+  }, 120_000);
+});

@@ -1,0 +1,139 @@
+// The npm tarball holds only what runs, installs into an empty project from it, and works
+// there: `npx ws-echo`, a real echo through the installed CLI, and require('ws-echo').
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childEnv, ROOT, startCli } from './helpers/cli';
+import { connect } from './helpers/clients';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+/** The compiled modules: one .js and one .d.ts per source file, nothing else from dist/. */
+const MODULES = readdirSync(path.join(ROOT, 'src'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -'.ts'.length));
+const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/ws-echo', ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`])];
+
+const INSTALL_TIMEOUT = 300_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+function expectSuccess(result: Run, what: string): void {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
+let work: string;
+let tarball: string;
+let files: string[];
+let app: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-package-'));
+  // --ignore-scripts: `make test` has built dist/ already; prepack would rebuild it under the other tests' feet.
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
+  expectSuccess(packed, 'npm pack');
+  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  tarball = path.join(work, info.filename);
+  files = info.files.map((file) => file.path).sort();
+
+  app = path.join(work, 'app');
+  mkdirSync(app);
+  // A package.json of its own, so npm installs here and not into a project further up.
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ws-echo-consumer', version: '1.0.0', private: true }) + '\n');
+  expectSuccess(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app), 'npm install <tarball>');
+}, INSTALL_TIMEOUT);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the tarball', () => {
+  it('is named after the package version', () => {
+    expect(path.basename(tarball)).toBe(`ws-echo-${version}.tgz`);
+  });
+
+  it('holds every file needed to run', () => {
+    expect(REQUIRED.filter((file) => !files.includes(file))).toEqual([]);
+  });
+
+  it('holds nothing else: no sources, tests, config, maps, bundle or binary', () => {
+    expect(files.filter((file) => !REQUIRED.includes(file))).toEqual([]);
+  });
+});
+
+describe('installed from the tarball into an empty project', () => {
+  it('links the ws-echo command to the installed copy, not to this checkout', () => {
+    const linked = realpathSync(path.join(app, 'node_modules', '.bin', 'ws-echo'));
+    expect(linked).toBe(path.join(realpathSync(app), 'node_modules', 'ws-echo', 'bin', 'ws-echo'));
+  });
+
+  it('`npx ws-echo --version` prints the package version', async () => {
+    const result = await run('npx', ['ws-echo', '--version'], app);
+    expectSuccess(result, 'npx ws-echo --version');
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('the installed CLI echoes on a free port and exits 0 on SIGTERM', async () => {
+    const cli = startCli(['--port', '0'], { command: [path.join(app, 'node_modules', '.bin', 'ws-echo')] });
+    try {
+      const [, url] = await cli.waitFor(/^ws-echo listening on (ws:\/\/\S+)/m);
+      const client = await connect(url);
+      client.ws.send('through the installed package');
+      const [echo] = await client.nextMessages(1);
+      expect(echo.data.toString()).toBe('through the installed package');
+      client.ws.close(1000);
+      expect((await client.closed).code).toBe(1000);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+      expect(cli.stderr()).toBe('');
+    } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+    }
+  });
+
+  it("require('ws-echo') resolves to the installed package and startEchoServer() echoes", async () => {
+    const script = `
+      const { startEchoServer } = require('ws-echo');
+      const WebSocket = require('ws');
+      (async () => {
+        const server = await startEchoServer({ mode: 'graceful' });
+        const ws = new WebSocket(server.url);
+        ws.on('open', () => ws.send('from require'));
+        const echo = await new Promise((resolve) => ws.once('message', (data) => resolve(data.toString())));
+        ws.close(1000);
+        await new Promise((resolve) => ws.once('close', resolve));
+        await server.close();
+        console.log(JSON.stringify({ resolved: require.resolve('ws-echo'), echo, port: server.port }));
+      })().catch((error) => { console.error(error); process.exit(1); });
+    `;
+    const result = await run(process.execPath, ['-e', script], app);
+    expectSuccess(result, 'node -e require(ws-echo)');
+    const outcome = JSON.parse(result.stdout) as { resolved: string; echo: string; port: number };
+    expect(outcome.resolved).toBe(path.join(realpathSync(app), 'node_modules', 'ws-echo', 'dist', 'index.js'));
+    expect(outcome.echo).toBe('from require');
+    expect(outcome.port).toBeGreaterThan(0);
+  });
+
+  it('ships the type declarations that package.json points to', () => {
+    const installed = path.join(app, 'node_modules', 'ws-echo');
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { types: string };
+    const types = path.join(installed, manifest.types);
+    expect(existsSync(types)).toBe(true);
+    expect(readFileSync(types, 'utf8')).toMatch(/\bstartEchoServer\b/);
+  });
+});
