@@ -1,11 +1,11 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from './constants';
 import { EchoServerError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from './modes';
 import { startEchoServer } from './server';
+import { loadTlsFiles } from './tls';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
 import { RULES, describeRule, parseNumber, type NumberRule } from './validate';
 
@@ -102,19 +102,10 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 }
 
-function readPem(flag: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new EchoServerError(`cannot read ${flag} file ${JSON.stringify(file)}: ${reason}`, 1);
-  }
-}
-
 function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
   if (flags.cert === undefined && flags.key === undefined) return undefined;
   if (flags.cert === undefined || flags.key === undefined) throw new EchoServerError('--cert and --key must be given together', 2);
-  return { cert: readPem('--cert', flags.cert), key: readPem('--key', flags.key) };
+  return loadTlsFiles(flags.cert, flags.key);
 }
 
 /** Turns parsed flags into startEchoServer() options. */

@@ -29,22 +29,34 @@ export function pathOf(url: string | undefined): string {
   return query === -1 ? target : target.slice(0, query);
 }
 
+/** RFC 6455 §4.1: the key is 16 random bytes in base64. */
+const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
+
 /**
- * Checks what `ws` leaves to the application; `ws` itself answers a missing key,
- * a wrong method or a bad `Upgrade` header with 400.
+ * Checks an upgrade request before `ws` sees it, so every refusal is answered, logged and
+ * counted the same way: method, `Upgrade` header, key, version (RFC 6455 §4.2.1), then
+ * path, origin and capacity.
  */
 export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): UpgradeRefusal | undefined {
-  if (policy.path !== undefined && pathOf(req.url) !== policy.path) {
-    return { status: 404, reason: `no WebSocket endpoint here; connect to ${policy.path}` };
+  const versionHeader = { 'Sec-WebSocket-Version': SUPPORTED_VERSION };
+  if (req.method !== 'GET') return { status: 405, reason: 'a WebSocket upgrade must be a GET', headers: { Allow: 'GET' } };
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+    return { status: 400, reason: `unsupported Upgrade ${JSON.stringify(req.headers.upgrade)}; only websocket is served` };
   }
+  const key = req.headers['sec-websocket-key'];
+  if (key === undefined || !KEY_PATTERN.test(key)) return { status: 400, reason: 'missing or invalid Sec-WebSocket-Key' };
   const version = req.headers['sec-websocket-version'];
-  if (version !== undefined && version !== SUPPORTED_VERSION) {
+  if (version === undefined) return { status: 400, reason: 'missing Sec-WebSocket-Version', headers: versionHeader };
+  if (version !== SUPPORTED_VERSION) {
     // RFC 6455 §4.2.2: answer an unknown version with 426 and the versions we speak.
     return {
       status: 426,
       reason: `unsupported Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks ${SUPPORTED_VERSION}`,
-      headers: { 'Sec-WebSocket-Version': SUPPORTED_VERSION },
+      headers: versionHeader,
     };
+  }
+  if (policy.path !== undefined && pathOf(req.url) !== policy.path) {
+    return { status: 404, reason: `no WebSocket endpoint here; connect to ${policy.path}` };
   }
   if (policy.origins !== undefined) {
     const origin = req.headers.origin;

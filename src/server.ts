@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from './constants';
 import { EchoConnection, type EchoCounters } from './connection';
 import { describeListenError, describeTlsError } from './errors';
-import { checkUpgrade, refuseUpgrade } from './handshake';
+import { checkUpgrade, refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { answerHttp } from './http-answers';
 import { createLogger, type Logger } from './logger';
 import { MODES } from './modes';
@@ -91,16 +91,19 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
     answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
   );
 
+  const refuse = (req: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal): void => {
+    upgradesRejected++;
+    log.log({ event: 'rejected', remote: remoteOf(req), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
+    refuseUpgrade(socket, refusal);
+  };
+  // ws still refuses a malformed Sec-WebSocket-Protocol itself; answer and log that like ours.
+  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(req, socket, { status: 400, reason: error.message }));
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = closing
       ? { status: 503, reason: 'server is shutting down' }
       : checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
-    if (refusal) {
-      upgradesRejected++;
-      log.log({ event: 'rejected', remote: remoteOf(req), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
-      refuseUpgrade(socket, refusal);
-      return;
-    }
+    if (refusal) return refuse(req, socket, refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = ++connectionsTotal;
       const connection = new EchoConnection(id, ws, socket, settings, (closed) => {
@@ -113,6 +116,8 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
   });
 
   await listen(server, config.port, config.host);
+  // Once listening, a failure to accept (EMFILE: out of file descriptors) is logged, not fatal.
+  server.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
   const { port } = server.address() as AddressInfo;
   url = formatUrl(config.tls !== undefined, config.host, port, config.path);
   startedAt = Date.now();

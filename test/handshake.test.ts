@@ -73,6 +73,23 @@ describe('protocol version and key', () => {
     expect((await upgrade({ headers: { 'Sec-WebSocket-Key': undefined } })).status).toBe(400);
   });
 
+  it.each([
+    ['no Sec-WebSocket-Version', { 'Sec-WebSocket-Version': undefined }, 400],
+    ['a key that is not 16 bytes of base64', { 'Sec-WebSocket-Key': 'dG9vIHNob3J0' }, 400],
+    ['Upgrade: h2c', { Upgrade: 'h2c' }, 400],
+  ])('answers an upgrade with %s with %i, and logs and counts it', async (_name, headers, status) => {
+    await serve();
+    const answer = await upgrade({ headers });
+    expect(answer.status).toBe(status);
+    expect(running().stats().upgradesRejected).toBe(1);
+    expect(running().stats().connectionsTotal).toBe(0);
+  });
+
+  it('answers an upgrade that is not a GET with 405', async () => {
+    await serve();
+    expect((await upgrade({ method: 'POST' })).status).toBe(405);
+  });
+
   it('accepts a valid version-13 request with 101 and the right Sec-WebSocket-Accept', async () => {
     await serve();
     const client = await rawClient(); // openRawClient checks the accept value

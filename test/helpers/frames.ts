@@ -184,6 +184,8 @@ export interface HttpAnswer extends HttpHead {
 
 /** What to put in an upgrade request; a header set to undefined is left out. */
 export interface UpgradeRequest {
+  /** HTTP method (default `GET`). */
+  method?: string;
   /** Request target (default `/`). */
   path?: string;
   /** Extra headers, or overrides of the defaults; undefined removes a default. */
@@ -329,7 +331,7 @@ export async function rawHttp(port: number, requestText: string, trailing?: Buff
 /** Sends an upgrade request (valid unless `request` overrides headers) and reads the answer; see {@link rawHttp}. */
 export function rawUpgrade(port: number, request: UpgradeRequest = {}): Promise<HttpAnswer> {
   const headers = { ...upgradeHeaders(port, randomKey()), ...request.headers };
-  return rawHttp(port, httpRequestText('GET', request.path ?? '/', headers), request.trailing);
+  return rawHttp(port, httpRequestText(request.method ?? 'GET', request.path ?? '/', headers), request.trailing);
 }
 
 /** How the server's side of the TCP connection ended, as the raw client saw it. */
