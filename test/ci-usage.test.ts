@@ -2,28 +2,12 @@
 // with a real bash in a project where ws-echo is installed: start in the background with
 // --json --port 0, read the port from the first line, wait on /healthz with curl, echo
 // once, SIGTERM, and ws-echo exits 0.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, ROOT } from './helpers/cli';
+import { expectSuccess, ROOT, runCommand } from './helpers/cli';
 
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'ci', 'ws-echo-ci.sh');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: childEnv() }, (error, stdout, stderr) => {
-      const code = error ? (error as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
 
 let project: string;
 
@@ -45,13 +29,13 @@ it('README.md quotes the CI script verbatim', () => {
 });
 
 it('curl is installed (the script waits on /healthz with it)', async () => {
-  const result = await run('bash', ['-c', 'command -v curl'], project);
+  const result = await runCommand('bash', ['-c', 'command -v curl'], { cwd: project });
   expect(result.code).toBe(0);
 });
 
 it('the CI script starts ws-echo, waits for /healthz, echoes, stops it with SIGTERM and exits 0', async () => {
-  const result = await run('bash', [SCRIPT], project);
-  if (result.code !== 0) throw new Error(`script exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  const result = await runCommand('bash', [SCRIPT], { cwd: project });
+  expectSuccess(result, 'the CI script');
   const lines = result.stdout.trim().split('\n');
   // curl's /healthz answer, then the client's line, then the server's JSON log.
   expect(JSON.parse(lines[0])).toMatchObject({ status: 'ok', mode: 'graceful' });

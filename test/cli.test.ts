@@ -1,21 +1,27 @@
 // The real CLI as a child process: listening line, logs, colors, flag errors, signals.
 import net from 'node:net';
 import { connect } from './helpers/clients';
-import { childEnv, runCliToEnd, startCli, startCliServer, type CliChild } from './helpers/cli';
+import { childEnv, runCliToEnd, startCli, type CliChild } from './helpers/cli';
+import { perTest } from './helpers/per-test';
+import { stopChild } from './helpers/probe';
+import { openRawClient } from './helpers/raw-client';
+import { portOf } from './helpers/raw-http';
 
-const children: CliChild[] = [];
-afterEach(() => {
-  children.splice(0).forEach((cli) => cli.child.kill('SIGKILL'));
-});
-async function serve(args: string[] = [], env?: NodeJS.ProcessEnv): Promise<CliChild & { url: string }> {
-  const cli = await startCliServer(args, env);
-  children.push(cli);
+const { cliServer: serve, defer } = perTest();
+
+/** Starts the CLI with exactly `args` (no `--port 0` added); stopped after the test. */
+function cliChild(args: string[], env?: NodeJS.ProcessEnv): CliChild {
+  const cli = startCli(args, { env });
+  defer(() => stopChild(cli.child));
   return cli;
 }
+
+/** Sends `signal` to the CLI and resolves with its exit code. */
 async function stop(cli: CliChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   cli.child.kill(signal);
   return (await cli.exited).code;
 }
+
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[\d+m/;
 
@@ -33,8 +39,7 @@ describe('listening line', () => {
 
   it('takes the port from $PORT when --port is absent', async () => {
     const port = await freePort();
-    const cli = startCli([], { env: childEnv({ PORT: String(port) }) });
-    children.push(cli);
+    const cli = cliChild([], childEnv({ PORT: String(port) }));
     await cli.waitFor(new RegExp(`listening on ws://127\\.0\\.0\\.1:${port} `));
   });
 });
@@ -72,8 +77,7 @@ describe('logs', () => {
   });
 
   it('with --json prints JSON lines, the first a listening event with URL and port', async () => {
-    const cli = startCli(['--json', '--port', '0', '--mode', 'whole-message']);
-    children.push(cli);
+    const cli = cliChild(['--json', '--port', '0', '--mode', 'whole-message']);
     await cli.waitFor(/"event":"listening"/);
     const first = JSON.parse(cli.stdout().split('\n')[0]);
     expect(first).toMatchObject({ event: 'listening', host: '127.0.0.1', mode: 'whole-message', tls: false });
@@ -95,7 +99,7 @@ describe('logs', () => {
     ['FORCE_COLOR=1 with --no-color', { FORCE_COLOR: '1' }, ['--no-color'], false],
     ['a pipe and no variables', {}, [], false],
   ])('colors with %s: %s', async (_name, env, args, colored) => {
-    const cli = await serve(args as string[], childEnv(env));
+    const cli = await serve(args as string[], { env: childEnv(env) });
     expect(ANSI.test(cli.stdout())).toBe(colored);
   });
 });
@@ -191,14 +195,9 @@ describe('signals', () => {
 
   it('a second signal exits at once while the first waits for close handshakes', async () => {
     const cli = await serve();
-    const { port } = new URL(cli.url);
     // A raw client that completes the handshake and then never answers the close frame.
-    const raw = net.connect(Number(port), '127.0.0.1');
-    raw.write(
-      `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-    raw.on('error', () => undefined);
+    const raw = await openRawClient(portOf(cli.url));
+    defer(() => raw.destroy());
     await cli.waitFor(/connected/);
     cli.child.kill('SIGTERM');
     await cli.waitFor(/shutting down/);

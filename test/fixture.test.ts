@@ -1,33 +1,13 @@
 // ws-echo as a test fixture: the README's Jest globalSetup/globalTeardown example runs as
 // written (test/fixtures/jest-example, quoted verbatim in README.md), and the built
 // dist/ works from CommonJS (require) and from TypeScript (import, with its types).
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, ROOT } from './helpers/cli';
+import { childEnv, expectSuccess, ROOT, runCommand } from './helpers/cli';
 
 const EXAMPLE = path.join(ROOT, 'test', 'fixtures', 'jest-example');
 const EXAMPLE_FILES = ['jest.config.js', 'ws-echo-setup.js', 'ws-echo-teardown.js', 'echo.test.js'];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv()): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (error as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-function expectSuccess(result: Run, what: string): void {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-}
 
 describe('the README Jest example (test/fixtures/jest-example)', () => {
   it('is exactly the set of files the README quotes', () => {
@@ -45,7 +25,7 @@ describe('the README Jest example (test/fixtures/jest-example)', () => {
     delete env.WS_ECHO_URL;
     const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     // No --forceExit: a server that globalTeardown failed to close would keep this Jest alive.
-    const result = await run(process.execPath, [jest, '--config', path.join(EXAMPLE, 'jest.config.js'), '--ci', '--json'], ROOT, env);
+    const result = await runCommand(process.execPath, [jest, '--config', path.join(EXAMPLE, 'jest.config.js'), '--ci', '--json'], { cwd: ROOT, env });
     expectSuccess(result, 'nested jest');
     const report = JSON.parse(result.stdout) as {
       success: boolean;
@@ -95,7 +75,7 @@ const WebSocket = require('ws');
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
     );
-    const result = await run(process.execPath, ['consumer.cjs'], consumer);
+    const result = await runCommand(process.execPath, ['consumer.cjs'], { cwd: consumer });
     expectSuccess(result, 'node consumer.cjs');
     const outcome = JSON.parse(result.stdout) as { resolved: string; modes: string[]; echo: number[]; isBinary: boolean };
     expect(realpathSync(outcome.resolved)).toBe(path.join(realpathSync(ROOT), 'dist', 'index.js'));
@@ -150,8 +130,8 @@ main().catch((error: unknown) => {
       }),
     );
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    expectSuccess(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], consumer), 'tsc');
-    const result = await run(process.execPath, [path.join('out', 'consumer.js')], consumer);
+    expectSuccess(await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer }), 'tsc');
+    const result = await runCommand(process.execPath, [path.join('out', 'consumer.js')], { cwd: consumer });
     expectSuccess(result, 'node out/consumer.js');
     expect(JSON.parse(result.stdout)).toEqual({ echo: 'typed', messages: 1, isError: true });
   }, 120_000);

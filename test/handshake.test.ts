@@ -1,34 +1,11 @@
 // The opening handshake and plain HTTP answers over raw TCP: versions, keys, subprotocols, path, origins, limits.
-import { startEchoServer, type EchoServer, type EchoServerOptions } from '../src';
-import { Opcode, closePayload, httpRequestText, openRawClient, rawHttp, rawUpgrade, type RawClient, type UpgradeRequest } from './helpers/frames';
+import { Opcode, closePayload } from './helpers/frames';
+import { perTest } from './helpers/per-test';
+import { waitUntil } from './helpers/probe';
+import { expectEchoes, type RawClient } from './helpers/raw-client';
+import { httpRequestText, rawHttp, rawUpgrade, type UpgradeRequest } from './helpers/raw-http';
 
-let server: EchoServer | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  clients.splice(0).forEach((client) => client.destroy());
-  await server?.close();
-  server = undefined;
-});
-
-/** Starts the in-process server on port 0 (graceful unless `options` says otherwise). */
-async function serve(options: EchoServerOptions = {}): Promise<EchoServer> {
-  server = await startEchoServer({ mode: 'graceful', ...options });
-  return server;
-}
-
-/** The running server; fails the test if none was started. */
-function running(): EchoServer {
-  if (!server) throw new Error('no server started');
-  return server;
-}
-
-/** Opens a raw client (101 and a correct accept required); afterEach destroys it. */
-async function rawClient(request: UpgradeRequest = {}): Promise<RawClient> {
-  const client = await openRawClient(running().port, request);
-  clients.push(client);
-  return client;
-}
+const { serve, running, rawClient } = perTest();
 
 /** Sends an upgrade request to the running server and returns the HTTP answer. */
 function upgrade(request: UpgradeRequest = {}): ReturnType<typeof rawUpgrade> {
@@ -41,23 +18,11 @@ function plainRequest(method: string, path: string): ReturnType<typeof rawHttp> 
   return rawHttp(port, httpRequestText(method, path, { Host: `127.0.0.1:${port}`, 'Content-Length': '0' }));
 }
 
-/** Sends a text message and asserts the echo comes back unchanged. */
-async function expectEchoes(client: RawClient, text: string): Promise<void> {
-  await client.sendFrame({ opcode: Opcode.text, payload: text });
-  const frame = await client.nextFrame();
-  expect({ opcode: frame.opcode, fin: frame.fin, text: frame.payload.toString() }).toEqual({ opcode: Opcode.text, fin: true, text });
-}
-
 /** Does the close handshake from the client side and waits for the server to end TCP. */
 async function closeCleanly(client: RawClient): Promise<void> {
   await client.sendFrame({ opcode: Opcode.close, payload: closePayload(1000) });
   expect(await client.nextCloseCode()).toBe(1000);
   await client.tcpEnd();
-}
-
-/** Resolves once `condition` holds, checking every few milliseconds (Jest's timeout is the only bound). */
-async function eventually(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('protocol version and key', () => {
@@ -150,7 +115,7 @@ describe('maxConnections: 2', () => {
     await expectEchoes(second, 'second');
 
     await closeCleanly(first);
-    await eventually(() => echoServer.connections() < 2);
+    await waitUntil(() => echoServer.connections() < 2);
     await expectEchoes(await rawClient(), 'third, now that there is room');
     await expectEchoes(second, 'second, still');
   });

@@ -4,29 +4,13 @@
 // how long it took; waits are bounded so a broken server fails instead of hanging.
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { startEchoServer, type EchoServer } from '../src';
-import { startCliServer, type CliChild } from './helpers/cli';
-import { connect, upgradeStatus, type Closed, type TestClient } from './helpers/clients';
-import { pollUntil, sleep, stopChild } from './helpers/probe';
-import { OP, collectUntilClosed, parseServerFrames, rawUpgrade, tcpConnect, portOf, upgradeRequest } from './helpers/raw-tcp';
+import { upgradeStatus, type Closed, type TestClient } from './helpers/clients';
+import { Opcode } from './helpers/frames';
+import { perTest } from './helpers/per-test';
+import { pollUntil, sleep, stopChild, within } from './helpers/probe';
+import { collectUntilClosed, httpRequestText, openTcp, randomKey, upgradeHeaders } from './helpers/raw-http';
 
-let server: EchoServer | undefined;
-const clis: CliChild[] = [];
-const clients: TestClient[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  sockets.splice(0).forEach((socket) => socket.destroy());
-  clients.splice(0).forEach((client) => client.ws.terminate());
-  await server?.close();
-  server = undefined;
-  await Promise.all(clis.splice(0).map((cli) => stopChild(cli.child)));
-});
-
-async function client(url: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
-  const c = await connect(url, options);
-  clients.push(c);
-  return c;
-}
+const { serve, rawClient, client, cliServer, defer } = perTest();
 
 /** Sends `text` and resolves with its echo (the client's next message). */
 async function echo(c: TestClient, data: string | Buffer): Promise<Buffer> {
@@ -49,25 +33,19 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
  * liveness bound so a server that never closes it fails the test instead of hanging it.
  */
 function closedWithin(socket: Socket, limitMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`socket still open after ${limitMs} ms`)), limitMs);
-    void collectUntilClosed(socket).then((data) => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-  });
+  return within(collectUntilClosed(socket), limitMs, 'socket still open');
 }
 
 describe('idleTimeout', () => {
   it('graceful: an idle client gets close 1000 "idle timeout"', async () => {
-    server = await startEchoServer({ idleTimeout: 0.3 });
+    const server = await serve({ idleTimeout: 0.3 });
     const c = await client(server.url);
     expect(await c.closed).toEqual<Closed>({ code: 1000, reason: 'idle timeout' });
     expect(c.received).toHaveLength(0);
   });
 
   it('forever: an idle client is dropped with no close frame (1006)', async () => {
-    server = await startEchoServer({ mode: 'forever', idleTimeout: 0.3 });
+    const server = await serve({ mode: 'forever', idleTimeout: 0.3 });
     const c = await client(server.url);
     expect(await c.closed).toEqual<Closed>({ code: 1006, reason: '' });
   });
@@ -78,7 +56,7 @@ describe('idleTimeout', () => {
     const TIMEOUT_S = 1.5;
     const SPACING_MS = 150;
     const COUNT = 14; // at least 14 * 150 ms = 2.1 s > 1.5 s
-    server = await startEchoServer({ idleTimeout: TIMEOUT_S });
+    const server = await serve({ idleTimeout: TIMEOUT_S });
     const c = await client(server.url);
     for (let i = 0; i < COUNT; i++) {
       expect((await echo(c, `keep-alive ${i}`)).toString()).toBe(`keep-alive ${i}`);
@@ -91,7 +69,7 @@ describe('idleTimeout', () => {
   });
 
   it('a client that only pings counts as active too', async () => {
-    server = await startEchoServer({ idleTimeout: 1.5 });
+    const server = await serve({ idleTimeout: 1.5 });
     const c = await client(server.url);
     for (let i = 0; i < 14; i++) {
       const pong = new Promise<void>((resolve) => c.ws.once('pong', () => resolve()));
@@ -106,12 +84,11 @@ describe('idleTimeout', () => {
 
 describe('pingInterval', () => {
   it('keeps a client that answers pings and terminates a raw one that never does', async () => {
-    server = await startEchoServer({ pingInterval: 0.5 });
+    const server = await serve({ pingInterval: 0.5 });
     const good = await client(server.url);
-    const { socket, rest } = await rawUpgrade(server.url);
-    sockets.push(socket);
     // The raw client reads (so it sees the pings) but never answers them.
-    const rawClosed = closedWithin(socket, 20_000);
+    const raw = await rawClient();
+    const rawEnded = within(raw.tcpEnd(), 20_000, 'raw client still connected');
 
     let pings = 0;
     const PINGS = 4; // three heartbeats that each checked the previous pong
@@ -121,32 +98,34 @@ describe('pingInterval', () => {
       }),
     );
 
-    const rawData = await rawClosed;
-    const { frames } = parseServerFrames(Buffer.concat([rest, rawData]));
-    expect(frames.filter((f) => f.opcode === OP.ping).length).toBeGreaterThanOrEqual(1);
-    expect(frames.filter((f) => f.opcode === OP.close)).toHaveLength(0); // terminated, no close frame
+    await rawEnded;
+    const frames = raw.unread();
+    expect(frames.filter((f) => f.masked)).toHaveLength(0); // servers never mask
+    expect(frames.filter((f) => f.opcode === Opcode.ping).length).toBeGreaterThanOrEqual(1);
+    expect(frames.filter((f) => f.opcode === Opcode.close)).toHaveLength(0); // terminated, no close frame
 
     expect(pings).toBeGreaterThanOrEqual(PINGS);
     expect(await settled(good.closed)).toBe(false);
     expect((await echo(good, 'still here')).toString()).toBe('still here');
-    const open = await pollUntil(() => server?.connections(), (n) => n === 1, 50);
+    const open = await pollUntil(() => server.connections(), (n) => n === 1, 50);
     expect(open).toBe(1);
   });
 });
 
 describe('slowloris', () => {
   it('closes sockets that do not finish their handshake, while others connect and echo', async () => {
-    server = await startEchoServer({ handshakeTimeout: 0.5 });
-    const port = portOf(server.url);
-    const partial = upgradeRequest('/').slice(0, 40); // "GET / HTTP/1.1\r\nHost: ...\r\nUpgr"
+    const server = await serve({ handshakeTimeout: 0.5 });
+    const { port } = server;
+    // "GET / HTTP/1.1\r\nHost: 127.0.0.1:<port>\r\nU": the request line, Host and a byte of the next header.
+    const partial = httpRequestText('GET', '/', upgradeHeaders(port, randomKey())).slice(0, 40);
     const slow: Socket[] = [];
+    defer(() => slow.forEach((socket) => socket.destroy()));
     for (let i = 0; i < 5; i++) {
-      const socket = await tcpConnect(port);
+      const socket = await openTcp(port);
       socket.write(partial);
       slow.push(socket);
     }
-    slow.push(await tcpConnect(port)); // sends nothing at all
-    sockets.push(...slow);
+    slow.push(await openTcp(port)); // sends nothing at all
     const closed = slow.map((socket) => closedWithin(socket, 20_000));
 
     // Meanwhile a normal client gets through.
@@ -164,8 +143,7 @@ describe('slowloris', () => {
 
 describe('maxPayload (CLI --max-payload 1024)', () => {
   it('closes a client that sends 2048 bytes with 1009; another client is unaffected', async () => {
-    const cli = await startCliServer(['--max-payload', '1024', '--quiet']);
-    clis.push(cli);
+    const cli = await cliServer(['--max-payload', '1024', '--quiet']);
     const big = await client(cli.url);
     const other = await client(cli.url);
     big.ws.send(Buffer.alloc(2048, 1));
@@ -181,8 +159,7 @@ describe('maxPayload (CLI --max-payload 1024)', () => {
 
 describe('maxConnections (CLI --max-connections 1)', () => {
   it('answers a second concurrent upgrade with 503 and logs it; the slot frees on close', async () => {
-    const cli = await startCliServer(['--max-connections', '1']);
-    clis.push(cli);
+    const cli = await cliServer(['--max-connections', '1']);
     const first = await client(cli.url);
     expect(await upgradeStatus(cli.url)).toBe(503);
     const [line] = await cli.waitFor(/^.*rejected .*: 503 .*$/m);
@@ -198,16 +175,14 @@ describe('maxConnections (CLI --max-connections 1)', () => {
 
 describe('binding', () => {
   it('warns on stderr when listening on all interfaces', async () => {
-    const cli = await startCliServer(['--host', '0.0.0.0']);
-    clis.push(cli);
+    const cli = await cliServer(['--host', '0.0.0.0']);
     expect(cli.url).toMatch(/^ws:\/\/0\.0\.0\.0:\d+$/);
     await stopChild(cli.child);
     expect(cli.stderr()).toMatch(/^warning: listening on all interfaces \(0\.0\.0\.0\)/m);
   });
 
   it('prints no warning on loopback', async () => {
-    const cli = await startCliServer([]);
-    clis.push(cli);
+    const cli = await cliServer([]);
     expect(cli.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     await stopChild(cli.child);
     expect(cli.stderr()).toBe('');

@@ -3,7 +3,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { colorLevel, createLogger, SILENT_LOGGER } from '../src/logger';
 import { formatBytes, formatDuration, previewOf } from '../src/log-format';
 import { LineWriter } from '../src/output';
-import { waitUntil } from './helpers/clients';
+import { waitUntil } from './helpers/probe';
 
 /** A stream that keeps what is written to it. */
 function sink(): PassThrough & { text: () => string } {
@@ -120,6 +120,7 @@ describe('LineWriter', () => {
     });
     const writer = new LineWriter(stuck, (count) => `dropped ${count}`, 64);
     for (let i = 0; i < 100; i++) writer.write(`line ${i} with some padding to fill the buffer`);
+    await flushed(); // lines go out in one write per event-loop turn
     expect(writer.dropped).toBeGreaterThan(90);
     expect(stuck.writableLength).toBeLessThan(200);
     release?.();

@@ -1,11 +1,10 @@
 // The npm tarball holds only what runs, installs into an empty project from it, and works
-// there: `npx ws-echo`, a real echo through the installed CLI, and require('ws-echo').
-import { execFile } from 'node:child_process';
+// there: `npx ws-echo`, every echo mode through the installed CLI, and require('ws-echo').
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, ROOT, startCli } from './helpers/cli';
-import { connect } from './helpers/clients';
+import { expectSuccess, ROOT, runCommand } from './helpers/cli';
+import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from './helpers/mode-checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -18,25 +17,6 @@ const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/ws-echo', ...MODU
 
 const INSTALL_TIMEOUT = 300_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (error as { code?: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-function expectSuccess(result: Run, what: string): void {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-}
-
 let work: string;
 let tarball: string;
 let files: string[];
@@ -45,7 +25,7 @@ let app: string;
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-package-'));
   // --ignore-scripts: `make test` has built dist/ already; prepack would rebuild it under the other tests' feet.
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
+  const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
   expectSuccess(packed, 'npm pack');
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = path.join(work, info.filename);
@@ -55,7 +35,7 @@ beforeAll(async () => {
   mkdirSync(app);
   // A package.json of its own, so npm installs here and not into a project further up.
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ws-echo-consumer', version: '1.0.0', private: true }) + '\n');
-  expectSuccess(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app), 'npm install <tarball>');
+  expectSuccess(await runCommand('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app }), 'npm install <tarball>');
 }, INSTALL_TIMEOUT);
 
 afterAll(() => {
@@ -83,28 +63,16 @@ describe('installed from the tarball into an empty project', () => {
   });
 
   it('`npx ws-echo --version` prints the package version', async () => {
-    const result = await run('npx', ['ws-echo', '--version'], app);
+    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
     expectSuccess(result, 'npx ws-echo --version');
     expect(result.stdout.trim()).toBe(version);
   });
 
-  it('the installed CLI echoes on a free port and exits 0 on SIGTERM', async () => {
-    const cli = startCli(['--port', '0'], { command: [path.join(app, 'node_modules', '.bin', 'ws-echo')] });
-    try {
-      const [, url] = await cli.waitFor(/^ws-echo listening on (ws:\/\/\S+)/m);
-      const client = await connect(url);
-      client.ws.send('through the installed package');
-      const [echo] = await client.nextMessages(1);
-      expect(echo.data.toString()).toBe('through the installed package');
-      client.ws.close(1000);
-      expect((await client.closed).code).toBe(1000);
-      cli.child.kill('SIGTERM');
-      expect(await cli.exited).toEqual({ code: 0, signal: null });
-      expect(cli.stderr()).toBe('');
-    } finally {
-      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-    }
-  });
+  it.each(MODE_CHECKS)(
+    'the installed CLI, --mode $mode: $behaviour; exits 0 on SIGTERM',
+    (check) => checkCliInMode(check, { command: [path.join(app, 'node_modules', '.bin', 'ws-echo')] }),
+    MODE_CHECK_TIMEOUT,
+  );
 
   it("require('ws-echo') resolves to the installed package and startEchoServer() echoes", async () => {
     const script = `
@@ -121,7 +89,7 @@ describe('installed from the tarball into an empty project', () => {
         console.log(JSON.stringify({ resolved: require.resolve('ws-echo'), echo, port: server.port }));
       })().catch((error) => { console.error(error); process.exit(1); });
     `;
-    const result = await run(process.execPath, ['-e', script], app);
+    const result = await runCommand(process.execPath, ['-e', script], { cwd: app });
     expectSuccess(result, 'node -e require(ws-echo)');
     const outcome = JSON.parse(result.stdout) as { resolved: string; echo: string; port: number };
     expect(outcome.resolved).toBe(path.join(realpathSync(app), 'node_modules', 'ws-echo', 'dist', 'index.js'));

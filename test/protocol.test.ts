@@ -1,7 +1,9 @@
 // RFC 6455 conformance over raw TCP (Autobahn-style): framing, control frames, fragmentation, UTF-8, close codes, modes.
 import { randomBytes } from 'node:crypto';
-import { startEchoServer, type EchoMode, type EchoServer, type EchoServerOptions } from '../src';
-import { Opcode, buildFrame, closePayload, openRawClient, type Frame, type FrameSpec, type RawClient } from './helpers/frames';
+import type { EchoMode, EchoServerOptions } from '../src';
+import { Opcode, buildFrame, closePayload, fragments, type FrameSpec } from './helpers/frames';
+import { perTest } from './helpers/per-test';
+import { expectEcho, expectEchoes, expectFrame, type RawClient } from './helpers/raw-client';
 
 /** Close codes the server sends (RFC 6455 §7.4.1). */
 const PROTOCOL_ERROR = 1002;
@@ -9,28 +11,7 @@ const INVALID_PAYLOAD = 1007;
 const MESSAGE_TOO_BIG = 1009;
 const NORMAL = 1000;
 
-let server: EchoServer | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  clients.splice(0).forEach((client) => client.destroy());
-  await server?.close();
-  server = undefined;
-});
-
-/** Starts the in-process server on port 0 (graceful unless `options` says otherwise). */
-async function serve(options: EchoServerOptions = {}): Promise<EchoServer> {
-  server = await startEchoServer({ mode: 'graceful', ...options });
-  return server;
-}
-
-/** Opens a raw client to the running server; afterEach destroys it. */
-async function rawClient(): Promise<RawClient> {
-  if (!server) throw new Error('no server started');
-  const client = await openRawClient(server.port);
-  clients.push(client);
-  return client;
-}
+const { serve, rawClient } = perTest();
 
 /** Starts a server with `options` and connects one raw client to it. */
 async function serveAndConnect(options: EchoServerOptions = {}): Promise<RawClient> {
@@ -45,25 +26,6 @@ function asciiText(length: number): Buffer {
   return bytes;
 }
 
-/** Asserts `frame` is one final, unmasked server frame with this opcode and exactly these payload bytes. */
-function expectFrame(frame: Frame, opcode: number, payload: Buffer | string): void {
-  const expected = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  expect({ fin: frame.fin, rsv: [frame.rsv1, frame.rsv2, frame.rsv3], masked: frame.masked, opcode: frame.opcode }).toEqual({
-    fin: true,
-    rsv: [false, false, false],
-    masked: false,
-    opcode,
-  });
-  expect(frame.payload.length).toBe(expected.length);
-  // Buffer.equals, not toEqual: a 16 MiB diff would drown the report.
-  expect(frame.payload.equals(expected)).toBe(true);
-}
-
-/** Asserts the next frame echoes `payload` with `opcode`. */
-async function expectEcho(client: RawClient, opcode: number, payload: Buffer | string): Promise<void> {
-  expectFrame(await client.nextFrame(), opcode, payload);
-}
-
 /** Asserts the server fails the connection: a close frame with `code` next, then the end of TCP. */
 async function expectClosedWith(client: RawClient, code: number): Promise<void> {
   expect(await client.nextCloseCode()).toBe(code);
@@ -74,21 +36,6 @@ async function expectClosedWith(client: RawClient, code: number): Promise<void> 
 async function expectDroppedWithoutCloseFrame(client: RawClient): Promise<void> {
   expect((await client.tcpEnd()).closeFrameReceived).toBe(false);
   expect(client.unread()).toHaveLength(0);
-}
-
-/** A text message in `parts.length` fragments: text frame, then continuations, the last one final. */
-function fragments(opcode: number, parts: Array<Buffer | string>): FrameSpec[] {
-  return parts.map((payload, i) => ({
-    opcode: i === 0 ? opcode : Opcode.continuation,
-    fin: i === parts.length - 1,
-    payload,
-  }));
-}
-
-/** Sends a text message and asserts it is echoed: the connection is still healthy. */
-async function expectStillEchoing(client: RawClient, text = 'still here'): Promise<void> {
-  await client.sendFrame({ opcode: Opcode.text, payload: text });
-  await expectEcho(client, Opcode.text, text);
 }
 
 describe('framing', () => {
@@ -126,7 +73,7 @@ describe('pings and pongs', () => {
   it('ignores an unsolicited pong and keeps echoing', async () => {
     const client = await serveAndConnect();
     await client.sendFrame({ opcode: Opcode.pong, payload: 'unsolicited' });
-    await expectStillEchoing(client);
+    await expectEchoes(client, 'still here');
   });
 
   it('fails the connection with 1002 on a ping payload over 125 bytes', async () => {
@@ -304,8 +251,8 @@ describe('the other modes validate the same way', () => {
 
   it("forever: keeps echoing, and answers a client's close frame with no close frame, just the end of TCP", async () => {
     const client = await serveAndConnect({ mode: 'forever' });
-    await expectStillEchoing(client, 'one');
-    await expectStillEchoing(client, 'two');
+    await expectEchoes(client, 'one');
+    await expectEchoes(client, 'two');
     await client.sendFrame({ opcode: Opcode.close, payload: closePayload(NORMAL) });
     await expectDroppedWithoutCloseFrame(client);
   });
@@ -346,10 +293,10 @@ describe('isolation', () => {
     const echoServer = await serve();
     const rude = await rawClient();
     const polite = await rawClient();
-    await expectStillEchoing(polite, 'before');
+    await expectEchoes(polite, 'before');
     await rude.sendFrame({ opcode: Opcode.text, payload: 'x', mask: false });
     await expectClosedWith(rude, PROTOCOL_ERROR);
-    await expectStillEchoing(polite, 'after');
+    await expectEchoes(polite, 'after');
     expect(echoServer.stats().protocolErrors).toBe(1);
   });
 });

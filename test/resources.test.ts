@@ -1,14 +1,17 @@
 // Resource limits of the real CLI: memory under a client that never reads, logging into a
 // pipe or a terminal nobody reads, and a storm of aborted connections. The server runs as a
 // child process so its memory can be read from /proc/<pid>/status (VmRSS now, VmHWM peak).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type WebSocket from 'ws';
-import { BIN, childEnv, memoryOf, startCliServer, type CliChild } from './helpers/cli';
-import { closeClient, echoMany, openClient } from './helpers/echo-load';
+import { BIN, childEnv, memoryOf } from './helpers/cli';
+import { closeClient, openClient } from './helpers/clients';
+import { echoMany } from './helpers/echo-load';
+import { buildFrame, frameHeader, Opcode, ZERO_MASK } from './helpers/frames';
+import { perTest } from './helpers/per-test';
 import { getHealth, pollUntil, stopChild } from './helpers/probe';
-import { OP, rawUpgrade, writeAll, zeroMaskedFrame, zeroMaskedHeader } from './helpers/raw-tcp';
+import { flood, openRawClient } from './helpers/raw-client';
+import { openUpgraded, portOf } from './helpers/raw-http';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -113,17 +116,14 @@ function descendantRunning(pid: number | undefined, needle: string): number {
   }
   throw new Error(`no process running ${needle} under ${pid}`);
 }
-const children: ChildProcess[] = [];
-const clients: WebSocket[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((ws) => closeClient(ws)));
-  await Promise.all(children.splice(0).map((child) => stopChild(child)));
-});
 
-async function cliServer(args: string[]): Promise<CliChild & { url: string }> {
-  const cli = await startCliServer(args);
-  children.push(cli.child);
-  return cli;
+const { cliServer, defer } = perTest();
+
+/** Opens a ws client (see clients.ts `openClient`), closed after the test. */
+async function client(url: string): ReturnType<typeof openClient> {
+  const ws = await openClient(url);
+  defer(() => closeClient(ws));
+  return ws;
 }
 
 describe('backpressure: a client that floods and never reads', () => {
@@ -132,50 +132,20 @@ describe('backpressure: a client that floods and never reads', () => {
     const pid = cli.child.pid;
     const baseline = await baselineOf(cli.url, pid);
 
-    const { socket } = await rawUpgrade(cli.url); // paused: it never reads an echo
-    socket.on('error', () => undefined);
-    const frame = zeroMaskedFrame(OP.binary, Buffer.alloc(FLOOD_FRAME, 0x5a));
-    let sent = 0;
-    let waitingForDrain = false;
-    let lastDrain = 0;
-    // Honour write()/'drain' so this process buffers at most one socket high-water mark.
-    const stuck = await new Promise<boolean>((resolve) => {
-      const pump = (): void => {
-        while (sent < FLOOD_TARGET) {
-          sent += FLOOD_FRAME;
-          if (!socket.write(frame)) {
-            waitingForDrain = true;
-            socket.once('drain', () => {
-              waitingForDrain = false;
-              lastDrain = sent;
-              pump();
-            });
-            return;
-          }
-        }
-        clearInterval(watch);
-        resolve(false);
-      };
-      // Stuck = still waiting for the same 'drain' a whole FLOOD_STALL_MS later.
-      let seen = -1;
-      const watch = setInterval(() => {
-        if (waitingForDrain && seen === lastDrain) {
-          clearInterval(watch);
-          resolve(true);
-        }
-        seen = waitingForDrain ? lastDrain : -1;
-      }, FLOOD_STALL_MS);
-      pump();
-    });
-    const sentWhenStuck = sent;
+    const { socket } = await openUpgraded(portOf(cli.url)); // paused: it never reads an echo
+    defer(() => socket.destroy());
+    // Built once and written again and again; the zero key leaves the payload bytes as they are.
+    const frame = buildFrame({ opcode: Opcode.binary, payload: Buffer.alloc(FLOOD_FRAME, 0x5a), mask: ZERO_MASK });
+    const flooding = flood(socket, frame, FLOOD_TARGET, FLOOD_STALL_MS);
+    const stuck = await flooding.stuck;
+    const sentWhenStuck = flooding.sent;
 
     // While the flooder is stuck, another client is served normally.
-    const other = await openClient(cli.url);
-    clients.push(other);
+    const other = await client(cli.url);
     expect(await echoMany(other, { count: 50, size: 64 * KiB, window: 5 })).toBe(50);
     // ...and the flooder is still stuck: the server did not resume reading it meanwhile.
-    expect(waitingForDrain).toBe(true);
-    expect(sent).toBe(sentWhenStuck);
+    expect(flooding.waitingForDrain).toBe(true);
+    expect(flooding.sent).toBe(sentWhenStuck);
 
     const { peak } = memory(pid);
     socket.destroy();
@@ -197,14 +167,13 @@ describe('logging into a stdout pipe nobody reads', () => {
   it('never blocks echoing, stays bounded, counts and then reports dropped lines', async () => {
     // stdout is a pipe this test stops reading after the listening line.
     const child = spawn(process.execPath, [BIN, '--port', '0'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
+    defer(() => stopChild(child));
     child.stderr.resume();
     const [, url] = await readUntil(child.stdout, /listening on (ws:\/\/\S+)/);
     const baseline = await baselineOf(url, child.pid);
 
     const COUNT = 20_000;
-    const ws = await openClient(url);
-    clients.push(ws);
+    const ws = await client(url);
     expect(await echoMany(ws, { count: COUNT, size: 1 * KiB, window: 100 })).toBe(COUNT);
     const { peak } = memory(child.pid);
     const health = await getHealth(url);
@@ -255,7 +224,7 @@ describe('logging into a terminal nobody reads', () => {
       env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    children.push(script);
+    defer(() => stopChild(script));
     script.stderr.resume();
     const [, url] = await readUntil(script.stdout, /listening on (ws:\/\/[^\s\x1b]+)/);
     const cliPid = descendantRunning(script.pid, BIN);
@@ -263,8 +232,7 @@ describe('logging into a terminal nobody reads', () => {
     expect(readlinkSync(`/proc/${cliPid}/fd/1`)).toMatch(/^\/dev\/pts\/\d+$/);
 
     const COUNT = 10_000;
-    const ws = await openClient(url);
-    clients.push(ws);
+    const ws = await client(url);
     expect(await echoMany(ws, { count: COUNT, size: 1 * KiB, window: 100 })).toBe(COUNT);
     // The terminal did fill up: lines were dropped instead of blocking the server.
     const health = await getHealth(url);
@@ -286,7 +254,8 @@ describe('abrupt resets', () => {
     const baseline = await baselineOf(cli.url, pid);
 
     const FRAME = 1 * MiB; // announced payload; only the first half is sent
-    const half = Buffer.concat([zeroMaskedHeader(OP.binary, FRAME), Buffer.alloc(FRAME / 2, 0x42)]);
+    // A header announcing FRAME bytes, masked with the zero key so the payload goes as it is.
+    const half = Buffer.concat([frameHeader({ opcode: Opcode.binary }, FRAME, ZERO_MASK), Buffer.alloc(FRAME / 2, 0x42)]);
     let aborted = 0;
     /** `count` connections, `BATCH` at a time, that upgrade, send half a frame and vanish. */
     const abort = async (count: number): Promise<void> => {
@@ -294,14 +263,12 @@ describe('abrupt resets', () => {
       for (let start = 0; start < count; start += BATCH) {
         await Promise.all(
           Array.from({ length: BATCH }, async (_, i) => {
-            const { socket } = await rawUpgrade(cli.url);
-            socket.on('error', () => undefined);
-            await writeAll(socket, half);
-            const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+            const raw = await openRawClient(portOf(cli.url));
+            await raw.send(half);
             // Half are reset (RST), half closed (FIN), mid-frame.
-            if ((start + i) % 2 === 0) socket.resetAndDestroy();
-            else socket.destroy();
-            await closed;
+            if ((start + i) % 2 === 0) raw.socket.resetAndDestroy();
+            else raw.destroy();
+            await raw.tcpEnd();
             aborted++;
           }),
         );
@@ -320,8 +287,7 @@ describe('abrupt resets', () => {
     expect(aborted).toBe(1000);
 
     // The server still echoes.
-    const ws = await openClient(cli.url);
-    clients.push(ws);
+    const ws = await client(cli.url);
     expect(await echoMany(ws, { count: 100, size: 4 * KiB, window: 10 })).toBe(100);
 
     const mib = (bytes: number): string => (bytes / MiB).toFixed(1);

@@ -2,17 +2,18 @@
 // certificate files fail with one plain line and exit status 1, never a stack trace.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EchoServerError, startEchoServer, type EchoServer } from '../src';
-import { runCliToEnd, startCliServer, type CliChild } from './helpers/cli';
-import { connect, type TestClient } from './helpers/clients';
-import { getHealth, stopChild } from './helpers/probe';
+import { EchoServerError, startEchoServer } from '../src';
+import { runCliToEnd, type RunResult } from './helpers/cli';
+import { connect } from './helpers/clients';
+import { perTest } from './helpers/per-test';
+import { getHealth } from './helpers/probe';
 import { hasOpenssl, makeTestCert, type TestCert } from './helpers/tls-cert';
 
 // The certificate comes from the openssl command; without it these tests cannot run.
 const describeTls = hasOpenssl() ? describe : describe.skip;
 
 /** Asserts a failed start printed exactly one line on stderr, matching `pattern`, and no stack. */
-function expectOneLineError(result: { code: number | null; stdout: string; stderr: string }, code: number, pattern: RegExp): void {
+function expectOneLineError(result: RunResult, code: number, pattern: RegExp): void {
   const lines = result.stderr.split('\n').filter((line) => line.length > 0);
   expect({ code: result.code, lines }).toEqual({ code, lines: [expect.stringMatching(pattern)] });
   expect(result.stderr).not.toMatch(/^\s+at /m);
@@ -26,24 +27,14 @@ describeTls('TLS', () => {
   });
   afterAll(() => tls?.remove());
 
-  const clis: CliChild[] = [];
-  const clients: TestClient[] = [];
-  let server: EchoServer | undefined;
-  afterEach(async () => {
-    clients.splice(0).forEach((c) => c.ws.terminate());
-    await server?.close();
-    server = undefined;
-    await Promise.all(clis.splice(0).map((cli) => stopChild(cli.child)));
-  });
+  const { serve, client, cliServer } = perTest();
 
   describe('CLI --cert/--key', () => {
     it('listens on wss://, echoes to a client that trusts the certificate, and serves https /healthz', async () => {
-      const cli = await startCliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
-      clis.push(cli);
+      const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
       expect(cli.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
 
-      const c = await connect(cli.url, { ca: tls.cert });
-      clients.push(c);
+      const c = await client(cli.url, { ca: tls.cert });
       c.ws.send('over tls');
       c.ws.send(Buffer.from([0, 1, 2, 255]));
       const [text, binary] = await c.nextMessages(2);
@@ -55,8 +46,7 @@ describeTls('TLS', () => {
     });
 
     it('is refused by a client that does not trust the certificate', async () => {
-      const cli = await startCliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
-      clis.push(cli);
+      const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
       await expect(connect(cli.url)).rejects.toThrow(/self[- ]signed/i);
     });
 
@@ -101,10 +91,9 @@ describeTls('TLS', () => {
 
   describe('API tls option', () => {
     it('serves wss:// with { cert, key }', async () => {
-      server = await startEchoServer({ tls: { cert: tls.cert, key: tls.key } });
+      const server = await serve({ tls: { cert: tls.cert, key: tls.key } });
       expect(server.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
-      const c = await connect(server.url, { ca: tls.cert });
-      clients.push(c);
+      const c = await client(server.url, { ca: tls.cert });
       c.ws.send('api over tls');
       const [echo] = await c.nextMessages(1);
       expect(echo).toEqual({ data: Buffer.from('api over tls'), isBinary: false });

@@ -1,5 +1,5 @@
-// Pipelined echo load from one ws client, checking every echo, with a liveness watchdog.
-import WebSocket from 'ws';
+// Pipelined echo load from one ws client (open it with clients.ts openClient), checking every echo, with a liveness watchdog.
+import type WebSocket from 'ws';
 
 /** How much load to send. */
 export interface EchoLoad {
@@ -61,24 +61,4 @@ export function echoMany(ws: WebSocket, load: EchoLoad): Promise<number> {
     ws.on('close', onClose);
     while (sent < Math.min(window, count)) ws.send(loadMessage(sent++, size));
   });
-}
-
-/** Opens a ws client and resolves once it is open. */
-export function openClient(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    ws.on('error', () => undefined); // after open, errors show up as 'close' (1006)
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** Closes a ws client (terminating it if the close handshake does not finish) and waits for it. */
-export async function closeClient(ws: WebSocket | undefined): Promise<void> {
-  if (!ws || ws.readyState === WebSocket.CLOSED) return;
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  if (ws.readyState === WebSocket.OPEN) ws.close(1000);
-  const timer = setTimeout(() => ws.terminate(), 2000);
-  await closed;
-  clearTimeout(timer);
 }

@@ -1,4 +1,4 @@
-// Small probes for resource and limit tests: /healthz, bounded polling, stopping children.
+// Small probes for tests: /healthz, waiting and polling for a state, liveness bounds, stopping children.
 import type { ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
@@ -39,6 +39,31 @@ export function getHealth(wsUrl: string, options: { ca?: Buffer } = {}): Promise
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once `condition()` holds, checking every few milliseconds (Jest's timeout bounds it). */
+export async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(5);
+}
+
+/**
+ * Settles as `promise` does, or rejects if it has not settled after `limitMs`: a liveness
+ * bound, so a server that never gets there fails the test with `what` instead of hanging it.
+ */
+export function within<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} after ${limitMs} ms`)), limitMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
