@@ -4,12 +4,15 @@ import type { LogEvent } from './log-events';
 
 const TEXT_PREVIEW_CHARS = 80;
 const BINARY_PREVIEW_BYTES = 16;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** A short preview of a message: quoted text with escapes, or hex bytes. */
 export function previewOf(data: Buffer, isBinary: boolean): { preview: string; truncated: boolean } {
   if (isBinary) {
-    const shown = data.subarray(0, BINARY_PREVIEW_BYTES);
-    return { preview: shown.toString('hex').replace(/(..)(?!$)/g, '$1 '), truncated: data.length > shown.length };
+    const shown = Math.min(data.length, BINARY_PREVIEW_BYTES);
+    const bytes: string[] = [];
+    for (let i = 0; i < shown; i++) bytes.push(HEX[data[i]]);
+    return { preview: bytes.join(' '), truncated: data.length > shown };
   }
   // Decode only what can be shown: 80 characters are at most 320 bytes, so a character cut
   // at the decoding limit always falls past the 80th and is never shown.

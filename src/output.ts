@@ -6,11 +6,15 @@ import { LOG_HIGH_WATER } from './constants';
  * Writes lines to a stream, dropping (and counting) those that arrive while more than
  * `highWater` bytes are still waiting to be written. Node queues writes to a full pipe
  * in memory without limit, so `write()`'s return value alone does not bound anything.
+ * Lines are batched into one write per event-loop turn: to a file or a TTY each write is
+ * a system call, and a busy server logs many lines a turn.
  */
 export class LineWriter {
   /** Lines dropped since the start. */
   dropped = 0;
   private unreported = 0;
+  private pending = '';
+  private scheduled = false;
 
   /**
    * @param stream where lines go
@@ -28,10 +32,10 @@ export class LineWriter {
 
   /** Whether a line written now would be dropped; lets callers skip formatting it. */
   get congested(): boolean {
-    return this.stream.writableLength > this.highWater || this.stream.destroyed;
+    return this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
   }
 
-  /** Writes `line` and a newline, or counts it as dropped. */
+  /** Queues `line` and a newline for this turn's write, or counts it as dropped. */
   write(line: string): void {
     if (this.congested) {
       this.dropped++;
@@ -39,15 +43,27 @@ export class LineWriter {
       return;
     }
     if (this.unreported > 0) {
-      const notice = this.dropNotice(this.unreported);
+      this.pending += this.dropNotice(this.unreported) + '\n';
       this.unreported = 0;
-      this.stream.write(notice + '\n');
     }
-    this.stream.write(line + '\n');
+    this.pending += line + '\n';
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.writePending);
+    }
   }
+
+  private readonly writePending = (): void => {
+    this.scheduled = false;
+    if (this.pending === '' || this.stream.destroyed) return;
+    const text = this.pending;
+    this.pending = '';
+    this.stream.write(text);
+  };
 
   /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */
   flush(timeoutMs: number): Promise<void> {
+    this.writePending();
     if (this.stream.writableLength === 0 || this.stream.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
