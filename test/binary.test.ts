@@ -1,7 +1,7 @@
 // The single executable (dist/ws-echo, built by `make binary`) runs on its own: copied into
 // an empty folder, with no `node` on PATH, it answers --version and --help and echoes in
 // every mode, printing nothing on stderr.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, runCommand } from './helpers/cli';
@@ -18,6 +18,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(() => {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`make binary\` first`);
   dir = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-binary-'));
+  chmodSync(dir, 0o755); // so the unprivileged user below can reach the binary
   bin = path.join(dir, 'ws-echo');
   copyFileSync(BINARY, bin);
   chmodSync(bin, 0o755);
@@ -56,6 +57,20 @@ it('exits 2 on a usage error', async () => {
   const { code, stderr } = await runBinary(['--mode', 'sideways']);
   expect(code).toBe(2);
   expect(stderr).toMatch(/sideways/);
+});
+
+it('says a privileged port needs privileges, and exits 1', async () => {
+  // Ports below this need privileges (CAP_NET_BIND_SERVICE); root has them, so run as nobody.
+  const firstFree = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+  expect(firstFree).toBeGreaterThan(1); // a machine with no privileged ports cannot show this error
+  const port = firstFree - 1;
+  const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  const { code, stdout, stderr } = await runCommand(bin, ['--port', String(port)], { cwd: dir, env, user });
+  expect({ code, stdout, stderr }).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: `error: port ${port} needs elevated privileges on 127.0.0.1; choose a port above 1023, or --port 0 for a free one\n`,
+  });
 });
 
 describe('echo modes, through the single executable', () => {

@@ -20,6 +20,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Working directory (default this process's). */
   cwd?: string;
+  /** Run as this user and group (only root may). */
+  user?: { uid: number; gid: number };
   /** The ws-echo command and its leading arguments (default `node bin/ws-echo` of this checkout). */
   command?: string[];
 }
@@ -48,8 +50,8 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs `command args...` to its end; never rejects, a failure shows in the code. */
 export function runCommand(command: string, args: string[], options: Omit<StartOptions, 'command'> = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const { cwd, env = childEnv() } = options;
-    execFile(command, args, { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const { cwd, env = childEnv(), user } = options;
+    execFile(command, args, { cwd, env, ...user, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (error as { code?: unknown }).code : 0;
       resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
