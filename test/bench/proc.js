@@ -177,18 +177,9 @@ async function startServer(kind, extraArgs = [], { cpu } = {}) {
   };
 }
 
-/** 1234567 -> "1.2 MiB". */
+/** 1234567 -> "1.2 MiB": the server's own formatting (dist/ is built before a bench or soak). */
 function formatBytes(bytes) {
-  if (!Number.isFinite(bytes)) return '?';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1024;
-    unit++;
-  } while (value >= 1024 && unit < units.length - 1);
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+  return Number.isFinite(bytes) ? require('../../dist/log-format').formatBytes(bytes) : '?';
 }
 
 module.exports = { ROOT, BIN, serverEnv, requireBuild, memoryOf, resetPeak, cpuSecondsOf, machineBusySeconds, openFileLimit, freePort, startServer, formatBytes };

@@ -51,6 +51,16 @@ const LOAD_CPU = 0;
 /** The CPU whose other users count as noise (undefined: the whole machine). */
 const NOISE_CPU = PIN && PIN_MODE === 'same' ? 0 : undefined;
 
+/** Whether ws (in every process here) masks frames with bufferutil's native code or in JavaScript. */
+function bufferutilState() {
+  if (process.env.WS_NO_BUFFER_UTIL) return 'bufferutil turned off by WS_NO_BUFFER_UTIL';
+  try {
+    return `bufferutil ${require('bufferutil/package.json').version}`;
+  } catch {
+    return 'no bufferutil';
+  }
+}
+
 function hasTaskset() {
   try {
     require('node:child_process').execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
@@ -277,7 +287,7 @@ function printTables(servers, best, memory, perCasePeak, seconds, otherLoad) {
   const rounds = best.map((row) => Math.min(...row.map((b) => b.runs)));
   out.push(
     `Measured ${new Date().toISOString().slice(0, 10)} with \`make bench\` on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'CPU'},` +
-      ` Node ${process.version}, ws ${require('ws/package.json').version} (no bufferutil), loopback.` +
+      ` Node ${process.version}, ws ${require('ws/package.json').version} (${bufferutilState()}), loopback.` +
       ` Each server and the load generator are separate processes${PIN ? `${SERVER_CPU === LOAD_CPU ? `, all pinned to CPU ${LOAD_CPU}` : ` (servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU})`}` : ''};` +
       ` best of ${Math.min(...rounds)}${Math.max(...rounds) > Math.min(...rounds) ? `-${Math.max(...rounds)}` : ''} runs of ${SECONDS} s per cell, servers interleaved.` +
       ` MB/s counts echoed payload (1 MB = 10^6 bytes); ratio = ws-echo / plain ws (above 1.00x: ws-echo faster). Every echo was checked byte for byte.`,
