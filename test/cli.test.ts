@@ -42,6 +42,17 @@ describe('listening line', () => {
     const cli = cliChild([], childEnv({ PORT: String(port) }));
     await cli.waitFor(new RegExp(`listening on ws://127\\.0\\.0\\.1:${port} `));
   });
+
+  it('binds the interface in $HOST when --host is absent, and --host wins over it', async () => {
+    const fromEnv = cliChild(['--port', '0'], childEnv({ HOST: '127.0.0.2' }));
+    const [, url] = await fromEnv.waitFor(/listening on (ws:\/\/127\.0\.0\.2:\d+) /);
+    const client = await connect(url);
+    client.ws.send('via 127.0.0.2');
+    expect((await client.nextMessages(1))[0].data.toString()).toBe('via 127.0.0.2');
+    client.ws.terminate();
+    const fromFlag = cliChild(['--port', '0', '--host', '127.0.0.3'], childEnv({ HOST: '127.0.0.2' }));
+    await fromFlag.waitFor(/listening on ws:\/\/127\.0\.0\.3:\d+ /);
+  });
 });
 
 describe('logs', () => {
