@@ -1,10 +1,11 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Writable } from 'node:stream';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from './constants';
 import { EchoServerError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from './modes';
-import { startEchoServer } from './server';
+import { startEchoServerLogging } from './server';
 import { loadTlsFiles } from './tls';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
 import { RULES, describeRule, parseNumber, type NumberRule } from './validate';
@@ -32,11 +33,10 @@ interface ParsedFlags {
   color: boolean;
 }
 
-/** Where the CLI reads and writes; tests pass their own. */
+/** Where the CLI writes; tests may pass their own. */
 export interface CliIo {
-  stdout: NodeJS.WritableStream & { writableLength?: number };
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
+  stdout: Writable;
+  stderr: Writable;
 }
 
 const EXAMPLES = `
@@ -108,8 +108,8 @@ function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
   return loadTlsFiles(flags.cert, flags.key);
 }
 
-/** Turns parsed flags into startEchoServer() options. */
-export function optionsFrom(flags: ParsedFlags, log: LogOptions): EchoServerOptions {
+/** Turns parsed flags into startEchoServer() options (logging is set up by the caller). */
+export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
   return {
     mode: flags.mode,
     port: flags.port,
@@ -123,30 +123,38 @@ export function optionsFrom(flags: ParsedFlags, log: LogOptions): EchoServerOpti
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),
-    log,
   };
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // A second signal means "now": exit at once with the shell's 128 + signal number.
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
+/**
+ * Listens for SIGINT and SIGTERM: `first` resolves with the first one; after it, a second
+ * means "now" and exits at once with the shell's 128 + signal number. `stop()` removes the handlers.
+ */
+function listenForSignals(): { first: Promise<NodeJS.Signals>; stop: () => void } {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
+      onSignal = (again) => process.exit(again === 'SIGINT' ? 130 : 143);
       resolve(signal);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
   });
+  const handler = (signal: NodeJS.Signals): void => onSignal(signal);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    first,
+    stop: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 /**
  * Runs ws-echo with `argv` (as `process.argv`): resolves with the exit code once the
  * server has stopped (0), failed to start (1) or the flags were wrong (2).
  */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const program = buildProgram(io);
   try {
     program.parse(argv);
@@ -159,14 +167,14 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     format: flags.json ? 'json' : 'pretty',
     quiet: flags.quiet,
     color: flags.color === false ? false : undefined,
-    stdout: io.stdout as LogOptions['stdout'],
-    stderr: io.stderr as LogOptions['stderr'],
+    stdout: io.stdout,
+    stderr: io.stderr,
   };
   const logger: Logger = createLogger(logOptions);
-  const signal = waitForSignal();
+  const signals = listenForSignals();
   try {
-    const server = await startEchoServer(optionsFrom(flags, logOptions), logger);
-    const received = await signal;
+    const server = await startEchoServerLogging(optionsFrom(flags), logger);
+    const received = await signals.first;
     logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
     await server.close();
     const stats = server.stats();
@@ -191,5 +199,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     }
     await logger.flush(1000);
     return error.exitCode;
+  } finally {
+    signals.stop();
   }
 }

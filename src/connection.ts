@@ -1,12 +1,7 @@
 // One WebSocket connection: echoes and ends as its mode's data says.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
-import {
-  BACKPRESSURE_HIGH_WATER,
-  CLOSE_ABNORMAL,
-  CLOSE_NORMAL,
-  DROP_LINGER_MS,
-} from './constants';
+import { BACKPRESSURE_HIGH_WATER, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from './constants';
 import type { Logger } from './logger';
 import type { ModeBehavior } from './modes';
 import { firstBytes } from './utf8';
@@ -47,14 +42,14 @@ function peerCloseReceived(ws: WebSocket): boolean {
  */
 export class EchoConnection {
   private readonly startedAt = Date.now();
-  private readonly answerClose: WebSocket['close'];
+  private readonly sendCloseFrame: WebSocket['close'];
   private messages = 0;
   private echoesLeft: number;
   private dropped = false;
   private paused = false;
-  private alive = true;
+  private answeredLastPing = true;
   private sentCode: number | undefined;
-  private requestedCode: number | undefined;
+  private lastCloseCode: number | undefined;
   private initiator: 'client' | 'server' | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -74,7 +69,7 @@ export class EchoConnection {
     private readonly onClosed: (connection: EchoConnection) => void,
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
-    this.answerClose = ws.close.bind(ws);
+    this.sendCloseFrame = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));
@@ -83,7 +78,7 @@ export class EchoConnection {
       this.idleTimer = setTimeout(() => this.end(CLOSE_NORMAL, 'idle timeout'), settings.idleTimeoutMs);
       ws.on('ping', () => this.idleTimer?.refresh());
     }
-    if (settings.heartbeat) ws.on('pong', () => (this.alive = true));
+    if (settings.heartbeat) ws.on('pong', () => (this.answeredLastPing = true));
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
@@ -93,7 +88,8 @@ export class EchoConnection {
     counters.bytesReceived += data.length;
     this.idleTimer?.refresh();
     if (logger.logsMessages) logger.message(this.id, data, isBinary);
-    if (this.echoesLeft <= 0) return;
+    // Nothing is echoed after the mode's last echo, nor once a close frame is sent (ws would drop it).
+    if (this.echoesLeft <= 0 || this.ws.readyState !== this.ws.OPEN) return;
     this.echoesLeft--;
     const echo = behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
     this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
@@ -115,7 +111,7 @@ export class EchoConnection {
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */
   private onCloseRequested(code?: number, reason?: string | Buffer): void {
-    this.requestedCode = code;
+    this.lastCloseCode = code;
     if (this.dropped) return; // the TCP connection is already ending: no frames after that
     if (peerCloseReceived(this.ws)) {
       this.initiator ??= 'client';
@@ -125,7 +121,7 @@ export class EchoConnection {
       this.initiator ??= 'server';
     }
     this.sentCode ??= code;
-    this.answerClose(code, reason);
+    this.sendCloseFrame(code, reason);
   }
 
   private onError(error: Error): void {
@@ -133,7 +129,7 @@ export class EchoConnection {
     this.settings.logger.log({
       event: 'protocol-error',
       id: this.id,
-      code: this.requestedCode ?? 1002,
+      code: this.dropped ? CLOSE_ABNORMAL : (this.lastCloseCode ?? CLOSE_PROTOCOL_ERROR),
       error: error.message,
     });
   }
@@ -161,9 +157,14 @@ export class EchoConnection {
     this.dropped = true;
     this.echoesLeft = 0;
     this.initiator ??= 'server';
-    this.socket.end(); // FIN after the echo is flushed
-    // A peer that never closes its side is not kept around.
-    this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
+    if (this.paused) this.ws.resume(); // so the peer's FIN is read
+    // A peer that never reads the echo, or never closes its side after our FIN, is not kept around.
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_STALL_MS);
+    this.socket.once('finish', () => {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
+    });
+    this.socket.end(); // FIN once the echo is flushed
   }
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */
@@ -180,8 +181,9 @@ export class EchoConnection {
 
   /** One heartbeat: pings, and drops the client if it did not answer the last ping. */
   heartbeat(): void {
-    if (!this.alive) return this.terminate();
-    this.alive = false;
+    if (this.dropped) return; // a ping after our FIN would be a write after end
+    if (!this.answeredLastPing) return this.terminate();
+    this.answeredLastPing = false;
     this.ws.ping();
   }
 }

@@ -12,8 +12,10 @@ export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10;
 /** Seconds a shutdown waits for close handshakes in `graceful` mode. */
 export const DEFAULT_CLOSE_TIMEOUT = 2;
-/** Seconds a dropped connection may stay half-open before it is destroyed. */
+/** Milliseconds a dropped connection may stay half-open, after our FIN is out, before it is destroyed. */
 export const DROP_LINGER_MS = 2000;
+/** Milliseconds a dropped connection may take to flush its last echo (a client that never reads). */
+export const DROP_STALL_MS = 30_000;
 
 /** Outgoing bytes queued for one client past which the server stops reading from it. */
 export const BACKPRESSURE_HIGH_WATER = 1024 * 1024;
@@ -23,5 +25,5 @@ export const LOG_HIGH_WATER = 256 * 1024;
 /** Close codes the server sends (RFC 6455 §7.4.1). */
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_NO_STATUS = 1005;
+export const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_ABNORMAL = 1006;

@@ -34,12 +34,14 @@ const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
 
 /**
  * Checks an upgrade request before `ws` sees it, so every refusal is answered, logged and
- * counted the same way: method, `Upgrade` header, key, version (RFC 6455 §4.2.1), then
+ * counted the same way: method, HTTP/1.1, `Host`, `Upgrade`, key, version (RFC 6455 §4.2.1), then
  * path, origin and capacity.
  */
 export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): UpgradeRefusal | undefined {
   const versionHeader = { 'Sec-WebSocket-Version': SUPPORTED_VERSION };
   if (req.method !== 'GET') return { status: 405, reason: 'a WebSocket upgrade must be a GET', headers: { Allow: 'GET' } };
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return { status: 400, reason: 'a WebSocket upgrade needs HTTP/1.1' };
+  if (!req.headers.host) return { status: 400, reason: 'missing Host header' };
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
     return { status: 400, reason: `unsupported Upgrade ${JSON.stringify(req.headers.upgrade)}; only websocket is served` };
   }

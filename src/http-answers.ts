@@ -13,13 +13,19 @@ export interface HttpStatusSource {
 
 /**
  * `GET /healthz`: 200 JSON for readiness checks; any other `GET`: 200 text saying what
- * this is and where to connect; other methods: 405.
+ * this is and where to connect; other methods: 405; a half-made upgrade: 400.
  */
 export function answerHttp(req: IncomingMessage, res: ServerResponse, source: HttpStatusSource): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'text/plain; charset=utf-8', 'Only GET and HEAD are served; connect a WebSocket client instead.\n', {
       Allow: 'GET, HEAD',
     });
+    return;
+  }
+  if (req.headers.upgrade !== undefined) {
+    // Node hands an upgrade without `Connection: Upgrade` to us as a plain request: a 200
+    // would look like success to someone writing a client.
+    send(res, 400, 'text/plain; charset=utf-8', 'A WebSocket upgrade needs "Connection: Upgrade" as well as "Upgrade: websocket".\n');
     return;
   }
   if (pathOf(req.url) === '/healthz') {

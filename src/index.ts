@@ -1,5 +1,5 @@
 // The public API: start an echo server from code (tests, fixtures, scripts).
-export { startEchoServer, formatUrl } from './server';
+export { startEchoServer } from './server';
 export { EchoServerError } from './errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './modes';
 export type { ModeBehavior } from './modes';

@@ -14,6 +14,8 @@ export function previewOf(data: Buffer, isBinary: boolean): { preview: string; t
     for (let i = 0; i < shown; i++) bytes.push(HEX[data[i]]);
     return { preview: bytes.join(' '), truncated: data.length > shown };
   }
+  // Up to 80 bytes are at most 80 characters: the common small message needs one decode.
+  if (data.length <= TEXT_PREVIEW_CHARS) return { preview: data.toString('utf8'), truncated: false };
   // Decode only what can be shown: 80 characters are at most 320 bytes, so a character cut
   // at the decoding limit always falls past the 80th and is never shown.
   const decodedBytes = Math.min(data.length, TEXT_PREVIEW_CHARS * 4);

@@ -63,10 +63,7 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
     if (quiet && !QUIET_EVENTS.has(event.event)) return;
     const toStderr = STDERR_EVENTS.has(event.event);
     const writer = toStderr ? err : out;
-    if (writer.congested) {
-      writer.write(''); // counted as dropped without formatting anything
-      return;
-    }
+    if (writer.congested) return writer.countDropped(); // nothing is formatted for a line that is dropped
     writer.write(render(event, toStderr ? colors.stderr : colors.stdout));
   };
 
@@ -74,7 +71,7 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
     logsMessages: !quiet,
     log,
     message(id, data, isBinary) {
-      if (out.congested) return out.write('');
+      if (out.congested) return out.countDropped(); // skip the preview too
       log({ event: 'message', id, type: isBinary ? 'binary' : 'text', size: data.length, ...previewOf(data, isBinary) });
     },
     dropped: () => out.dropped + (err === out ? 0 : err.dropped),

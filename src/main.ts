@@ -1,11 +1,13 @@
 // The ws-echo command: runs the CLI and exits with its code.
 import { runCli } from './cli';
 
-// A slow terminal must not stall echoing: Node makes TTY writes blocking, so undo that
-// and let the logger drop what the terminal cannot take.
+// A slow terminal must not stall echoing: Node makes TTY writes blocking, so undo that and
+// let the logger drop what the terminal cannot take. A reader that went away (EPIPE, as in
+// `ws-echo --help | head -1`) must not crash us either.
 for (const stream of [process.stdout, process.stderr]) {
   const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle;
   if (stream.isTTY) handle?.setBlocking?.(false);
+  stream.on('error', () => undefined);
 }
 
 runCli(process.argv).then(

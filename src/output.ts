@@ -14,6 +14,7 @@ export class LineWriter {
   dropped = 0;
   private unreported = 0;
   private pending = '';
+  private pendingLines = 0;
   private scheduled = false;
 
   /**
@@ -35,18 +36,22 @@ export class LineWriter {
     return this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
   }
 
+  /** Counts a line as dropped without writing it (the caller saw {@link LineWriter.congested}). */
+  countDropped(lines = 1): void {
+    this.dropped += lines;
+    this.unreported += lines;
+  }
+
   /** Queues `line` and a newline for this turn's write, or counts it as dropped. */
   write(line: string): void {
-    if (this.congested) {
-      this.dropped++;
-      this.unreported++;
-      return;
-    }
+    if (this.congested) return this.countDropped();
     if (this.unreported > 0) {
       this.pending += this.dropNotice(this.unreported) + '\n';
+      this.pendingLines++;
       this.unreported = 0;
     }
     this.pending += line + '\n';
+    this.pendingLines++;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.writePending);
@@ -55,10 +60,13 @@ export class LineWriter {
 
   private readonly writePending = (): void => {
     this.scheduled = false;
-    if (this.pending === '' || this.stream.destroyed) return;
     const text = this.pending;
+    const lines = this.pendingLines;
     this.pending = '';
-    this.stream.write(text);
+    this.pendingLines = 0;
+    if (text === '') return;
+    if (this.stream.destroyed) this.countDropped(lines);
+    else this.stream.write(text);
   };
 
   /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */

@@ -1,13 +1,14 @@
 // startEchoServer(): the HTTP(S) server, the upgrade path and the set of live connections.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from './constants';
 import { EchoConnection, type EchoCounters } from './connection';
 import { describeListenError, describeTlsError } from './errors';
 import { checkUpgrade, refuseUpgrade, type UpgradeRefusal } from './handshake';
+import { connectionsAllowedByFdLimit, openFileLimit } from './fd-limit';
 import { answerHttp } from './http-answers';
 import { createLogger, type Logger } from './logger';
 import { MODES } from './modes';
@@ -51,6 +52,11 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** Whether a bound address is every interface, whatever spelling the user gave (`0.0.0.0`, `::`, `0`, ``). */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
 /**
  * Starts an echo server and resolves once it is listening.
  *
@@ -61,12 +67,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * await server.close();
  *
  * @param options see {@link EchoServerOptions}; by default port 0, mode `graceful`, no logs
- * @param logger where to log instead of a logger built from `options.log` (used by the CLI)
  * @throws {EchoServerError} for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
  */
-export async function startEchoServer(options: EchoServerOptions = {}, logger?: Logger): Promise<EchoServer> {
+export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  return startEchoServerLogging(options, createLogger(options.log));
+}
+
+/**
+ * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
+ * failures); `options.log` is ignored. Not part of the public API.
+ */
+export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
   const config = resolveOptions(options);
-  const log = logger ?? createLogger(config.log);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
   const open = new Set<EchoConnection>();
   let connectionsTotal = 0;
@@ -86,6 +98,19 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
   };
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
   const server = createServer(config);
+  const fdCapacity = connectionsAllowedByFdLimit();
+  // Every socket, upgraded or not: a shutdown must not wait on a half-done TLS handshake.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', (error: Error & { reason?: string }, socket: Socket) => {
+    // OpenSSL's message spans lines and names source files; its `reason` is the readable part.
+    const reason = error.reason ?? error.message.split('\n')[0];
+    const hint = reason === 'http request' ? ' (a ws:// client on a wss:// port?)' : '';
+    log.log({ event: 'warning', message: `TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${reason}${hint}` });
+  });
 
   server.on('request', (req, res) =>
     answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
@@ -102,7 +127,9 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = closing
       ? { status: 503, reason: 'server is shutting down' }
-      : checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
+      : open.size >= fdCapacity
+        ? { status: 503, reason: `open-file limit reached (ulimit -n ${openFileLimit()})`, headers: { 'Retry-After': '1' } }
+        : checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
     if (refusal) return refuse(req, socket, refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = ++connectionsTotal;
@@ -116,14 +143,22 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
   });
 
   await listen(server, config.port, config.host);
-  // Once listening, a failure to accept (EMFILE: out of file descriptors) is logged, not fatal.
+  // Once listening, a server error is logged, not fatal.
   server.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
-  const { port } = server.address() as AddressInfo;
-  url = formatUrl(config.tls !== undefined, config.host, port, config.path);
+  const { port, address } = server.address() as AddressInfo;
+  // An empty --host binds every interface; show the address actually bound.
+  const host = config.host === '' ? address : config.host;
+  url = formatUrl(config.tls !== undefined, host, port, config.path);
   startedAt = Date.now();
-  log.log({ event: 'listening', url, host: config.host, port, mode: config.mode, tls: config.tls !== undefined });
-  if (['0.0.0.0', '::', '[::]'].includes(config.host)) {
-    log.log({ event: 'warning', message: `listening on all interfaces (${config.host}): anyone who can reach this machine can connect` });
+  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined });
+  if (isWildcard(address)) {
+    log.log({ event: 'warning', message: `listening on all interfaces (${address}): anyone who can reach this machine can connect` });
+  }
+  if (fdCapacity < Math.min(config.maxConnections, 1000)) {
+    log.log({
+      event: 'warning',
+      message: `the open-file limit (ulimit -n ${openFileLimit()}) allows ${fdCapacity} connections; more get HTTP 503`,
+    });
   }
 
   const heartbeat =
@@ -149,13 +184,14 @@ export async function startEchoServer(options: EchoServerOptions = {}, logger?: 
       await allClosed;
       clearTimeout(timer);
     }
+    sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
     await serverClosed;
   };
 
   return {
     url,
     port,
-    host: config.host,
+    host,
     mode: config.mode,
     connections: () => open.size,
     stats,

@@ -85,7 +85,7 @@ export interface EchoStats {
 
 /** A running echo server, as {@link startEchoServer} resolves it. */
 export interface EchoServer {
-  /** `ws://host:port/` (or `wss://`), ready for a client. */
+  /** `ws://host:port` plus the path if one is set (`wss://` with TLS), ready for a client. */
   readonly url: string;
   /** The port actually bound (useful with port 0). */
   readonly port: number;
