@@ -1,5 +1,5 @@
 # ws-echo: every set-up step a fresh machine needs (Node 20 and npm are enough).
-.PHONY: install build run test typecheck binary bench soak pack clean
+.PHONY: install build run test test-tools typecheck binary bench soak pack clean
 
 STAMP := node_modules/.installed
 
@@ -18,8 +18,19 @@ run: build
 typecheck: install
 	npx tsc -p tsconfig.json
 
-test: build typecheck binary
+test: build typecheck binary test-tools
 	npx jest
+
+# Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
+# (a real terminal). A fresh Debian machine gets whichever is missing from its packages.
+TEST_TOOLS := openssl curl script
+test-tools:
+	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing what the tests need:$$missing"; \
+	  (apt-get update -qq && apt-get install -y -qq openssl curl bsdutils >/dev/null) || \
+	    { echo "the tests need$$missing: install them (Debian: apt-get install openssl curl bsdutils)" >&2; exit 1; }; \
+	fi
 
 # Load checks against loopback only; not part of `make test`.
 bench: build

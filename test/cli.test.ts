@@ -1,9 +1,9 @@
 // The real CLI as a child process: listening line, logs, colors, flag errors, signals.
 import net from 'node:net';
-import { connect } from './helpers/clients';
-import { childEnv, runCliToEnd, startCli, type CliChild } from './helpers/cli';
+import { connect, upgradeStatus, type TestClient } from './helpers/clients';
+import { BIN, childEnv, runCliToEnd, runCommand, startCli, type CliChild } from './helpers/cli';
 import { perTest } from './helpers/per-test';
-import { stopChild } from './helpers/probe';
+import { pollUntil, stopChild } from './helpers/probe';
 import { openRawClient } from './helpers/raw-client';
 import { portOf } from './helpers/raw-http';
 
@@ -161,6 +161,41 @@ describe('help and version', () => {
     expect(code).toBe(0);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect(stdout.trim()).toBe(require('../package.json').version);
+  });
+});
+
+describe('hard edges', () => {
+  it('an empty --host binds every interface: the URL shows the address bound, and a warning says so', async () => {
+    const cli = await serve(['--host', '']);
+    expect(cli.url).toMatch(/^ws:\/\/(0\.0\.0\.0|\[::\]):\d+$/);
+    await pollUntil(() => cli.stderr(), (text) => text.includes('warning'));
+    expect(cli.stderr()).toMatch(/^warning: listening on all interfaces \((0\.0\.0\.0|::)\)/m);
+  });
+
+  it('--help into a pipe whose reader is gone exits 0 with no stack trace (EPIPE)', async () => {
+    const closedPipe =
+      'import os, subprocess, sys\n' +
+      'r, w = os.pipe(); os.close(r)\n' +
+      'done = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\n' +
+      'print(done.returncode); sys.stdout.write(done.stderr.decode())';
+    const { stdout } = await runCommand('python3', ['-c', closedPipe, process.execPath, BIN, '--help']);
+    expect(stdout).toBe('0\n');
+  });
+
+  it('past the open-file limit, upgrades get 503 and a log line instead of a silent hang-up', async () => {
+    const withFdLimit = ['bash', '-c', 'ulimit -n 80 && exec "$0" "$@"', process.execPath, BIN];
+    const cli = startCli(['--port', '0'], { command: withFdLimit });
+    defer(() => stopChild(cli.child));
+    const [, url] = await cli.waitFor(/listening on (ws:\/\/\S+)/);
+    await pollUntil(() => cli.stderr(), (text) => text.includes('open-file limit'));
+    expect(cli.stderr()).toMatch(/^warning: the open-file limit \(ulimit -n 80\) allows 32 connections; more get HTTP 503$/m);
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 32; i++) clients.push(await connect(url));
+    defer(() => clients.forEach((c) => c.ws.terminate()));
+    expect(await upgradeStatus(url)).toBe(503);
+    await cli.waitFor(/rejected .*: 503 open-file limit reached \(ulimit -n 80\)/);
+    for (const c of clients) c.ws.send('still here');
+    for (const c of clients) expect((await c.nextMessages(1))[0].data.toString()).toBe('still here');
   });
 });
 

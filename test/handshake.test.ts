@@ -3,7 +3,7 @@ import { Opcode, closePayload } from './helpers/frames';
 import { perTest } from './helpers/per-test';
 import { waitUntil } from './helpers/probe';
 import { expectEchoes, type RawClient } from './helpers/raw-client';
-import { httpRequestText, rawHttp, rawUpgrade, type UpgradeRequest } from './helpers/raw-http';
+import { httpRequestText, randomKey, rawHttp, rawUpgrade, upgradeHeaders, type UpgradeRequest } from './helpers/raw-http';
 
 const { serve, running, rawClient } = perTest();
 
@@ -42,12 +42,27 @@ describe('protocol version and key', () => {
     ['no Sec-WebSocket-Version', { 'Sec-WebSocket-Version': undefined }, 400],
     ['a key that is not 16 bytes of base64', { 'Sec-WebSocket-Key': 'dG9vIHNob3J0' }, 400],
     ['Upgrade: h2c', { Upgrade: 'h2c' }, 400],
+    ['no Host header', { Host: undefined }, 400],
   ])('answers an upgrade with %s with %i, and logs and counts it', async (_name, headers, status) => {
     await serve();
     const answer = await upgrade({ headers });
     expect(answer.status).toBe(status);
     expect(running().stats().upgradesRejected).toBe(1);
     expect(running().stats().connectionsTotal).toBe(0);
+  });
+
+  it('answers an HTTP/1.0 upgrade with 400: RFC 6455 needs HTTP/1.1', async () => {
+    const { port } = await serve();
+    const request = httpRequestText('GET', '/', upgradeHeaders(port, randomKey())).replace('HTTP/1.1', 'HTTP/1.0');
+    expect((await rawHttp(port, request)).status).toBe(400);
+    expect(running().stats().connectionsTotal).toBe(0);
+  });
+
+  it('answers Upgrade: websocket without Connection: Upgrade with 400, not a 200 that looks like success', async () => {
+    await serve();
+    const answer = await upgrade({ headers: { Connection: undefined } });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatch(/Connection: Upgrade/);
   });
 
   it('answers an upgrade that is not a GET with 405', async () => {

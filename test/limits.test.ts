@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { upgradeStatus, type Closed, type TestClient } from './helpers/clients';
-import { Opcode } from './helpers/frames';
+import { closePayload, Opcode } from './helpers/frames';
 import { perTest } from './helpers/per-test';
 import { pollUntil, sleep, stopChild, within } from './helpers/probe';
 import { collectUntilClosed, httpRequestText, openTcp, randomKey, upgradeHeaders } from './helpers/raw-http';
@@ -42,6 +42,17 @@ describe('idleTimeout', () => {
     const c = await client(server.url);
     expect(await c.closed).toEqual<Closed>({ code: 1000, reason: 'idle timeout' });
     expect(c.received).toHaveLength(0);
+  });
+
+  it('graceful: messages that arrive after the server sent its close frame are not echoed, nor counted as echoed', async () => {
+    const server = await serve({ idleTimeout: 0.3 });
+    const raw = await rawClient();
+    expect(await raw.nextCloseCode()).toBe(1000); // the idle timeout's close frame
+    await raw.sendFrames([1, 2, 3].map((n) => ({ opcode: Opcode.text, payload: `late ${n}` })));
+    await raw.sendFrame({ opcode: Opcode.close, payload: closePayload(1000) });
+    await raw.tcpEnd();
+    expect(raw.unread()).toEqual([]);
+    expect(server.stats()).toMatchObject({ messagesReceived: 3, messagesEchoed: 0, bytesEchoed: 0 });
   });
 
   it('forever: an idle client is dropped with no close frame (1006)', async () => {

@@ -126,3 +126,22 @@ describe('stats()', () => {
     });
   });
 });
+
+describe('a drop waits for the echo to go out', () => {
+  // The linger before a dropped socket is destroyed starts once our FIN is out, so a client
+  // that takes longer than it to read a big echo still gets the whole echo.
+  it.each([
+    ['no heartbeat', {}],
+    ['a 0.1 s ping interval', { pingInterval: 0.1 }],
+  ])('whole-message with %s: a 20 MiB echo read after 2.5 s arrives whole', async (_name, extra) => {
+    const client = await connect((await serve({ mode: 'whole-message', ...extra })).url);
+    const payload = Buffer.alloc(20 * 1024 * 1024, 7);
+    client.ws.send(payload);
+    client.ws.pause(); // reads nothing for longer than the 2 s linger
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    client.ws.resume();
+    expect((await client.closed).code).toBe(1006);
+    expect(client.received).toHaveLength(1);
+    expect(client.received[0].data.equals(payload)).toBe(true);
+  });
+});

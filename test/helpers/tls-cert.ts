@@ -1,5 +1,5 @@
 // A throwaway self-signed certificate for 127.0.0.1/localhost, made with the openssl CLI.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,11 +16,6 @@ export interface TestCert {
   otherKey: Buffer;
   /** Removes the temp dir. */
   remove(): void;
-}
-
-/** Whether the openssl command is available. */
-export function hasOpenssl(): boolean {
-  return spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** Generates a self-signed RSA certificate valid for a day, in a fresh temp dir. */
