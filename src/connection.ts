@@ -30,7 +30,10 @@ export interface ConnectionSettings {
 const AS_TEXT = { binary: false } as const;
 const AS_BINARY = { binary: true } as const;
 
-/** `ws` keeps no public flag for "the peer's close frame has arrived"; this is the one place we read it. */
+/**
+ * `ws` keeps no public flag for "the peer's close frame has arrived"; this is the one place we
+ * read it (package.json pins ws to 8.23.x; the forever and graceful tests fail if it moves).
+ */
 function peerCloseReceived(ws: WebSocket): boolean {
   return (ws as unknown as { _closeFrameReceived: boolean })._closeFrameReceived === true;
 }
