@@ -23,6 +23,6 @@ export function openFileLimit(limitsText?: string): number | undefined {
  * EMFILE, which libuv answers by closing the connection at once with no error reported; a 503
  * and a log line are better for everyone.
  */
-export function connectionsAllowedByFdLimit(limit = openFileLimit()): number {
+export function connectionsAllowedByFdLimit(limit: number | undefined): number {
   return limit === undefined ? Infinity : Math.max(1, limit - FD_RESERVE);
 }

@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from './constants';
-import { EchoConnection, type EchoCounters } from './connection';
+import type { EchoCounters } from './connection';
+import { ConnectionSet } from './connection-set';
 import { describeListenError, describeTlsError } from './errors';
 import { checkUpgrade, refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { connectionsAllowedByFdLimit, openFileLimit } from './fd-limit';
@@ -80,14 +81,6 @@ export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoSe
 export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
   const config = resolveOptions(options);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
-  const open = new Set<EchoConnection>();
-  let connectionsTotal = 0;
-  let upgradesRejected = 0;
-  let url = '';
-  let startedAt = Date.now();
-  let closing: Promise<void> | undefined;
-  let onAllClosed: (() => void) | undefined;
-
   const settings = {
     behavior: MODES[config.mode],
     bufferSize: config.bufferSize,
@@ -96,9 +89,14 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     counters,
     logger: log,
   };
+  const open = new ConnectionSet(settings, config.pingIntervalMs);
+  let upgradesRejected = 0;
+  let url = '';
+  let startedAt = Date.now();
+  let closing: Promise<void> | undefined;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
   const server = createServer(config);
-  const fdCapacity = connectionsAllowedByFdLimit();
+  const fdCapacity = connectionsAllowedByFdLimit(openFileLimit());
   // Every socket, upgraded or not: a shutdown must not wait on a half-done TLS handshake.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -124,20 +122,19 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   // ws still refuses a malformed Sec-WebSocket-Protocol itself; answer and log that like ours.
   wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(req, socket, { status: 400, reason: error.message }));
 
+  const admit = (req: IncomingMessage): UpgradeRefusal | undefined => {
+    if (closing) return { status: 503, reason: 'server is shutting down' };
+    if (open.size >= fdCapacity) {
+      return { status: 503, reason: `open-file limit reached (ulimit -n ${openFileLimit()})`, headers: { 'Retry-After': '1' } };
+    }
+    return checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = closing
-      ? { status: 503, reason: 'server is shutting down' }
-      : open.size >= fdCapacity
-        ? { status: 503, reason: `open-file limit reached (ulimit -n ${openFileLimit()})`, headers: { 'Retry-After': '1' } }
-        : checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open.size >= config.maxConnections });
+    const refusal = admit(req);
     if (refusal) return refuse(req, socket, refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const id = ++connectionsTotal;
-      const connection = new EchoConnection(id, ws, socket, settings, (closed) => {
-        open.delete(closed);
-        if (open.size === 0) onAllClosed?.();
-      });
-      open.add(connection);
+      const id = open.add(ws, socket);
       log.log({ event: 'connection', id, remote: remoteOf(req), path: req.url ?? '/' });
     });
   });
@@ -161,11 +158,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     });
   }
 
-  const heartbeat =
-    config.pingIntervalMs > 0 ? setInterval(() => open.forEach((c) => c.heartbeat()), config.pingIntervalMs).unref() : undefined;
-
   const stats = (): EchoStats => ({
-    connectionsTotal,
+    connectionsTotal: open.total,
     connectionsOpen: open.size,
     upgradesRejected,
     ...counters,
@@ -174,16 +168,9 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   });
 
   const shutdown = async (): Promise<void> => {
-    clearInterval(heartbeat);
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
-    if (open.size > 0) {
-      const allClosed = new Promise<void>((resolve) => (onAllClosed = resolve));
-      open.forEach((c) => c.end(CLOSE_GOING_AWAY, 'server shutting down'));
-      const timer = setTimeout(() => open.forEach((c) => c.terminate()), config.closeTimeoutMs);
-      await allClosed;
-      clearTimeout(timer);
-    }
+    await open.endAll(CLOSE_GOING_AWAY, 'server shutting down', config.closeTimeoutMs);
     sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
     await serverClosed;
   };

@@ -1,5 +1,6 @@
-// Option checks shared by the CLI and the API: bad values are refused with a clear message.
+// Option checks shared by the CLI and the API, and the open-file limit that caps connections.
 import { startEchoServer, type EchoServerOptions } from '../src';
+import { connectionsAllowedByFdLimit, FD_RESERVE, openFileLimit } from '../src/fd-limit';
 import { resolveOptions } from '../src/options';
 import { RULES, describeRule, parseNumber } from '../src/validate';
 
@@ -54,5 +55,19 @@ describe('startEchoServer option checks', () => {
       closeTimeoutMs: 2_000,
       log: false,
     });
+  });
+});
+
+describe('open-file limit', () => {
+  const limits = (soft: string): string => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}               1048576              files\n`;
+  it('reads the soft limit and leaves room for the process itself', () => {
+    expect(openFileLimit(limits('1024'))).toBe(1024);
+    expect(connectionsAllowedByFdLimit(1024)).toBe(1024 - FD_RESERVE);
+    expect(connectionsAllowedByFdLimit(10)).toBe(1);
+  });
+  it('sets no cap when the limit is unlimited or unknown', () => {
+    expect(openFileLimit(limits('unlimited'))).toBeUndefined();
+    expect(openFileLimit('')).toBeUndefined();
+    expect(connectionsAllowedByFdLimit(undefined)).toBe(Infinity);
   });
 });
