@@ -18,8 +18,13 @@ run: build
 typecheck: install
 	npx tsc -p tsconfig.json
 
+RESULTS := node_modules/.cache/ws-echo-test-results.json
+
+# Ends with one plain "N passed, N failed" line for CI logs.
 test: build typecheck binary test-tools
-	npx jest
+	@mkdir -p $(dir $(RESULTS))
+	npx jest --json --outputFile=$(RESULTS)
+	@node -e 'const r = require("./$(RESULTS)"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
 # (a real terminal). A fresh Debian machine gets whichever is missing from its packages.
