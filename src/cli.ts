@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Writable } from 'node:stream';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from './constants';
 import { EchoServerError } from './errors';
+import { normalizeOrigin } from './handshake';
 import { createLogger, type Logger } from './logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from './modes';
 import { startEchoServerLogging } from './server';
@@ -79,7 +80,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--buffer-size <bytes>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(numberFlag(RULES.bufferSize)))
     .addOption(
       new Option('--max-payload <bytes>', 'largest message accepted; larger closes the client with 1009')
-        .default(DEFAULT_MAX_PAYLOAD, '104857600 (100 MiB)')
+        .default(DEFAULT_MAX_PAYLOAD, '104857600, 100 MiB')
         .argParser(numberFlag(RULES.maxPayload)),
     )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
@@ -90,7 +91,15 @@ export function buildProgram(io: CliIo): Command {
         .default(DEFAULT_HANDSHAKE_TIMEOUT)
         .argParser(numberFlag(RULES.handshakeTimeout)),
     )
-    .option('--origin <origin...>', 'accept only upgrades from these Origin values; others get 403 (default: any)')
+    .addOption(
+      new Option('--origin <origin...>', 'accept only upgrades from these origins (https://example.com); others get 403 (default: any)').argParser(
+        (text: string, previous: string[] | undefined) => {
+          const origin = normalizeOrigin(text);
+          if (origin === undefined) throw new InvalidArgumentError('It must be an origin like https://example.com, with no path.');
+          return [...(previous ?? []), origin];
+        },
+      ),
+    )
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
     .option('-q, --quiet', 'print only the listening line, warnings and errors')
@@ -181,6 +190,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     logger.log({
       event: 'summary',
       connections: stats.connectionsTotal,
+      rejected: stats.upgradesRejected,
       messages: stats.messagesReceived,
       bytesReceived: stats.bytesReceived,
       bytesEchoed: stats.bytesEchoed,

@@ -51,7 +51,7 @@ export class ConnectionSet {
     if (this.open.size === 0) return;
     const empty = new Promise<void>((resolve) => (this.onEmpty = resolve));
     this.open.forEach((c) => c.end(code, reason));
-    const timer = setTimeout(() => this.open.forEach((c) => c.terminate()), timeoutMs);
+    const timer = setTimeout(() => this.open.forEach((c) => c.terminate('close handshake not finished in time')), timeoutMs);
     await empty;
     clearTimeout(timer);
   }

@@ -54,6 +54,8 @@ export class EchoConnection {
   private sentCode: number | undefined;
   private lastCloseCode: number | undefined;
   private initiator: 'client' | 'server' | undefined;
+  /** Why the server ended the connection, for the close log line. */
+  private cause: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
@@ -98,7 +100,7 @@ export class EchoConnection {
     this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
-    if (this.echoesLeft === 0) this.drop();
+    if (this.echoesLeft === 0) this.drop(`${this.settings.behavior.messagesToEcho === 1 ? 'first message' : 'messages'} echoed`);
     else if (!this.paused && this.ws.bufferedAmount > BACKPRESSURE_HIGH_WATER) this.pauseReading();
   }
 
@@ -118,10 +120,11 @@ export class EchoConnection {
     if (this.dropped) return; // the TCP connection is already ending: no frames after that
     if (peerCloseReceived(this.ws)) {
       this.initiator ??= 'client';
-      if (this.settings.behavior.ending === 'drop') return this.drop();
+      if (this.settings.behavior.ending === 'drop') return this.drop('close frame not answered, as the mode says');
       code ??= CLOSE_NORMAL; // RFC 6455 §5.5.1: answer a bare close frame with a status, not an empty one
     } else {
       this.initiator ??= 'server';
+      this.cause ??= typeof reason === 'string' && reason ? reason : 'protocol error';
     }
     this.sentCode ??= code;
     this.sendCloseFrame(code, reason);
@@ -148,6 +151,7 @@ export class EchoConnection {
       reason: received ? reason.toString() : '',
       clean: received && this.sentCode !== undefined,
       initiator: this.initiator ?? 'client',
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
       durationMs: Date.now() - this.startedAt,
       messages: this.messages,
     });
@@ -155,11 +159,12 @@ export class EchoConnection {
   }
 
   /** Ends the TCP connection with no close frame; what `drop` modes do. */
-  private drop(): void {
+  private drop(cause: string): void {
     if (this.dropped) return;
     this.dropped = true;
     this.echoesLeft = 0;
     this.initiator ??= 'server';
+    this.cause ??= cause;
     if (this.paused) this.ws.resume(); // so the peer's FIN is read
     // A peer that never reads the echo, or never closes its side after our FIN, is not kept around.
     this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_STALL_MS);
@@ -172,20 +177,21 @@ export class EchoConnection {
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */
   end(code: number, reason: string): void {
-    if (this.settings.behavior.ending === 'drop') this.drop();
+    if (this.settings.behavior.ending === 'drop') this.drop(reason);
     else this.ws.close(code, reason);
   }
 
-  /** Destroys the socket at once (shutdown timeout, missed ping). */
-  terminate(): void {
+  /** Destroys the socket at once, for `cause` (shutdown timeout, missed pong). */
+  terminate(cause: string): void {
     this.initiator ??= 'server';
+    this.cause ??= cause;
     this.socket.destroy();
   }
 
   /** One heartbeat: pings, and drops the client if it did not answer the last ping. */
   heartbeat(): void {
     if (this.dropped) return; // a ping after our FIN would be a write after end
-    if (!this.answeredLastPing) return this.terminate();
+    if (!this.answeredLastPing) return this.terminate('no pong to the last ping');
     this.answeredLastPing = false;
     this.ws.ping();
   }

@@ -22,6 +22,23 @@ export interface UpgradePolicy {
 /** The only protocol version RFC 6455 defines. */
 const SUPPORTED_VERSION = '13';
 
+/**
+ * An origin in the form browsers send (RFC 6454): `scheme://host[:port]`, lower case, no
+ * default port. Returns undefined for what is not an origin (a path, a bare word). `null`,
+ * which browsers send from sandboxed pages and files, stays `null`.
+ */
+export function normalizeOrigin(text: string): string | undefined {
+  if (text === 'null') return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '';
+  return url.origin !== 'null' && bare ? url.origin : undefined;
+}
+
 /** The path of a request target, without its query string. */
 export function pathOf(url: string | undefined): string {
   const target = url ?? '/';
@@ -62,7 +79,7 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
   }
   if (policy.origins !== undefined) {
     const origin = req.headers.origin;
-    if (origin === undefined || !policy.origins.has(origin)) {
+    if (origin === undefined || !policy.origins.has(normalizeOrigin(origin) ?? origin)) {
       return { status: 403, reason: `origin ${origin === undefined ? '(none)' : JSON.stringify(origin)} is not allowed` };
     }
   }

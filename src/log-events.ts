@@ -39,6 +39,8 @@ export interface CloseEvent {
   clean: boolean;
   /** Who ended the connection first. */
   initiator: 'client' | 'server';
+  /** Why the server ended it, when it did: `idle timeout`, `first message echoed`, ... */
+  cause?: string;
   durationMs: number;
   messages: number;
 }
@@ -77,6 +79,8 @@ export interface ShutdownEvent {
 export interface SummaryEvent {
   event: 'summary';
   connections: number;
+  /** Requests refused before a WebSocket opened (HTTP 4xx/5xx). */
+  rejected: number;
   messages: number;
   bytesReceived: number;
   bytesEchoed: number;

@@ -67,7 +67,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;
     }
     case 'close': {
-      const how = event.clean ? c.green('clean') : c.yellow('abnormal');
+      const how = (event.clean ? c.green('clean') : c.yellow('abnormal')) + (event.cause ? ` (${event.cause})` : '');
       const reason = event.reason ? ` ${quote(event.reason)}` : '';
       return `${c.cyan(`#${event.id}`)} closed ${event.code}${reason} ${how}, ${event.initiator} first, ${formatDuration(event.durationMs)}, ${plural(event.messages, 'message')}`;
     }
@@ -83,7 +83,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `shutting down (${event.reason}), closing ${plural(event.connections, 'connection')}`;
     case 'summary':
       return (
-        `summary: ${plural(event.connections, 'connection')}, ${plural(event.messages, 'message')}, ` +
+        `summary: ${plural(event.connections, 'connection')}, ${event.rejected} rejected, ${plural(event.messages, 'message')}, ` +
         `${formatBytes(event.bytesReceived)} in, ${formatBytes(event.bytesEchoed)} out, ` +
         `${plural(event.protocolErrors, 'protocol error')}, up ${formatDuration(event.uptimeMs)}` +
         (event.logLinesDropped > 0 ? `, ${event.logLinesDropped} log lines dropped` : '')

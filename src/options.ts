@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_PAYLOAD,
 } from './constants';
 import { EchoServerError } from './errors';
+import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from './modes';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
 import { RULES, describeRule, fitsRule, type NumberRule } from './validate';
@@ -36,8 +37,21 @@ function numberOption(name: keyof typeof RULES, value: number | undefined, fallb
   return value;
 }
 
+function checkOrigin(text: string): string {
+  const origin = normalizeOrigin(text);
+  if (origin === undefined) throw new EchoServerError(`origins: ${JSON.stringify(text)} is not an origin like https://example.com (no path)`, 2);
+  return origin;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
+  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+] satisfies Array<keyof EchoServerOptions>);
+
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
+  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
+  if (unknown.length > 0) throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
   const mode = options.mode ?? DEFAULT_MODE;
   if (!isEchoMode(mode)) throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
   if (options.path !== undefined && !options.path.startsWith('/')) {
@@ -60,7 +74,7 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     pingIntervalMs: seconds('pingInterval', 0),
     handshakeTimeoutMs: seconds('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
     closeTimeoutMs: seconds('closeTimeout', DEFAULT_CLOSE_TIMEOUT),
-    origins: options.origins ? new Set(options.origins) : undefined,
+    origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
   };

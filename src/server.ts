@@ -22,8 +22,9 @@ export function formatUrl(secure: boolean, host: string, port: number, path = ''
   return `${secure ? 'wss' : 'ws'}://${shownHost}:${port}${path}`;
 }
 
-function remoteOf(req: IncomingMessage): string {
-  const { remoteAddress = '?', remotePort } = req.socket;
+/** `address:port` of a peer, with IPv6 addresses in brackets. */
+function remoteOf(socket: { remoteAddress?: string; remotePort?: number }): string {
+  const { remoteAddress = '?', remotePort } = socket;
   return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
 }
 
@@ -53,9 +54,12 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** Whether a bound address is every interface, whatever spelling the user gave (`0.0.0.0`, `::`, `0`, ``). */
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
+/** Why a bound address is reachable from other machines, or undefined for loopback. */
+export function exposure(address: string): string | undefined {
+  // Whatever spelling the user gave (`0.0.0.0`, `::`, `0`, ``, a host name), judge the address bound.
+  if (address === '0.0.0.0' || address === '::') return `listening on all interfaces (${address})`;
+  if (/^127\.|^::1$|^::ffff:127\./.test(address)) return undefined;
+  return `listening on a network interface (${address})`;
 }
 
 /**
@@ -107,7 +111,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     // OpenSSL's message spans lines and names source files; its `reason` is the readable part.
     const reason = error.reason ?? error.message.split('\n')[0];
     const hint = reason === 'http request' ? ' (a ws:// client on a wss:// port?)' : '';
-    log.log({ event: 'warning', message: `TLS handshake from ${socket.remoteAddress}:${socket.remotePort} failed: ${reason}${hint}` });
+    log.log({ event: 'warning', message: `TLS handshake from ${remoteOf(socket)} failed: ${reason}${hint}` });
   });
 
   server.on('request', (req, res) =>
@@ -116,9 +120,18 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
 
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal): void => {
     upgradesRejected++;
-    log.log({ event: 'rejected', remote: remoteOf(req), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
+    log.log({ event: 'rejected', remote: remoteOf(req.socket), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
     refuseUpgrade(socket, refusal);
   };
+  // A request that never finished (--handshake-timeout) or could not be parsed: answered, logged, counted.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    upgradesRejected++;
+    const reason = timedOut ? 'request not finished within --handshake-timeout' : `malformed request (${error.code ?? error.message})`;
+    log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path: '-', status: timedOut ? 408 : 400, reason });
+    refuseUpgrade(socket, { status: timedOut ? 408 : 400, reason });
+  });
   // ws still refuses a malformed Sec-WebSocket-Protocol itself; answer and log that like ours.
   wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(req, socket, { status: 400, reason: error.message }));
 
@@ -135,7 +148,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     if (refusal) return refuse(req, socket, refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req), path: req.url ?? '/' });
+      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
     });
   });
 
@@ -148,9 +161,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   url = formatUrl(config.tls !== undefined, host, port, config.path);
   startedAt = Date.now();
   log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined });
-  if (isWildcard(address)) {
-    log.log({ event: 'warning', message: `listening on all interfaces (${address}): anyone who can reach this machine can connect` });
-  }
+  const exposed = exposure(address);
+  if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
   if (fdCapacity < Math.min(config.maxConnections, 1000)) {
     log.log({
       event: 'warning',
