@@ -12,8 +12,9 @@ $(STAMP): package.json package-lock.json
 build: install
 	npx tsc -p tsconfig.build.json
 
+# Flags go in ARGS: make run ARGS="--mode forever --port 0"
 run: build
-	node bin/ws-echo
+	node bin/ws-echo $(ARGS)
 
 typecheck: install
 	npx tsc -p tsconfig.json

@@ -100,7 +100,7 @@ describe('logs', () => {
     const events = cli.stdout().trim().split('\n').map((line) => JSON.parse(line));
     expect(events.map((e) => e.event)).toEqual(['listening', 'connection', 'message', 'close']);
     expect(events[2]).toMatchObject({ id: 1, type: 'text', size: 100, preview: 'x'.repeat(80), truncated: true });
-    expect(events[3]).toMatchObject({ id: 1, code: 1006, clean: false, initiator: 'server', messages: 1 });
+    expect(events[3]).toMatchObject({ id: 1, code: 1006, clean: false, initiator: 'server', cause: 'first message echoed', messages: 1 });
     for (const event of events) expect(typeof event.time).toBe('string');
   });
 
@@ -126,6 +126,8 @@ describe('bad flags exit 2 and say what is valid', () => {
     [['--idle-timeout', 'soon'], /--idle-timeout.*a number from 0/s],
     [['--path', 'echo'], /--path.*must start with "\/"/s],
     [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['--origin', '--port', '0'], /--origin.*'--port' is invalid.*an origin like https:\/\/example\.com/s],
+    [['--origin', 'https://example.com/app'], /--origin.*with no path/s],
     [['--cert', 'cert.pem'], /--cert and --key must be given together/],
   ])('%j', async (args, message) => {
     const { code, stderr, stdout } = await runCliToEnd(args);
@@ -229,7 +231,7 @@ describe('signals', () => {
     expect(await stop(cli, 'SIGTERM')).toBe(0);
     expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     expect(cli.stdout()).toMatch(/shutting down \(SIGTERM\), closing 1 connection/);
-    expect(cli.stdout()).toMatch(/^summary: 1 connection, 1 message, 3 B in, 3 B out, 0 protocol errors, up .*$/m);
+    expect(cli.stdout()).toMatch(/^summary: 1 connection, 0 rejected, 1 message, 3 B in, 3 B out, 0 protocol errors, up .*$/m);
   });
 
   it('SIGINT in forever mode drops clients (1006) and exits 0', async () => {

@@ -110,6 +110,11 @@ describe("origins: ['http://a.test']", () => {
     await expectEchoes(await rawClient({ headers: { Origin: 'http://a.test' } }), 'allowed');
   });
 
+  it('matches origins as browsers send them: case and a trailing slash do not matter', async () => {
+    await serve({ origins: ['HTTP://A.test/'] });
+    await expectEchoes(await rawClient({ headers: { Origin: 'http://a.test' } }), 'allowed');
+  });
+
   it.each([
     { who: 'another Origin', origin: 'http://b.test' },
     { who: 'a look-alike Origin', origin: 'http://a.test.evil' },

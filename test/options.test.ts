@@ -1,7 +1,9 @@
 // Option checks shared by the CLI and the API, and the open-file limit that caps connections.
 import { startEchoServer, type EchoServerOptions } from '../src';
 import { connectionsAllowedByFdLimit, FD_RESERVE, openFileLimit } from '../src/fd-limit';
+import { normalizeOrigin } from '../src/handshake';
 import { resolveOptions } from '../src/options';
+import { exposure } from '../src/server';
 import { RULES, describeRule, parseNumber } from '../src/validate';
 
 describe('parseNumber', () => {
@@ -37,6 +39,8 @@ describe('startEchoServer option checks', () => {
     [{ idleTimeout: -1 }, /idleTimeout must be a number from 0/],
     [{ path: 'echo' }, /path must start with "\/"/],
     [{ tls: { cert: 'x', key: '' } }, /tls needs both cert and key/],
+    [{ portt: 8080 } as EchoServerOptions, /unknown option portt; known: mode, port, host/],
+    [{ origins: ['example.com'] }, /origins: "example.com" is not an origin like https:\/\/example\.com/],
   ])('refuses %j with a usage error (exit code 2)', async (options, message) => {
     await expect(startEchoServer(options)).rejects.toMatchObject({ name: 'EchoServerError', exitCode: 2, message: expect.stringMatching(message) });
   });
@@ -70,4 +74,31 @@ describe('open-file limit', () => {
     expect(openFileLimit('')).toBeUndefined();
     expect(connectionsAllowedByFdLimit(undefined)).toBe(Infinity);
   });
+});
+
+describe('exposure', () => {
+  it.each([
+    ['127.0.0.1', undefined],
+    ['127.0.0.2', undefined],
+    ['::1', undefined],
+    ['::ffff:127.0.0.1', undefined],
+    ['0.0.0.0', 'listening on all interfaces (0.0.0.0)'],
+    ['::', 'listening on all interfaces (::)'],
+    ['192.168.1.20', 'listening on a network interface (192.168.1.20)'],
+    ['fe80::1', 'listening on a network interface (fe80::1)'],
+  ])('%s: %s', (address, warning) => expect(exposure(address)).toBe(warning));
+});
+
+describe('normalizeOrigin', () => {
+  it.each([
+    ['https://Example.com', 'https://example.com'],
+    ['http://a.test:80', 'http://a.test'],
+    ['http://a.test/', 'http://a.test'],
+    ['https://a.test:8443', 'https://a.test:8443'],
+    ['null', 'null'],
+    ['http://a.test/app', undefined],
+    ['http://a.test?x=1', undefined],
+    ['a.test', undefined],
+    ['--port', undefined],
+  ])('%j is %j', (text, origin) => expect(normalizeOrigin(text)).toBe(origin));
 });

@@ -13,6 +13,11 @@ import { getHealth, pollUntil, stopChild } from './helpers/probe';
 import { flood, openRawClient } from './helpers/raw-client';
 import { openUpgraded, portOf } from './helpers/raw-http';
 
+/** Measurements for a person tuning the bounds below; printed with WS_ECHO_TEST_VERBOSE=1 only, to keep CI logs quiet. */
+function report(line: string): void {
+  if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(line + '\n');
+}
+
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
@@ -150,7 +155,7 @@ describe('backpressure: a client that floods and never reads', () => {
     const { peak } = memory(pid);
     socket.destroy();
     await closeClient(other);
-    console.log(
+    report(
       `backpressure: stuck=${stuck} after ${(sentWhenStuck / MiB).toFixed(1)} MiB sent; ` +
         `server baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB (+${((peak - baseline) / MiB).toFixed(1)} MiB)`,
     );
@@ -177,7 +182,7 @@ describe('logging into a stdout pipe nobody reads', () => {
     expect(await echoMany(ws, { count: COUNT, size: 1 * KiB, window: 100 })).toBe(COUNT);
     const { peak } = memory(child.pid);
     const health = await getHealth(url);
-    console.log(
+    report(
       `logging: ${COUNT} echoes with stdout unread; peak ${(peak / MiB).toFixed(1)} MiB ` +
         `(+${((peak - baseline) / MiB).toFixed(1)} MiB), logLinesDropped ${health.logLinesDropped}`,
     );
@@ -204,7 +209,7 @@ describe('logging into a stdout pipe nobody reads', () => {
     expect(match).not.toBeNull();
     const before = output.slice(0, match?.index ?? output.length);
     const messageLinesBefore = before.split('\n').filter((line) => / text 1\.0 KiB /.test(line)).length;
-    console.log(
+    report(
       `logging: ${Buffer.byteLength(before)} bytes (${messageLinesBefore} message lines) before the notice "${match?.[0]}", after ${probes} probe(s)`,
     );
     expect(Buffer.byteLength(before)).toBeLessThan(LOG_OUTPUT_BOUND);
@@ -235,7 +240,7 @@ describe('logging into a terminal nobody reads', () => {
     expect(await echoMany(ws, { count: COUNT, size: 1 * KiB, window: 100 })).toBe(COUNT);
     // The terminal did fill up: lines were dropped instead of blocking the server.
     const health = await getHealth(url);
-    console.log(`slow terminal: ${COUNT} echoes with the pty unread, logLinesDropped ${health.logLinesDropped}`);
+    report(`slow terminal: ${COUNT} echoes with the pty unread, logLinesDropped ${health.logLinesDropped}`);
     expect(health.logLinesDropped).toBeGreaterThan(0);
 
     await closeClient(ws);
@@ -290,7 +295,7 @@ describe('abrupt resets', () => {
     expect(await echoMany(ws, { count: 100, size: 4 * KiB, window: 10 })).toBe(100);
 
     const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
-    console.log(
+    report(
       `resets: baseline ${mib(baseline)} MiB; after 500: ${mib(first.rss)} MiB; after 1,000: ${mib(second.rss)} MiB ` +
         `(+${mib(second.rss - baseline)} MiB), peak ${mib(second.peak)} MiB`,
     );
