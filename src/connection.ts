@@ -100,7 +100,7 @@ export class EchoConnection {
     this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
-    if (this.echoesLeft === 0) this.drop(`${this.settings.behavior.messagesToEcho === 1 ? 'first message' : 'messages'} echoed`);
+    if (this.echoesLeft === 0) this.drop(behavior.messagesToEcho === 1 ? 'first message echoed' : `${behavior.messagesToEcho} messages echoed`);
     else if (!this.paused && this.ws.bufferedAmount > BACKPRESSURE_HIGH_WATER) this.pauseReading();
   }
 
