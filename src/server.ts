@@ -118,22 +118,21 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
   );
 
-  const refuse = (req: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal): void => {
+  /** Answers, logs and counts a request refused before a WebSocket opened; `path` is '-' when unknown. */
+  const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     upgradesRejected++;
-    log.log({ event: 'rejected', remote: remoteOf(req.socket), path: req.url ?? '/', status: refusal.status, reason: refusal.reason });
+    log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
     refuseUpgrade(socket, refusal);
   };
-  // A request that never finished (--handshake-timeout) or could not be parsed: answered, logged, counted.
+  // A request that never finished (--handshake-timeout) or could not be parsed.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    upgradesRejected++;
     const reason = timedOut ? 'request not finished within --handshake-timeout' : `malformed request (${error.code ?? error.message})`;
-    log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path: '-', status: timedOut ? 408 : 400, reason });
-    refuseUpgrade(socket, { status: timedOut ? 408 : 400, reason });
+    refuse(socket, '-', { status: timedOut ? 408 : 400, reason });
   });
   // ws still refuses a malformed Sec-WebSocket-Protocol itself; answer and log that like ours.
-  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(req, socket, { status: 400, reason: error.message }));
+  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(socket, req.url ?? '/', { status: 400, reason: error.message }));
 
   const admit = (req: IncomingMessage): UpgradeRefusal | undefined => {
     if (closing) return { status: 503, reason: 'server is shutting down' };
@@ -145,7 +144,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admit(req);
-    if (refusal) return refuse(req, socket, refusal);
+    if (refusal) return refuse(socket, req.url ?? '/', refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = open.add(ws, socket);
       log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
