@@ -54,7 +54,7 @@ pack: build
 # Node installed. esbuild bundles the CLI into one CommonJS file, this `node` turns it
 # into a blob, and postject injects the blob into a copy of this same `node` binary.
 SEA_FUSE := NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
-SOURCES := $(wildcard src/*.ts)
+SOURCES := $(shell find src -name '*.ts')
 NODE_VERSION := $(shell node -p process.versions.node)
 # Named after this node's version, so another Node rebuilds the binary and nothing else does.
 NODE_STAMP := dist/.node-$(NODE_VERSION)

@@ -1,5 +1,5 @@
 // The ws-echo command: runs the CLI and exits with its code.
-import { runCli } from './cli';
+import { runCli } from './cli/cli';
 
 // A slow terminal must not stall echoing: Node makes TTY writes blocking, so undo that and
 // let the logger drop what the terminal cannot take. A reader that went away (EPIPE, as in

@@ -1,8 +1,8 @@
 // The logger: pretty and JSON formats, quiet filtering, colors and bounded output.
 import { PassThrough, Writable } from 'node:stream';
-import { colorLevel, createLogger, SILENT_LOGGER } from '../src/logger';
-import { formatBytes, formatDuration, previewOf } from '../src/log-format';
-import { LineWriter } from '../src/output';
+import { colorLevel, createLogger, SILENT_LOGGER } from '../src/log/logger';
+import { formatBytes, formatDuration, previewOf } from '../src/log/log-format';
+import { LineWriter } from '../src/log/output';
 import { waitUntil } from './helpers/probe';
 
 /** A stream that keeps what is written to it. */

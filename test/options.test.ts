@@ -1,10 +1,10 @@
 // Option checks shared by the CLI and the API, and the open-file limit that caps connections.
 import { startEchoServer, type EchoServerOptions } from '../src';
-import { connectionsAllowedByFdLimit, FD_RESERVE, openFileLimit } from '../src/fd-limit';
-import { normalizeOrigin } from '../src/handshake';
-import { resolveOptions } from '../src/options';
-import { exposure } from '../src/server';
-import { RULES, describeRule, parseNumber } from '../src/validate';
+import { connectionsAllowedByFdLimit, FD_RESERVE, openFileLimit } from '../src/server/fd-limit';
+import { normalizeOrigin } from '../src/server/handshake';
+import { resolveOptions } from '../src/server/options';
+import { exposure } from '../src/server/server';
+import { RULES, describeRule, parseNumber } from '../src/core/validate';
 
 describe('parseNumber', () => {
   it.each([

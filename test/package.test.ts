@@ -10,7 +10,7 @@ import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from './helpers/mode-
 const { version } = require('../package.json') as { version: string };
 
 /** The compiled modules: one .js and one .d.ts per source file, nothing else from dist/. */
-const MODULES = readdirSync(path.join(ROOT, 'src'))
+const MODULES = (readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[])
   .filter((file) => file.endsWith('.ts'))
   .map((file) => file.slice(0, -'.ts'.length));
 const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/ws-echo', ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`])];

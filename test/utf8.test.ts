@@ -1,5 +1,5 @@
 // truncateUtf8 and firstBytes: the one-shot cut never splits a character.
-import { firstBytes, truncateUtf8 } from '../src/utf8';
+import { firstBytes, truncateUtf8 } from '../src/core/utf8';
 
 describe('truncateUtf8', () => {
   it.each([

@@ -179,7 +179,7 @@ async function startServer(kind, extraArgs = [], { cpu } = {}) {
 
 /** 1234567 -> "1.2 MiB": the server's own formatting (dist/ is built before a bench or soak). */
 function formatBytes(bytes) {
-  return Number.isFinite(bytes) ? require('../../dist/log-format').formatBytes(bytes) : '?';
+  return Number.isFinite(bytes) ? require('../../dist/log/log-format').formatBytes(bytes) : '?';
 }
 
 module.exports = { ROOT, BIN, serverEnv, requireBuild, memoryOf, resetPeak, cpuSecondsOf, machineBusySeconds, openFileLimit, freePort, startServer, formatBytes };

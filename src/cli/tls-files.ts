@@ -1,8 +1,8 @@
 // Reads and checks the --cert and --key files, so a bad one is named in the error.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { EchoServerError } from './errors';
-import type { TlsOptions } from './types';
+import { EchoServerError } from '../core/errors';
+import type { TlsOptions } from '../core/types';
 
 function readFile(flag: string, file: string): Buffer {
   try {

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from './log-events';
 import { formatPretty, previewOf } from './log-format';
 import { LineWriter } from './output';
-import type { LogOptions } from './types';
+import type { LogOptions } from '../core/types';
 
 /** What the server logs through. */
 export interface Logger {

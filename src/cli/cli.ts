@@ -1,18 +1,18 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Writable } from 'node:stream';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from './constants';
-import { EchoServerError } from './errors';
-import { normalizeOrigin } from './handshake';
-import { createLogger, type Logger } from './logger';
-import { DEFAULT_MODE, MODES, MODE_NAMES } from './modes';
-import { startEchoServerLogging } from './server';
-import { loadTlsFiles } from './tls';
-import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
-import { RULES, describeRule, parseNumber, type NumberRule } from './validate';
+import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
+import { EchoServerError } from '../core/errors';
+import { normalizeOrigin } from '../server/handshake';
+import { createLogger, type Logger } from '../log/logger';
+import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
+import { startEchoServerLogging } from '../server/server';
+import { loadTlsFiles } from './tls-files';
+import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
+import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../package.json') as { version: string };
+const { version } = require('../../package.json') as { version: string };
 
 /** The flags as commander hands them over. */
 interface ParsedFlags {

@@ -4,17 +4,17 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_GOING_AWAY } from './constants';
+import { CLOSE_GOING_AWAY } from '../core/constants';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
-import { describeListenError, describeTlsError } from './errors';
+import { describeListenError, describeTlsError } from '../core/errors';
 import { checkUpgrade, refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { connectionsAllowedByFdLimit, openFileLimit } from './fd-limit';
 import { answerHttp } from './http-answers';
-import { createLogger, type Logger } from './logger';
-import { MODES } from './modes';
+import { createLogger, type Logger } from '../log/logger';
+import { MODES } from '../behaviour/modes';
 import { resolveOptions, type ResolvedOptions } from './options';
-import type { EchoServer, EchoServerOptions, EchoStats } from './types';
+import type { EchoServer, EchoServerOptions, EchoStats } from '../core/types';
 
 /** `ws://host:port/path` with IPv6 hosts in brackets. */
 export function formatUrl(secure: boolean, host: string, port: number, path = ''): string {

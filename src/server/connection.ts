@@ -1,10 +1,10 @@
 // One WebSocket connection: echoes and ends as its mode's data says.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
-import { BACKPRESSURE_HIGH_WATER, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from './constants';
-import type { Logger } from './logger';
-import type { ModeBehavior } from './modes';
-import { firstBytes } from './utf8';
+import { BACKPRESSURE_HIGH_WATER, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
+import type { Logger } from '../log/logger';
+import type { ModeBehavior } from '../behaviour/modes';
+import { firstBytes } from '../core/utf8';
 
 /** Counters a connection adds to; the server owns them. */
 export interface EchoCounters {

@@ -1,7 +1,7 @@
 // Short answers to plain HTTP requests, so a browser or curl gets more than a hang.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf } from './handshake';
-import type { EchoMode } from './types';
+import type { EchoMode } from '../core/types';
 
 /** What the plain HTTP answers report. */
 export interface HttpStatusSource {

@@ -5,12 +5,12 @@ import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_HOST,
   DEFAULT_MAX_PAYLOAD,
-} from './constants';
-import { EchoServerError } from './errors';
+} from '../core/constants';
+import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
-import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from './modes';
-import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from './types';
-import { RULES, describeRule, fitsRule, type NumberRule } from './validate';
+import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
+import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
+import { RULES, describeRule, fitsRule, type NumberRule } from '../core/validate';
 
 /** Options with every default applied and times in milliseconds. */
 export interface ResolvedOptions {

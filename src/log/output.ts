@@ -1,6 +1,6 @@
 // A line writer that never blocks the server and never queues without bound.
 import type { Writable } from 'node:stream';
-import { LOG_HIGH_WATER } from './constants';
+import { LOG_HIGH_WATER } from '../core/constants';
 
 /**
  * Writes lines to a stream, dropping (and counting) those that arrive while more than

@@ -1,5 +1,5 @@
 // The echo modes as data: what each echoes and how it ends a connection.
-import type { EchoMode } from './types';
+import type { EchoMode } from '../core/types';
 
 /** What a mode does; the connection handler reads this and has no per-mode branches of its own. */
 export interface ModeBehavior {
