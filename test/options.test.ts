@@ -3,7 +3,7 @@ import { startEchoServer, type EchoServerOptions } from '../src';
 import { connectionsAllowedByFdLimit, FD_RESERVE, openFileLimit } from '../src/server/fd-limit';
 import { normalizeOrigin } from '../src/server/handshake';
 import { resolveOptions } from '../src/server/options';
-import { exposure } from '../src/server/server';
+import { exposure } from '../src/server/listener';
 import { RULES, describeRule, parseNumber } from '../src/core/validate';
 
 describe('parseNumber', () => {
