@@ -57,6 +57,8 @@ export interface EchoServerOptions {
   tls?: TlsOptions;
   /** Log options; logs are off when this is absent or `false`. */
   log?: LogOptions | false;
+  /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */
+  metrics?: boolean;
 }
 
 /** Counters since the server started. */

@@ -28,6 +28,7 @@ export interface ResolvedOptions {
   origins: ReadonlySet<string> | undefined;
   tls: TlsOptions | undefined;
   log: LogOptions | false;
+  metrics: boolean;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -46,6 +47,7 @@ function checkOrigin(text: string): string {
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  'metrics',
 ] satisfies Array<keyof EchoServerOptions>);
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
@@ -59,6 +61,9 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
   }
   if (options.tls && (!options.tls.cert || !options.tls.key)) {
     throw new EchoServerError('tls needs both cert and key', 2);
+  }
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    throw new EchoServerError(`metrics must be true or false, got ${JSON.stringify(options.metrics)}`, 2);
   }
   const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
     Math.round(numberOption(name, options[name], fallback) * 1000);
@@ -77,5 +82,6 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
+    metrics: options.metrics ?? true,
   };
 }
