@@ -27,7 +27,8 @@ input[type=checkbox], input[type=radio] { width: 1.1rem; height: 1.1rem; }
 input[aria-invalid=true], select[aria-invalid=true] { border-color: var(--bad); border-width: 2px; }
 #url { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9rem; }
 .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-.row input[type=text] { flex: 1 1 12rem; width: auto; }
+.row > input[type=text] { flex: 1 1 12rem; width: auto; }
+.row > .field { flex: 1 1 9rem; margin-bottom: 4px; }
 button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; min-height: 2.4rem; }
 button.secondary { background: transparent; color: var(--accent); }
 button:disabled { opacity: 0.45; cursor: not-allowed; }
@@ -48,7 +49,7 @@ fieldset label { font-weight: normal; display: inline-flex; gap: 6px; align-item
 #log li { padding: 3px 2px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 #log time { color: var(--muted); }
 #log .echo b, #log .open b { color: var(--ok); }
-#log .error b, #log .closed b { color: var(--bad); }
+#log .error b { color: var(--bad); }
 .log-head { display: flex; justify-content: space-between; align-items: center; gap: 8px; flex-wrap: wrap; }
 .log-head h2 { margin: 0; }
 `;
