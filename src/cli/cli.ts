@@ -7,6 +7,7 @@ import { normalizeOrigin } from '../server/handshake';
 import { createLogger, type Logger } from '../log/logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
+import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
@@ -32,6 +33,8 @@ interface ParsedFlags {
   quiet?: boolean;
   json?: boolean;
   color: boolean;
+  metrics: boolean;
+  stats?: boolean;
 }
 
 /** Where the CLI writes; tests may pass their own. */
@@ -105,6 +108,8 @@ export function buildProgram(io: CliIo): Command {
     .option('-q, --quiet', 'print only the listening line, warnings and errors')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('--stats', 'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)')
+    .option('--no-metrics', 'do not serve Prometheus metrics at GET /metrics (then 404)')
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
@@ -132,6 +137,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),
+    metrics: flags.metrics,
   };
 }
 
@@ -183,7 +189,10 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const signals = listenForSignals();
   try {
     const server = await startEchoServerLogging(optionsFrom(flags), logger);
+    const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
+    const statsReporter = flags.stats ? startStatsReporter(server.stats, logger, onTerminal ? 'status-line' : 'events') : undefined;
     const received = await signals.first;
+    statsReporter?.stop();
     logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
     await server.close();
     const stats = server.stats();
