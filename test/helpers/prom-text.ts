@@ -84,7 +84,7 @@ export function parsePrometheusText(body: string): Map<string, Family> {
   const families = new Map<string, Family>();
   const finished = new Set<string>();
   const seen = new Set<string>();
-  const helps = new Set<string>();
+  const helps = new Map<string, string>();
   let current: string | undefined;
   const enter = (name: string, where: string): void => {
     if (current === name) return;
@@ -111,9 +111,7 @@ export function parsePrometheusText(body: string): Map<string, Family> {
         } else {
           if (helps.has(name)) throw new Error(`${where}: second HELP for ${name}`);
           if (/\\[^\\n]/.test(rest.replace(/\\\\/g, ''))) throw new Error(`${where}: bad escape in HELP`);
-          helps.add(name);
-          const family = families.get(name);
-          if (family) family.help = rest;
+          helps.set(name, rest);
         }
         return;
       }
@@ -138,6 +136,7 @@ export function parsePrometheusText(body: string): Map<string, Family> {
       family.samples.push({ name, labels, value });
     });
   for (const [name, family] of families) {
+    family.help = helps.get(name) ?? '';
     if (family.type === 'histogram' && family.samples.length > 0 && !family.samples.some((s) => s.labels.le === '+Inf')) {
       throw new Error(`histogram ${name} has no +Inf bucket`);
     }
