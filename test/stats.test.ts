@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { LineWriter } from '../src/log/output';
-import { BIN, childEnv, startCli } from './helpers/cli';
+import { BIN, childEnv, runCliToEnd, startCli } from './helpers/cli';
 import { perTest } from './helpers/per-test';
 import { pollUntil, stopChild } from './helpers/probe';
 import { descendantRunning } from './helpers/processes';
@@ -84,6 +84,13 @@ describe('the status line in the line writer', () => {
 });
 
 describe('ws-echo --stats', () => {
+  it('--help lists --stats and --no-metrics', async () => {
+    const { code, stdout } = await runCliToEnd(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\s+--stats\s+a status line each second/m);
+    expect(stdout).toMatch(/^\s+--no-metrics\s+do not serve Prometheus metrics at GET \/metrics/m);
+  });
+
   it('is off by default: no stats line', async () => {
     const cli = await cliServer([]);
     await new Promise((resolve) => setTimeout(resolve, 1300));
