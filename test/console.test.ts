@@ -163,12 +163,18 @@ describe('the console page, clicked through in Chromium', () => {
     await page.keyboard.type('de ad');
     await page.keyboard.press('Enter');
     await waitForLog(page, /echo binary 2 B <de ad>/);
-    // On to the close code, then Enter in it sends the close.
+    // On to the close code and reason, then the Send close button.
     await page.keyboard.press('Tab'); // Send
     await page.keyboard.press('Tab'); // close code
     expect(await focused()).toBe('close-code');
+    await page.keyboard.press('Tab'); // reason
+    await page.keyboard.type('by keyboard');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('close');
     await page.keyboard.press('Enter');
     expect(await ending(page)).toMatchObject({ code: '1000', clean: 'true' });
+    // The close button is now disabled: focus goes to Connect, ready for the next round.
+    expect(await focused()).toBe('connect');
     await saveScreenshot(page, 'console-keyboard');
   });
 });

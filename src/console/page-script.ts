@@ -123,7 +123,13 @@ export const PAGE_SCRIPT = String.raw`
       $('ended').dataset.code = String(event.code);
       $('ended').dataset.clean = String(event.wasClean);
       log('closed', text);
-      if (ws === socket) { ws = null; setState('closed'); }
+      if (ws === socket) {
+        ws = null;
+        setState('closed');
+        // A keyboard user whose focused button just turned disabled lands on Connect, not the page top.
+        var active = document.activeElement;
+        if (!active || active === document.body || active.disabled) $('connect').focus();
+      }
     };
   }
 

@@ -77,6 +77,16 @@ const byType = (text: number, binary: number): Reading => [
 const byKey = (label: string, counts: ReadonlyMap<number, number>): Reading =>
   [...counts].sort(([a], [b]) => a - b).map(([key, count]) => [{ [label]: key }, count]);
 
+/** A counter split by message type: the binary share is counted, text is the rest of `total`. */
+function perType(
+  name: string,
+  help: string,
+  total: 'messagesReceived' | 'bytesReceived' | 'messagesEchoed' | 'bytesEchoed',
+  binary: Exclude<keyof DetailCounters, 'closesByCode'>,
+): MetricSpec {
+  return { name, help, type: 'counter', labels: ['type'], read: (m, s) => byType(s[total] - m.details[binary], m.details[binary]) };
+}
+
 /** Every ws-echo metric: name, help, type, labels and where its value comes from. */
 const SPECS: readonly MetricSpec[] = [
   { name: 'ws_echo_connections_open', help: 'WebSocket connections open now.', type: 'gauge', read: (_, s) => s.connectionsOpen },
@@ -88,34 +98,10 @@ const SPECS: readonly MetricSpec[] = [
     labels: ['status'],
     read: (m) => byKey('status', m.refusalsByStatus),
   },
-  {
-    name: 'ws_echo_messages_received_total',
-    help: 'Messages received from clients, by type.',
-    type: 'counter',
-    labels: ['type'],
-    read: (m, s) => byType(s.messagesReceived - m.details.binaryMessagesReceived, m.details.binaryMessagesReceived),
-  },
-  {
-    name: 'ws_echo_received_bytes_total',
-    help: 'Payload bytes received from clients, by message type.',
-    type: 'counter',
-    labels: ['type'],
-    read: (m, s) => byType(s.bytesReceived - m.details.binaryBytesReceived, m.details.binaryBytesReceived),
-  },
-  {
-    name: 'ws_echo_messages_echoed_total',
-    help: 'Messages sent back to clients, by type.',
-    type: 'counter',
-    labels: ['type'],
-    read: (m, s) => byType(s.messagesEchoed - m.details.binaryMessagesEchoed, m.details.binaryMessagesEchoed),
-  },
-  {
-    name: 'ws_echo_echoed_bytes_total',
-    help: 'Payload bytes sent back to clients, by message type.',
-    type: 'counter',
-    labels: ['type'],
-    read: (m, s) => byType(s.bytesEchoed - m.details.binaryBytesEchoed, m.details.binaryBytesEchoed),
-  },
+  perType('ws_echo_messages_received_total', 'Messages received from clients, by type.', 'messagesReceived', 'binaryMessagesReceived'),
+  perType('ws_echo_received_bytes_total', 'Payload bytes received from clients, by message type.', 'bytesReceived', 'binaryBytesReceived'),
+  perType('ws_echo_messages_echoed_total', 'Messages sent back to clients, by type.', 'messagesEchoed', 'binaryMessagesEchoed'),
+  perType('ws_echo_echoed_bytes_total', 'Payload bytes sent back to clients, by message type.', 'bytesEchoed', 'binaryBytesEchoed'),
   {
     name: 'ws_echo_closes_total',
     help: 'Connections closed, by close code (1006: no close frame).',

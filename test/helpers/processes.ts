@@ -1,7 +1,7 @@
 // Finding a process by its command line among a child's descendants (e.g. the CLI under `script`).
 import { readFileSync } from 'node:fs';
 
-/** The pid of the first descendant of `pid` with `needle` as one of its arguments; throws if none. */
+/** The pid of the first process under `pid` (not itself) with `needle` as one of its arguments; throws if none. */
 export function descendantRunning(pid: number | undefined, needle: string): number {
   const childrenOf = (parent: number): number[] => {
     const kids = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim();
