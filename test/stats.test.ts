@@ -89,6 +89,8 @@ describe('ws-echo --stats', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\s+--stats\s+a status line each second/m);
     expect(stdout).toMatch(/^\s+--no-metrics\s+do not serve Prometheus metrics at GET \/metrics/m);
+    expect(stdout).toMatch(/^\s+GET \/metrics\s+Prometheus metrics/m);
+    expect(stdout).toMatch(/^\s+GET \/\s+in a browser: a console/m);
   });
 
   it('is off by default: no stats line', async () => {

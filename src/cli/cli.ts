@@ -53,6 +53,12 @@ Examples:
   ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
   ws-echo --port 0 --json                 free port; the first JSON line has the URL
   ws-echo --cert cert.pem --key key.pem   serve wss://
+  ws-echo --stats                         a live status line: connections, msg/s and bytes/s, totals
+
+Over HTTP, on the same port:
+  GET /          in a browser: a console to connect, send and close; from curl: where to connect
+  GET /healthz   readiness JSON
+  GET /metrics   Prometheus metrics (off with --no-metrics)
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
 
