@@ -61,17 +61,23 @@ NODE_STAMP := dist/.node-$(NODE_VERSION)
 
 binary: dist/ws-echo
 
-# A SEA's require() loads built-in modules only: ws must not try bufferutil or
-# utf-8-validate (a warning on every start), so the banner turns both off before ws loads.
+# A SEA's require() loads built-in modules only. ws's require('bufferutil') goes to
+# src/sea/bufferutil-shim.ts, which loads the addon embedded as a SEA asset (below) or throws,
+# and ws then masks in JavaScript. utf-8-validate is turned off before ws loads (a warning on
+# every start otherwise; Node's own UTF-8 check is as fast).
 dist/ws-echo.bundle.js: $(SOURCES) package.json $(STAMP)
 	npx esbuild src/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning \
-	  --external:bufferutil --external:utf-8-validate \
-	  "--banner:js='use strict';process.env.WS_NO_BUFFER_UTIL='1';process.env.WS_NO_UTF_8_VALIDATE='1';" \
+	  --alias:bufferutil=./src/sea/bufferutil-shim.ts --external:utf-8-validate \
+	  "--banner:js='use strict';process.env.WS_NO_UTF_8_VALIDATE='1';" \
 	  --outfile=$@
 
 # The blob must be made by the same Node version as the binary it goes into: both are this `node`.
+# bufferutil's prebuilt addon for this platform goes in as the asset bufferutil-<platform>-<arch>.node
+# (src/sea/embedded-bufferutil.ts); without a prebuilt one the binary masks in JavaScript.
 dist/ws-echo: dist/ws-echo.bundle.js $(NODE_STAMP)
-	printf '%s\n' '{"main":"dist/ws-echo.bundle.js","output":"dist/ws-echo.blob","disableExperimentalSEAWarning":true,"useCodeCache":true}' > dist/sea-config.json
+	target=$$(node -p 'process.platform + "-" + process.arch'); addon=node_modules/bufferutil/prebuilds/$$target/bufferutil.node; \
+	assets=""; if [ -f "$$addon" ]; then assets=',"assets":{"bufferutil-'$$target'.node":"'$$addon'"}'; else echo "no prebuilt bufferutil for $$target: the binary will mask in JavaScript"; fi; \
+	printf '%s\n' '{"main":"dist/ws-echo.bundle.js","output":"dist/ws-echo.blob","disableExperimentalSEAWarning":true,"useCodeCache":true'"$$assets"'}' > dist/sea-config.json
 	node --experimental-sea-config dist/sea-config.json
 	cp "$$(node -p process.execPath)" $@.tmp
 	chmod u+w $@.tmp
