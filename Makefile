@@ -1,5 +1,5 @@
 # ws-echo: every set-up step a fresh machine needs (Node 20 and npm are enough).
-.PHONY: install build run test test-tools typecheck binary bench soak pack clean
+.PHONY: install build run test test-tools typecheck binary bench bench-quick soak pack clean
 
 STAMP := node_modules/.installed
 
@@ -38,9 +38,22 @@ test-tools:
 	    { echo "the tests need$$missing: install them (Debian: apt-get install openssl curl bsdutils)" >&2; exit 1; }; \
 	fi
 
-# Load checks against loopback only; not part of `make test`.
-bench: build
+# Load checks against loopback only; not part of `make test`. The load generator is C
+# (test/bench/loadgen.c), built here with the machine's compiler; results go to
+# test-results/bench.json (bench-quick.json), tables to stdout. See README "Performance".
+LOADGEN := node_modules/.cache/ws-echo-bench/loadgen
+CC ?= cc
+
+$(LOADGEN): test/bench/loadgen.c
+	@mkdir -p $(dir $@)
+	@command -v $(CC) >/dev/null || { echo "make bench needs a C compiler: apt-get install gcc" >&2; exit 1; }
+	$(CC) -O2 -Wall -o $@ $<
+
+bench: build binary $(LOADGEN)
 	node test/bench/run.js
+
+bench-quick: build binary $(LOADGEN)
+	BENCH_QUICK=1 node test/bench/run.js
 
 soak: build
 	node test/soak/run.js

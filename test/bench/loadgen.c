@@ -5,7 +5,7 @@
 //
 //   loadgen --port P [--host 127.0.0.1] [--path /] [--mode echo|idle]
 //           [--conns N] [--inflight K] [--size BYTES] [--binary]
-//           [--seconds S] [--warmup S] [--server-pid PID] [--settle-ms MS]
+//           [--seconds S] [--warmup S] [--server-pids PID,PID...] [--settle-ms MS]
 //
 // echo: N connections each keep K messages of SIZE bytes in flight (K=1: ping-pong, one
 //   request/response at a time, which gives the latency figures). Frames are built once, each
@@ -15,10 +15,11 @@
 //   the measured seconds no new message is sent, every echo in flight is awaited, and every
 //   connection closes with 1000 and must get a close frame back.
 // idle: opens N connections, echoes one message on each, waits --settle-ms, and reports the
-//   server's resident memory before and after (needs --server-pid).
+//   server's resident memory before and after (needs --server-pids).
 //
-// Prints one JSON object on stdout. With --server-pid, the server's CPU seconds (utime +
-// stime from /proc/PID/stat) over the measured window are in it, next to this process's own.
+// Prints one JSON object on stdout. With --server-pids (a server and its workers), the server's
+// CPU seconds (utime + stime from /proc/PID/stat, summed) over the measured window are in it,
+// next to this process's own.
 // Exit status 0 when every echo was right, 1 otherwise (the errors are in the JSON), 2 on
 // bad arguments.
 #define _GNU_SOURCE
@@ -64,10 +65,13 @@ typedef struct {
 
 static struct {
   const char *host, *path, *mode;
-  int port, conns, inflight, binary, server_pid, settle_ms;
+  int port, conns, inflight, binary, settle_ms;
   size_t size;
   double seconds, warmup;
-} opt = {"127.0.0.1", "/", "echo", 0, 1, 1, 0, 0, 1000, 64, 2.0, 0.5};
+} opt = {"127.0.0.1", "/", "echo", 0, 1, 1, 0, 1000, 64, 2.0, 0.5};
+
+#define MAX_PIDS 64
+static int server_pids[MAX_PIDS], server_pid_count; /* the server's processes, measured together */
 
 static unsigned char *frames[PAYLOADS];   /* masked frames as sent */
 static unsigned char *payloads[PAYLOADS]; /* the plain payloads the echoes must equal */
@@ -131,6 +135,26 @@ static long rss_of(int pid) {
     if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
   fclose(f);
   return kb < 0 ? -1 : kb * 1024;
+}
+
+/* CPU seconds of all the server's processes; 0 without --server-pids. */
+static double server_cpu(void) {
+  double sum = 0;
+  for (int i = 0; i < server_pid_count; i++) {
+    double s = cpu_of(server_pids[i]);
+    if (s > 0) sum += s;
+  }
+  return sum;
+}
+
+/* Resident memory of all the server's processes in bytes; -1 without --server-pids. */
+static long server_rss(void) {
+  long sum = 0;
+  for (int i = 0; i < server_pid_count; i++) {
+    long r = rss_of(server_pids[i]);
+    if (r > 0) sum += r;
+  }
+  return server_pid_count ? sum : -1;
 }
 
 /* A client frame (FIN, opcode, masked) carrying payload; returns its length. */
@@ -357,7 +381,7 @@ static int consume(conn_t *c, const unsigned char *buf, size_t len) {
 
 static void usage(const char *why) {
   fprintf(stderr, "loadgen: %s\nusage: loadgen --port P [--host H] [--path /] [--mode echo|idle] [--conns N] "
-          "[--inflight K] [--size BYTES] [--binary] [--seconds S] [--warmup S] [--server-pid PID] [--settle-ms MS]\n", why);
+          "[--inflight K] [--size BYTES] [--binary] [--seconds S] [--warmup S] [--server-pids PID,...] [--settle-ms MS]\n", why);
   exit(2);
 }
 
@@ -379,7 +403,12 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--size")) opt.size = strtoull(v, NULL, 10);
     else if (!strcmp(a, "--seconds")) opt.seconds = atof(v);
     else if (!strcmp(a, "--warmup")) opt.warmup = atof(v);
-    else if (!strcmp(a, "--server-pid")) opt.server_pid = atoi(v);
+    else if (!strcmp(a, "--server-pids")) {
+      for (char *p = (char *)v; *p && server_pid_count < MAX_PIDS; p++) {
+        server_pids[server_pid_count++] = (int)strtol(p, &p, 10);
+        if (*p != ',') break;
+      }
+    }
     else if (!strcmp(a, "--settle-ms")) opt.settle_ms = atoi(v);
     else usage("unknown flag");
   }
@@ -419,7 +448,7 @@ static void print_errors(void) {
 
 /* idle: N open connections, each having echoed one message; the server's RSS before and after. */
 static int run_idle(conn_t *cs) {
-  long before = opt.server_pid ? rss_of(opt.server_pid) : -1;
+  long before = server_rss();
   int open = 0;
   opt.size = 16;
   make_frames();
@@ -443,7 +472,7 @@ static int run_idle(conn_t *cs) {
       fail("connection %d: wrong echo", i);
   }
   usleep(opt.settle_ms * 1000);
-  long after = opt.server_pid ? rss_of(opt.server_pid) : -1;
+  long after = server_rss();
   printf("{\"mode\":\"idle\",\"conns\":%d,\"opened\":%d,\"serverRssBefore\":%ld,\"serverRssAfter\":%ld,"
          "\"bytesPerConn\":%.0f,",
          opt.conns, open, before, after, open && before >= 0 ? (double)(after - before) / open : -1.0);
@@ -492,14 +521,14 @@ int main(int argc, char **argv) {
       phase = 1;
       measuring = 1;
       t0 = t;
-      server0 = opt.server_pid ? cpu_of(opt.server_pid) : 0;
+      server0 = server_cpu();
       self0 = cpu_self();
     } else if (phase == 1 && t >= measure_to) {
       phase = 2;
       measuring = 0;
       sending = 0;
       t1 = t;
-      server1 = opt.server_pid ? cpu_of(opt.server_pid) : 0;
+      server1 = server_cpu();
       self1 = cpu_self();
       drain_deadline = t + 30;
     }
@@ -564,10 +593,10 @@ int main(int argc, char **argv) {
   printf("{\"mode\":\"echo\",\"conns\":%d,\"inflight\":%d,\"size\":%zu,\"binary\":%s,\"seconds\":%.4f,"
          "\"messages\":%llu,\"bytes\":%llu,\"msgPerSec\":%.1f,\"mbPerSec\":%.3f,"
          "\"serverCpuSeconds\":%.3f,\"clientCpuSeconds\":%.3f,"
-         "\"latencyUs\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
+         "\"clientCpuTotal\":%.3f,\"latencyUs\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
          opt.conns, opt.inflight, opt.size, opt.binary ? "true" : "false", secs, (unsigned long long)measured_msgs,
          (unsigned long long)measured_bytes, secs > 0 ? measured_msgs / secs : 0, secs > 0 ? measured_bytes / secs / 1e6 : 0,
-         opt.server_pid ? server1 - server0 : -1, self1 - self0, percentile(0.5), percentile(0.99), percentile(1.0));
+         server_pid_count ? server1 - server0 : -1, self1 - self0, cpu_self(), percentile(0.5), percentile(0.99), percentile(1.0));
   print_errors();
   return error_count ? 1 : 0;
 }
