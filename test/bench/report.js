@@ -64,30 +64,46 @@ function printTables(result) {
       ` Ratios: against ${base?.label ?? 'the baseline'} in the same run (throughput: above 1.00x is faster; latency and memory: above 1.00x is more).`,
   );
   out.push('');
-  const heads = [...throughput.map((l) => l.label.replace(/ in flight/, '')), ...(latency ? ['ping-pong p50', 'ping-pong p99'] : []), `memory per idle connection (${result.idleConnections})`];
+  // Two ratios per throughput load: msg/s (what a client sees) and echoes per server CPU-second
+  // (what the server's code costs; it holds when other processes take CPU from the server).
+  const heads = [
+    ...throughput.map((l) => `${l.label.replace(/ in flight/, '')}: msg/s, per CPU-s`),
+    ...(latency ? ['ping-pong p50', 'ping-pong p99'] : []),
+  ];
+  const hasIdle = active.some((s) => idle[s.key].n > 0);
+  if (hasIdle) heads.push(`memory per idle connection (${result.idleConnections})`);
   out.push(`| server | ${heads.join(' | ')} |`);
   out.push(`|---|${heads.map(() => '---:').join('|')}|`);
   for (const s of active) {
-    const cells = throughput.map((l) => ratio(fig[l.key][s.key].msgPerSec.median, fig[l.key][base.key].msgPerSec.median));
+    const cells = throughput.map((l) => {
+      const [f, b] = [fig[l.key][s.key], fig[l.key][base.key]];
+      return `${ratio(f.msgPerSec.median, b.msgPerSec.median)}, ${ratio(f.echoesPerServerCpuSecond.median, b.echoesPerServerCpuSecond.median)}`;
+    });
     if (latency) cells.push(ratio(fig[latency.key][s.key].p50.median, fig[latency.key][base.key].p50.median), ratio(fig[latency.key][s.key].p99.median, fig[latency.key][base.key].p99.median));
-    cells.push(ratio(idle[s.key].median, idle[base.key].median));
+    if (hasIdle) cells.push(ratio(idle[s.key].median, idle[base.key].median));
     out.push(`| ${s.label} | ${cells.join(' | ')} |`);
   }
+  const others = summarize(result.loads.flatMap((l) => active.flatMap((s) => (result.runs[l.key]?.[s.key] ?? []).map((r) => r.otherCpuShare))));
+  out.push('');
+  out.push(
+    `Other processes on the machine used ${Math.round(others.median * 100)}% of one core during the median run (${Math.round(others.min * 100)}–${Math.round(others.max * 100)}%):` +
+      ' above a few percent, msg/s says more about the machine than about the server, and echoes per server CPU-second is the figure to compare.',
+  );
   out.push('');
   out.push(
     'Per load: echoes per second, payload MB/s (10^6 bytes), echoes per server CPU-second (the server\'s CPU time from /proc, all its processes), each side\'s share of its core,' +
-      ` what other processes on the machine took meanwhile (of one core; noise), and which side saturated (over ${SATURATED * 100}% of its core). Ratios: median against median, and best against best.`,
+      ` what other processes on the machine took meanwhile (of one core; noise), and which side saturated (over ${SATURATED * 100}% of its core). Ratios: median against median, best against best, and echoes per server CPU-second median against median.`,
   );
   out.push('');
-  out.push('| load | server | msg/s | MB/s | echoes per server CPU-s | server CPU | load gen CPU | other processes | saturated | ratio | best/best |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+  out.push('| load | server | msg/s | MB/s | echoes per server CPU-s | server CPU | load gen CPU | other processes | saturated | msg/s ratio | best/best | per CPU-s ratio |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : 'n/a');
   for (const load of result.loads) {
     for (const s of active) {
       const f = fig[load.key][s.key];
       const b = fig[load.key][base.key];
       out.push(
-        `| ${load.label} | ${s.label} | ${spread(f.msgPerSec, int)} | ${num(f.mbPerSec.median)} | ${int(f.echoesPerServerCpuSecond.median)} | ${pct(f.serverCpu.median)} | ${pct(f.loadgenCpu.median)} | ${pct(f.otherCpu.median)} | ${saturated(f)} | ${ratio(f.msgPerSec.median, b.msgPerSec.median)} | ${ratio(f.msgPerSec.max, b.msgPerSec.max)} |`,
+        `| ${load.label} | ${s.label} | ${spread(f.msgPerSec, int)} | ${num(f.mbPerSec.median)} | ${int(f.echoesPerServerCpuSecond.median)} | ${pct(f.serverCpu.median)} | ${pct(f.loadgenCpu.median)} | ${pct(f.otherCpu.median)} | ${saturated(f)} | ${ratio(f.msgPerSec.median, b.msgPerSec.median)} | ${ratio(f.msgPerSec.max, b.msgPerSec.max)} | ${ratio(f.echoesPerServerCpuSecond.median, b.echoesPerServerCpuSecond.median)} |`,
       );
     }
   }
@@ -103,18 +119,22 @@ function printTables(result) {
       out.push(`| ${s.label} | ${spread(f.p50, num)} | ${spread(f.p99, num)} | ${ratio(f.p50.median, b.p50.median)} | ${ratio(f.p99.median, b.p99.median)} |`);
     }
   }
-  out.push('');
-  out.push(`Memory per idle connection: server RSS after opening ${result.idleConnections} connections (each echoed one 16 B message) less RSS before, per connection, on a fresh server:`);
-  out.push('');
-  out.push('| server | KiB per connection | ratio |');
-  out.push('|---|---:|---:|');
-  for (const s of active) out.push(`| ${s.label} | ${spread(idle[s.key], (v) => (v / 1024).toFixed(1))} | ${ratio(idle[s.key].median, idle[base.key].median)} |`);
-  out.push('');
-  out.push('Start-up, from spawning the command to its listening line on stdout (ms):');
-  out.push('');
-  out.push('| command | median (min–max) |');
-  out.push('|---|---:|');
-  for (const c of result.startup) if (c.ms.length) out.push(`| ${c.label} | ${spread(summarize(c.ms), (v) => v.toFixed(0))} |`);
+  if (hasIdle) {
+    out.push('');
+    out.push(`Memory per idle connection: server RSS after opening ${result.idleConnections} connections (each echoed one 16 B message) less RSS before, per connection, on a fresh server:`);
+    out.push('');
+    out.push('| server | KiB per connection | ratio |');
+    out.push('|---|---:|---:|');
+    for (const s of active) out.push(`| ${s.label} | ${spread(idle[s.key], (v) => (v / 1024).toFixed(1))} | ${ratio(idle[s.key].median, idle[base.key].median)} |`);
+  }
+  if (result.startup.some((c) => c.ms.length)) {
+    out.push('');
+    out.push('Start-up, from spawning the command to its listening line on stdout (ms):');
+    out.push('');
+    out.push('| command | median (min–max) |');
+    out.push('|---|---:|');
+    for (const c of result.startup) if (c.ms.length) out.push(`| ${c.label} | ${spread(summarize(c.ms), (v) => v.toFixed(0))} |`);
+  }
   const skipped = result.servers.filter((s) => s.skipped);
   if (skipped.length) {
     out.push('');

@@ -15,7 +15,8 @@
 // server crashed, or a server did not exit 0 on SIGTERM.
 //
 // Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_ROUNDS, BENCH_SECONDS (measured
-// seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys), BENCH_LOADGEN (the
+// seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys; the baseline always
+// runs; 'idle' and 'startup' are load keys too), BENCH_LOADGEN (the
 // load generator binary), BENCH_OUT (the JSON file). Progress goes to stderr, the Markdown
 // tables to stdout, everything measured to the JSON file.
 const { spawn } = require('node:child_process');
@@ -44,7 +45,12 @@ const LOADS = [
   { key: 'bin16k-10x4', label: '16 KiB binary, 10 conns x 4 in flight', conns: 10, inflight: 4, size: 16384, binary: true },
   { key: 'bin1m-1x2', label: '1 MiB binary, 1 conn x 2 in flight', conns: 1, inflight: 2, size: 1048576, binary: true },
   { key: 'pingpong64', label: 'ping-pong 64 B text, 1 conn x 1', conns: 1, inflight: 1, size: 64, latency: true },
-].filter((load) => !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(load.key));
+].filter((load) => wanted(load.key));
+
+/** BENCH_LOADS=<regexp> keeps the loads whose key matches; 'idle' and 'startup' are keys too. */
+function wanted(key) {
+  return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
+}
 
 const servers = SERVERS.filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -195,7 +201,7 @@ async function main() {
 
   // Memory per idle connection: a fresh server each time, so earlier loads' heap does not count.
   const idle = Object.fromEntries(running.map((s) => [s.def.key, []]));
-  for (let round = 0; round < IDLE_ROUNDS && failures.length === 0; round++) {
+  for (let round = 0; round < (wanted('idle') ? IDLE_ROUNDS : 0) && failures.length === 0; round++) {
     for (const { def } of running) {
       const server = await launch(def, { cpus: CPUS.server });
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -209,14 +215,14 @@ async function main() {
 
   // Start-up: the commands in turn, each STARTUP_RUNS times.
   const startup = Object.fromEntries(STARTUP_COMMANDS.map((c) => [c.key, []]));
-  const startupCommands = STARTUP_COMMANDS.filter((c) => fs.existsSync(c.command[0]));
+  const startupCommands = STARTUP_COMMANDS.filter((c) => wanted('startup') && fs.existsSync(c.command[0]));
   for (let run = 0; run <= STARTUP_RUNS; run++) {
     for (const c of startupCommands) {
       const ms = await timeToListening(c.command);
       if (run > 0) startup[c.key].push(ms); // the first is a warm-up (page cache)
     }
   }
-  log(`  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`);
+  if (startupCommands.length) log(`  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`);
 
   const result = {
     date: new Date().toISOString(),
