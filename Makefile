@@ -55,6 +55,27 @@ bench: build binary $(LOADGEN)
 bench-quick: build binary $(LOADGEN)
 	BENCH_QUICK=1 node test/bench/run.js
 
+# Optional: the same table with the servers people pick instead (test/bench/peers/): Bun's
+# built-in server (the npm package @oven/bun-linux-x64) and a Go gorilla/websocket echo
+# (Debian's golang-go and golang-github-gorilla-websocket-dev, installed when missing).
+PEERS := node_modules/.cache/ws-echo-bench/peers
+BUN_VERSION := 1.4.5
+.PHONY: bench-peers
+
+$(PEERS)/bun:
+	@mkdir -p $(PEERS)
+	cd $(PEERS) && npm pack --silent @oven/bun-linux-x64@$(BUN_VERSION) >/dev/null && tar xzf oven-bun-linux-x64-$(BUN_VERSION).tgz package/bin/bun
+	mv $(PEERS)/package/bin/bun $@ && rm -rf $(PEERS)/package $(PEERS)/oven-bun-linux-x64-$(BUN_VERSION).tgz
+
+$(PEERS)/gorilla-echo: test/bench/peers/gorilla-echo.go
+	@mkdir -p $(PEERS)
+	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/gorilla/websocket ]; then \
+	  apt-get update -qq && apt-get install -y -qq golang-go golang-github-gorilla-websocket-dev >/dev/null; fi
+	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(abspath $(PEERS))/go-cache go build -o $@ $<
+
+bench-peers: build binary $(LOADGEN) $(PEERS)/bun $(PEERS)/gorilla-echo
+	BENCH_PEERS=1 node test/bench/run.js
+
 soak: build
 	node test/soak/run.js
 

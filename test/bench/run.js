@@ -14,7 +14,7 @@
 // Performance is reported, never asserted: the exit code is 1 only when an echo was wrong, a
 // server crashed, or a server did not exit 0 on SIGTERM.
 //
-// Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_ROUNDS, BENCH_SECONDS (measured
+// Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_PEERS=1 (Bun and Go too), BENCH_ROUNDS, BENCH_SECONDS (measured
 // seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys; the baseline always
 // runs; 'idle' and 'startup' are load keys too), BENCH_LOADGEN (the
 // load generator binary), BENCH_OUT (the JSON file). Progress goes to stderr, the Markdown
@@ -24,7 +24,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT, BIN, requireBuild, cpuSecondsOf, machineBusySeconds } = require('./proc');
-const { SERVERS, launch, httpGet, LISTENING } = require('./servers');
+const { SERVERS, PEERS, launch, httpGet, LISTENING } = require('./servers');
 const { summarize, printTables } = require('./report');
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
@@ -52,7 +52,7 @@ function wanted(key) {
   return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
 }
 
-const servers = SERVERS.filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
+const servers = [...SERVERS, ...(process.env.BENCH_PEERS ? PEERS : [])].filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** CPUs for the servers and the load generator: different ones when the machine has two and taskset exists. */

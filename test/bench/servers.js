@@ -59,6 +59,27 @@ const SERVERS = [
   },
 ];
 
+const PEERS_DIR = path.join(ROOT, 'node_modules', '.cache', 'ws-echo-bench', 'peers');
+const builtBy = (file) => async () => (fs.existsSync(file) ? undefined : `${path.relative(ROOT, file)} is missing: run \`make bench-peers\``);
+
+/** The servers people would pick instead (`make bench-peers`): a ten-line echo each, built or fetched by the Makefile. */
+const PEERS = [
+  {
+    key: 'bun',
+    label: 'Bun.serve (uWebSockets)',
+    command: [path.join(PEERS_DIR, 'bun'), path.join(__dirname, 'peers', 'bun-echo.js')],
+    listen: 'port-line',
+    skip: builtBy(path.join(PEERS_DIR, 'bun')),
+  },
+  {
+    key: 'gorilla',
+    label: 'Go gorilla/websocket',
+    command: [path.join(PEERS_DIR, 'gorilla-echo')],
+    listen: 'port-line',
+    skip: builtBy(path.join(PEERS_DIR, 'gorilla-echo')),
+  },
+];
+
 /** GET `pathname` from a ws:// server over HTTP; resolves with { status, body } (status 0 on a network error). */
 function httpGet(wsUrl, pathname) {
   const url = new URL(pathname, wsUrl.replace(/^ws/, 'http'));
@@ -161,4 +182,4 @@ async function launch(def, { cpus, logDir }) {
   };
 }
 
-module.exports = { SERVERS, launch, httpGet, processTree, LISTENING };
+module.exports = { SERVERS, PEERS, launch, httpGet, processTree, LISTENING };
