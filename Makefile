@@ -39,15 +39,17 @@ test-tools:
 	fi
 
 # Load checks against loopback only; not part of `make test`. The load generator is C
-# (test/bench/loadgen.c), built here with the machine's compiler; results go to
+# (test/bench/loadgen/), built here with the machine's compiler; results go to
 # test-results/bench.json (bench-quick.json), tables to stdout. See README "Performance".
 LOADGEN := node_modules/.cache/ws-echo-bench/loadgen
 CC ?= cc
 
-$(LOADGEN): test/bench/loadgen.c
+LOADGEN_SOURCES := $(wildcard test/bench/loadgen/*.c test/bench/loadgen/*.h)
+
+$(LOADGEN): $(LOADGEN_SOURCES)
 	@mkdir -p $(dir $@)
 	@command -v $(CC) >/dev/null || { echo "make bench needs a C compiler: apt-get install gcc" >&2; exit 1; }
-	$(CC) -O2 -Wall -o $@ $<
+	$(CC) -O2 -Wall -o $@ $(filter %.c,$^)
 
 bench: build binary $(LOADGEN)
 	node test/bench/run.js

@@ -58,8 +58,8 @@ function printTables(result) {
   const out = [];
   const m = result.machine;
   out.push(
-    `Measured ${result.date.slice(0, 10)} with \`make bench${result.quick ? '-quick' : ''}\` on ${m.cpus} x ${m.model}, Node ${m.node}, ws ${m.ws}, bufferutil ${m.bufferutil}, loopback;` +
-      (result.pinning.server ? ` servers pinned to CPU ${result.pinning.server}, the load generator (test/bench/loadgen.c) to CPU ${result.pinning.loadgen};` : ' not pinned;') +
+    `Measured ${result.date.slice(0, 10)} with \`make ${result.peers ? 'bench-peers' : 'bench'}${result.quick ? '-quick' : ''}\` on ${m.cpus} x ${m.model}, Node ${m.node}, ws ${m.ws}, bufferutil ${m.bufferutil}, loopback;` +
+      (result.pinning.server ? ` servers pinned to CPU ${result.pinning.server}, the load generator (test/bench/loadgen/) to CPU ${result.pinning.loadgen};` : ' not pinned;') +
       ` ${result.rounds} rounds of ${result.seconds} s per cell, servers interleaved; medians, spread as (min–max).` +
       ` Ratios: against ${base?.label ?? 'the baseline'} in the same run (throughput: above 1.00x is faster; latency and memory: above 1.00x is more).`,
   );

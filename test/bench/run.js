@@ -1,6 +1,6 @@
 'use strict';
 // `make bench` (about 4 minutes) and `make bench-quick` (under one): every server of the table
-// in servers.js against the same loads from the native load generator (loadgen.c), in one run.
+// in servers.js against the same loads from the native load generator (loadgen/), in one run.
 //
 // Servers run pinned to one CPU and the load generator to another, so each side's CPU seconds
 // (from /proc) say which one saturated. Each load runs on every server once per round, the
@@ -36,7 +36,8 @@ const IDLE_ROUNDS = QUICK ? 1 : 2;
 const IDLE_SETTLE_MS = QUICK ? 500 : 1000;
 const STARTUP_RUNS = QUICK ? 3 : 10;
 const LOADGEN = process.env.BENCH_LOADGEN || path.join(ROOT, 'node_modules', '.cache', 'ws-echo-bench', 'loadgen');
-const OUT = process.env.BENCH_OUT || path.join(ROOT, 'test-results', QUICK ? 'bench-quick.json' : 'bench.json');
+const PEERS_TOO = Boolean(process.env.BENCH_PEERS);
+const OUT = process.env.BENCH_OUT || path.join(ROOT, 'test-results', `bench${PEERS_TOO ? '-peers' : ''}${QUICK ? '-quick' : ''}.json`);
 
 /** Loads with throughput figures; `latency` marks the one whose percentiles are reported. */
 const LOADS = [
@@ -52,7 +53,7 @@ function wanted(key) {
   return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
 }
 
-const servers = [...SERVERS, ...(process.env.BENCH_PEERS ? PEERS : [])].filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
+const servers = [...SERVERS, ...(PEERS_TOO ? PEERS : [])].filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** CPUs for the servers and the load generator: different ones when the machine has two and taskset exists. */
@@ -227,6 +228,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     quick: QUICK,
+    peers: PEERS_TOO,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim(), node: process.version, ws: require('ws/package.json').version, bufferutil: require('bufferutil/package.json').version },
     pinning: CPUS,
     rounds: ROUNDS,
