@@ -28,14 +28,15 @@ test: build typecheck binary test-tools
 	@node -e 'const r = require("./$(RESULTS)"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
-# (a real terminal). A fresh Debian machine gets whichever is missing from its packages.
-TEST_TOOLS := openssl curl script
+# (a real terminal), cc (the bench's load generator). A fresh Debian machine gets whichever is
+# missing from its packages.
+TEST_TOOLS := openssl curl script cc
 test-tools:
 	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing what the tests need:$$missing"; \
-	  (apt-get update -qq && apt-get install -y -qq openssl curl bsdutils >/dev/null) || \
-	    { echo "the tests need$$missing: install them (Debian: apt-get install openssl curl bsdutils)" >&2; exit 1; }; \
+	  (apt-get update -qq && apt-get install -y -qq openssl curl bsdutils gcc >/dev/null) || \
+	    { echo "the tests need$$missing: install them (Debian: apt-get install openssl curl bsdutils gcc)" >&2; exit 1; }; \
 	fi
 
 # Load checks against loopback only; not part of `make test`. The load generator is C
