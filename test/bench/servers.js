@@ -2,8 +2,11 @@
 // The servers `make bench` compares, as a table, and how to start, watch and stop one.
 //
 // One entry a server. To add one (say `--workers 2`), add a row: the command and its
-// arguments, how its URL is found, and optionally `cpus` (the CPUs it may use; by default
-// the server CPU) or `skip` (a check that returns why the server cannot be measured here).
+// arguments, how its URL is found, and optionally `cpus` (the CPUs it may use, a taskset
+// list such as '0,1'; by default the server CPU) or `skip` (a check that returns why the
+// server cannot be measured here). For example:
+//   { key: 'ws-echo-workers-2', label: 'ws-echo --quiet --workers 2', cpus: '0,1',
+//     command: [process.execPath, BIN, '--quiet', '--port', '0', '--workers', '2'], listen: 'listening-line' }
 // The server's CPU time and memory are summed over its process and all its descendants, so
 // a server with worker processes is measured whole.
 const { spawn } = require('node:child_process');
@@ -118,7 +121,8 @@ function processTree(rootPid) {
  */
 async function launch(def, { cpus, logDir }) {
   const [command, ...args] = def.command;
-  const pinned = cpus ? ['taskset', '-c', cpus, command, ...args] : [command, ...args];
+  const onCpus = def.cpus ?? cpus; // a row may ask for more CPUs, e.g. '0,1' for two workers
+  const pinned = onCpus ? ['taskset', '-c', onCpus, command, ...args] : [command, ...args];
   let stdout = 'pipe';
   let logFile;
   if (def.listen === 'log-file') {
