@@ -1,5 +1,5 @@
 # ws-echo: every set-up step a fresh machine needs (Node 20 and npm are enough).
-.PHONY: install build run test test-tools typecheck binary bench soak pack clean
+.PHONY: install build run test test-tools typecheck binary bench bench-quick soak pack clean
 
 STAMP := node_modules/.installed
 
@@ -28,9 +28,10 @@ test: build typecheck binary test-tools
 	@node -e 'const r = require("./$(RESULTS)"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
-# (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser).
+# (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser),
+# cc (the bench's load generator, test/bench-loadgen.test.ts).
 # A fresh Debian machine gets whichever is missing from its packages.
-TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium
+TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
 test-tools:
 	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,9 +40,45 @@ test-tools:
 	    { echo "the tests need$$missing: install them (Debian: apt-get install$$missing)" >&2; exit 1; }; \
 	fi
 
-# Load checks against loopback only; not part of `make test`.
-bench: build
+# Load checks against loopback only; not part of `make test`. The load generator is C
+# (test/bench/loadgen/), built here with the machine's compiler; results go to
+# test-results/bench.json (bench-quick.json), tables to stdout. See README "Performance".
+LOADGEN := node_modules/.cache/ws-echo-bench/loadgen
+CC ?= cc
+
+LOADGEN_SOURCES := $(wildcard test/bench/loadgen/*.c test/bench/loadgen/*.h)
+
+$(LOADGEN): $(LOADGEN_SOURCES)
+	@mkdir -p $(dir $@)
+	@command -v $(CC) >/dev/null || { echo "make bench needs a C compiler: apt-get install gcc" >&2; exit 1; }
+	$(CC) -O2 -Wall -o $@ $(filter %.c,$^)
+
+bench: build binary $(LOADGEN)
 	node test/bench/run.js
+
+bench-quick: build binary $(LOADGEN)
+	BENCH_QUICK=1 node test/bench/run.js
+
+# Optional: the same table with the servers people pick instead (test/bench/peers/): Bun's
+# built-in server (the npm package @oven/bun-linux-x64) and a Go gorilla/websocket echo
+# (Debian's golang-go and golang-github-gorilla-websocket-dev, installed when missing).
+PEERS := node_modules/.cache/ws-echo-bench/peers
+BUN_VERSION := 1.4.5
+.PHONY: bench-peers
+
+$(PEERS)/bun:
+	@mkdir -p $(PEERS)
+	cd $(PEERS) && npm pack --silent @oven/bun-linux-x64@$(BUN_VERSION) >/dev/null && tar xzf oven-bun-linux-x64-$(BUN_VERSION).tgz package/bin/bun
+	mv $(PEERS)/package/bin/bun $@ && rm -rf $(PEERS)/package $(PEERS)/oven-bun-linux-x64-$(BUN_VERSION).tgz
+
+$(PEERS)/gorilla-echo: test/bench/peers/gorilla-echo.go
+	@mkdir -p $(PEERS)
+	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/gorilla/websocket ]; then \
+	  apt-get update -qq && apt-get install -y -qq golang-go golang-github-gorilla-websocket-dev >/dev/null; fi
+	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(abspath $(PEERS))/go-cache go build -o $@ $<
+
+bench-peers: build binary $(LOADGEN) $(PEERS)/bun $(PEERS)/gorilla-echo
+	BENCH_PEERS=1 node test/bench/run.js
 
 soak: build
 	node test/soak/run.js
@@ -62,17 +99,23 @@ NODE_STAMP := dist/.node-$(NODE_VERSION)
 
 binary: dist/ws-echo
 
-# A SEA's require() loads built-in modules only: ws must not try bufferutil or
-# utf-8-validate (a warning on every start), so the banner turns both off before ws loads.
+# A SEA's require() loads built-in modules only. ws's require('bufferutil') goes to
+# src/sea/bufferutil-shim.ts, which loads the addon embedded as a SEA asset (below) or throws,
+# and ws then masks in JavaScript. utf-8-validate is turned off before ws loads (a warning on
+# every start otherwise; Node's own UTF-8 check is as fast).
 dist/ws-echo.bundle.js: $(SOURCES) package.json $(STAMP)
 	npx esbuild src/main.ts --bundle --platform=node --target=node20 --format=cjs --log-level=warning \
-	  --external:bufferutil --external:utf-8-validate \
-	  "--banner:js='use strict';process.env.WS_NO_BUFFER_UTIL='1';process.env.WS_NO_UTF_8_VALIDATE='1';" \
+	  --alias:bufferutil=./src/sea/bufferutil-shim.ts --external:utf-8-validate \
+	  "--banner:js='use strict';process.env.WS_NO_UTF_8_VALIDATE='1';" \
 	  --outfile=$@
 
 # The blob must be made by the same Node version as the binary it goes into: both are this `node`.
+# bufferutil's prebuilt addon for this platform goes in as the asset bufferutil-<platform>-<arch>.node
+# (src/sea/embedded-bufferutil.ts); without a prebuilt one the binary masks in JavaScript.
 dist/ws-echo: dist/ws-echo.bundle.js $(NODE_STAMP)
-	printf '%s\n' '{"main":"dist/ws-echo.bundle.js","output":"dist/ws-echo.blob","disableExperimentalSEAWarning":true,"useCodeCache":true}' > dist/sea-config.json
+	target=$$(node -p 'process.platform + "-" + process.arch'); addon=node_modules/bufferutil/prebuilds/$$target/bufferutil.node; \
+	assets=""; if [ -f "$$addon" ]; then assets=',"assets":{"bufferutil-'$$target'.node":"'$$addon'"}'; else echo "no prebuilt bufferutil for $$target: the binary will mask in JavaScript"; fi; \
+	printf '%s\n' '{"main":"dist/ws-echo.bundle.js","output":"dist/ws-echo.blob","disableExperimentalSEAWarning":true,"useCodeCache":true'"$$assets"'}' > dist/sea-config.json
 	node --experimental-sea-config dist/sea-config.json
 	cp "$$(node -p process.execPath)" $@.tmp
 	chmod u+w $@.tmp

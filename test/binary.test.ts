@@ -41,8 +41,8 @@ it('runs with no node on PATH', () => {
   expect(dirs.filter((folder) => existsSync(path.join(folder, 'node')))).toEqual([]);
 });
 
-it('prints the package version for --version', async () => {
-  expect(await runBinary(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+it('prints the package version for --version, then how ws masks frames', async () => {
+  expect(await runBinary(['--version'])).toEqual({ code: 0, stdout: `${version} (bufferutil: native)\n`, stderr: '' });
 });
 
 it('prints usage with every mode for --help', async () => {

@@ -158,11 +158,16 @@ describe('help and version', () => {
     expect(stdout).toMatch(/Exit codes:/);
   });
 
-  it('--version prints the package version', async () => {
+  it('--version prints the package version, then that ws masks with the bufferutil addon', async () => {
     const { code, stdout } = await runCliToEnd(['--version']);
     expect(code).toBe(0);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(stdout.trim()).toBe(require('../package.json').version);
+    expect(stdout.trim()).toBe(`${require('../package.json').version} (bufferutil: native)`);
+  });
+
+  it('--version says "bufferutil: javascript" when WS_NO_BUFFER_UTIL turns it off', async () => {
+    const { stdout } = await runCliToEnd(['--version'], childEnv({ WS_NO_BUFFER_UTIL: '1' }));
+    expect(stdout).toMatch(/^\S+ \(bufferutil: javascript\)\n$/);
   });
 });
 

@@ -62,10 +62,10 @@ describe('installed from the tarball into an empty project', () => {
     expect(linked).toBe(path.join(realpathSync(app), 'node_modules', 'ws-echo', 'bin', 'ws-echo'));
   });
 
-  it('`npx ws-echo --version` prints the package version', async () => {
+  it('`npx ws-echo --version` prints the package version, and that the installed bufferutil is used', async () => {
     const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
     expectSuccess(result, 'npx ws-echo --version');
-    expect(result.stdout.trim()).toBe(version);
+    expect(result.stdout.trim()).toBe(`${version} (bufferutil: native)`);
   });
 
   it.each(MODE_CHECKS)(

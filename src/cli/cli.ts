@@ -9,6 +9,7 @@ import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
+import { versionLine } from '../sea/bufferutil-status';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
 
@@ -74,7 +75,7 @@ function numberFlag(rule: NumberRule): (text: string) => number {
 export function buildProgram(io: CliIo): Command {
   return new Command('ws-echo')
     .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
-    .version(version, '-V, --version')
+    .version(versionLine(version), '-V, --version')
     .addOption(new Option('-m, --mode <mode>', 'echo mode (see Modes below)').choices(MODE_NAMES).default(DEFAULT_MODE))
     .addOption(
       new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),

@@ -1,346 +1,257 @@
 'use strict';
-// `make bench`: ws-echo against a plain `ws` echo server, measured in the same run.
+// `make bench` (about 4 minutes) and `make bench-quick` (under one): every server of the table
+// in servers.js against the same loads from the native load generator (loadgen/), in one run.
 //
-// Three servers run as their own child processes for the whole run:
-//   plain ws          test/bench/plain-ws-echo.js
-//   ws-echo           bin/ws-echo --quiet --port 0
-//   ws-echo (logs)    bin/ws-echo with its logs on, stdout to /dev/null
-// and one load-generator child (test/bench/load.js) drives one of them at a time: 1 and
-// 32 clients doing request/response, and 1 client keeping many messages in flight, for
-// 32 B, 16 KiB and 1 MiB messages; every echo is checked (binary, byte-identical, in
-// order) and every client ends with a clean close.
-// Every workload runs BENCH_REPS times per server, in an order that rotates between
-// servers and rounds; the tables keep the best run of each. Workloads whose runs were
-// disturbed by other processes, or whose ratio is far from 1, get extra rounds while the
-// time budget lasts. Performance is reported, never asserted: the exit code is non-zero
-// only when an echo is wrong, a client is closed unexpectedly, or a server crashes or
-// does not exit 0 on SIGTERM.
+// Servers run pinned to one CPU and the load generator to another, so each side's CPU seconds
+// (from /proc) say which one saturated. Each load runs on every server once per round, the
+// order rotating between rounds; tables give the median of the rounds with the spread
+// (min-max), and ratios against the baseline (a plain `ws` echo with bufferutil) compare
+// medians, with best against best beside them. Loads:
+//   64 B text, 1 and 50 connections x 16 in flight; 16 KiB binary, 10 x 4; 1 MiB binary,
+//   1 x 2; ping-pong 64 B (1 x 1) for latency p50/p99; memory per idle connection at 5,000
+//   connections (a fresh server each); time from start to the listening line.
+// Every echo is checked by the load generator (opcode, length, content, order, clean close).
+// Performance is reported, never asserted: the exit code is 1 only when an echo was wrong, a
+// server crashed, or a server did not exit 0 on SIGTERM.
 //
-// Environment: BENCH_SECONDS (measured seconds per run, default 1.2), BENCH_REPS (3),
-// BENCH_WARMUP_MS (300), BENCH_BUDGET_SECONDS (170), BENCH_PIN (same | split | none, see
-// below), BENCH_CASES (a regexp on workload labels). Progress and per-run details go to
-// stderr; the result tables (Markdown, ready for the README) to stdout.
-const { fork } = require('node:child_process');
+// Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_PEERS=1 (Bun and Go too), BENCH_ROUNDS, BENCH_SECONDS (measured
+// seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys; the baseline always
+// runs; 'idle' and 'startup' are load keys too), BENCH_LOADGEN (the
+// load generator binary), BENCH_OUT (the JSON file). Progress goes to stderr, the Markdown
+// tables to stdout, everything measured to the JSON file.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { requireBuild, startServer, memoryOf, resetPeak, formatBytes } = require('./proc');
+const { ROOT, BIN, requireBuild, cpuSecondsOf, machineBusySeconds } = require('./proc');
+const { SERVERS, PEERS, launch, httpGet, LISTENING } = require('./servers');
+const { summarize, printTables } = require('./report');
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 1.2);
-const REPS = Math.max(1, Math.floor(Number(process.env.BENCH_REPS || 3)));
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS || 300);
-const JOB_TIMEOUT_MS = 60_000;
-/** Extra rounds stop once the whole run would pass this many seconds. */
-const BUDGET_SECONDS = Number(process.env.BENCH_BUDGET_SECONDS || 170);
-const MAX_EXTRA_ROUNDS = 3;
-/** A ws-echo / plain ws ratio further than this from 1.00x earns the workload extra rounds. */
-const SUSPICIOUS_RATIO = 0.08;
-/** A run during which other processes used more than this share of a core is "noisy". */
-const NOISY_OTHER_CPU = 0.25;
-/**
- * Where the processes run. BENCH_PIN=same (default on 2+ CPUs): the servers and the load
- * generator share CPU 0, leaving the other CPUs to the rest of the machine; a server's
- * extra cost per message then shows in msg/s instead of hiding behind a saturated load
- * generator, and runs do not depend on where the scheduler happens to put the processes
- * (one core vs. two changed 1-client request/response throughput by 2x here).
- * BENCH_PIN=split: servers on CPU 1, load generator on CPU 0. BENCH_PIN=none: no pinning.
- */
-const PIN_MODE = ['same', 'split', 'none'].includes(process.env.BENCH_PIN) ? process.env.BENCH_PIN : 'same';
-const PIN = PIN_MODE !== 'none' && os.cpus().length >= 2 && hasTaskset();
-const SERVER_CPU = PIN_MODE === 'split' ? 1 : 0;
-const LOAD_CPU = 0;
-/** The CPU whose other users count as noise (undefined: the whole machine). */
-const NOISE_CPU = PIN && PIN_MODE === 'same' ? 0 : undefined;
+const QUICK = Boolean(process.env.BENCH_QUICK);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || (QUICK ? 2 : 5));
+const SECONDS = Number(process.env.BENCH_SECONDS || (QUICK ? 0.25 : 0.8));
+const WARMUP = QUICK ? 0.1 : 0.25;
+const IDLE_CONNECTIONS = QUICK ? 1000 : 5000;
+const IDLE_ROUNDS = QUICK ? 1 : 2;
+const IDLE_SETTLE_MS = QUICK ? 500 : 1000;
+const STARTUP_RUNS = QUICK ? 3 : 10;
+const LOADGEN = process.env.BENCH_LOADGEN || path.join(ROOT, 'node_modules', '.cache', 'ws-echo-bench', 'loadgen');
+const PEERS_TOO = Boolean(process.env.BENCH_PEERS);
+const OUT = process.env.BENCH_OUT || path.join(ROOT, 'test-results', `bench${PEERS_TOO ? '-peers' : ''}${QUICK ? '-quick' : ''}.json`);
 
-/** Whether ws (in every process here) masks frames with bufferutil's native code or in JavaScript. */
-function bufferutilState() {
-  if (process.env.WS_NO_BUFFER_UTIL) return 'bufferutil turned off by WS_NO_BUFFER_UTIL';
-  try {
-    return `bufferutil ${require('bufferutil/package.json').version}`;
-  } catch {
-    return 'no bufferutil';
-  }
+/** Loads with throughput figures; `latency` marks the one whose percentiles are reported. */
+const LOADS = [
+  { key: 'text64-1x16', label: '64 B text, 1 conn x 16 in flight', conns: 1, inflight: 16, size: 64 },
+  { key: 'text64-50x16', label: '64 B text, 50 conns x 16 in flight', conns: 50, inflight: 16, size: 64 },
+  { key: 'bin16k-10x4', label: '16 KiB binary, 10 conns x 4 in flight', conns: 10, inflight: 4, size: 16384, binary: true },
+  { key: 'bin1m-1x2', label: '1 MiB binary, 1 conn x 2 in flight', conns: 1, inflight: 2, size: 1048576, binary: true },
+  { key: 'pingpong64', label: 'ping-pong 64 B text, 1 conn x 1', conns: 1, inflight: 1, size: 64, latency: true },
+].filter((load) => wanted(load.key));
+
+/** BENCH_LOADS=<regexp> keeps the loads whose key matches; 'idle' and 'startup' are keys too. */
+function wanted(key) {
+  return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
 }
 
-function hasTaskset() {
-  try {
-    require('node:child_process').execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const SERVERS = [
-  { kind: 'plain', label: 'plain ws' },
-  { kind: 'ws-echo', label: 'ws-echo --quiet' },
-  { kind: 'ws-echo-logs', label: 'ws-echo, logs on' },
-];
-const SIZES = [32, 16 * 1024, 1024 * 1024];
-const PIPE_BUDGET = 4 * 1024 * 1024; // bytes in flight in the pipelined case
-const WORKLOADS = [
-  { name: 'request/response, 1 client', pattern: 'rr', clients: 1 },
-  { name: 'request/response, 32 clients', pattern: 'rr', clients: 32 },
-  { name: 'pipelined, 1 client', pattern: 'pipe', clients: 1 },
-];
-const ALL_CASES = SIZES.flatMap((size) =>
-  WORKLOADS.map((w) => ({ ...w, size, window: w.pattern === 'pipe' ? Math.max(2, Math.min(256, Math.floor(PIPE_BUDGET / size))) : 1 })),
-);
-
+const servers = [...SERVERS, ...(PEERS_TOO ? PEERS : [])].filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
 const log = (line) => process.stderr.write(`${line}\n`);
 
-const sizeLabel = (size) => (size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
-const caseLabel = (c) => `${c.name}${c.pattern === 'pipe' ? ` (${c.window} in flight)` : ''}, ${sizeLabel(c.size)}`;
-/** BENCH_CASES=<regexp> keeps only the workloads whose label matches, e.g. "pipelined.*MiB". */
-const CASES = ALL_CASES.filter((c) => !process.env.BENCH_CASES || new RegExp(process.env.BENCH_CASES, 'i').test(caseLabel(c)));
-const int = (n) => Math.round(n).toLocaleString('en-US');
-const mbps = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-/** The load generator child and a promise-per-job channel to it. */
-function startLoad(cpu) {
-  const pin = cpu === undefined ? {} : { execPath: 'taskset', execArgv: ['-c', String(cpu), process.execPath] };
-  const child = fork(path.join(__dirname, 'load.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...pin });
-  const waiting = new Map();
-  let nextId = 0;
-  let exited = false;
-  child.on('message', (message) => {
-    const resolve = waiting.get(message.id);
-    waiting.delete(message.id);
-    resolve?.(message.result);
-  });
-  child.on('exit', (code, signal) => {
-    exited = true;
-    waiting.forEach((resolve) => resolve({ errors: [`load generator exited (${code ?? signal})`] }));
-    waiting.clear();
-  });
-  return {
-    run(job) {
-      if (exited) return Promise.resolve({ errors: ['load generator is gone'] });
-      const id = nextId++;
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          resolve({ errors: [`job timed out after ${JOB_TIMEOUT_MS / 1000} s`] });
-        }, JOB_TIMEOUT_MS);
-        waiting.set(id, (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        });
-        child.send({ type: 'job', id, job });
-      });
-    },
-    stop() {
-      if (!exited) child.disconnect();
-    },
-  };
+/** CPUs for the servers and the load generator: different ones when the machine has two and taskset exists. */
+function cpuPlan() {
+  const hasTaskset = require('node:child_process').spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+  if (os.cpus().length >= 2 && hasTaskset) return { server: '1', loadgen: '0' };
+  return { server: undefined, loadgen: undefined };
 }
+const CPUS = cpuPlan();
+
+/** CPU seconds of these processes so far (0 for any that is gone). */
+function cpuOf(pids) {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuSecondsOf(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** Runs the load generator once; resolves with its JSON (errors included) or a failure of its own. */
+function loadgen(args) {
+  const command = CPUS.loadgen ? ['taskset', '-c', CPUS.loadgen, LOADGEN, ...args] : [LOADGEN, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        resolve({ errors: [`load generator ended (${code ?? signal}) without a result: ${err.trim() || out.trim()}`], errorCount: 1 });
+      }
+    });
+  });
+}
+
+/** One load on one running server; a GET /metrics a second meanwhile if the server's entry asks for it. */
+async function runLoad(server, load) {
+  const args = ['--port', new URL(server.url).port, '--mode', 'echo', '--conns', String(load.conns), '--inflight', String(load.inflight)];
+  args.push('--size', String(load.size), '--seconds', String(SECONDS), '--warmup', String(WARMUP), '--server-pids', server.pids().join(','));
+  if (load.binary) args.push('--binary');
+  const scrapes = [];
+  const scraper = server.def.scrape && setInterval(() => scrapes.push(httpGet(server.url, server.def.scrape)), 1000);
+  const pids = server.pids();
+  const before = { busy: machineBusySeconds(), server: cpuOf(pids), at: process.hrtime.bigint() };
+  const result = await loadgen(args);
+  if (scraper) clearInterval(scraper);
+  // What other processes took of the machine meanwhile: the noise this run had to live with.
+  const wall = Number(process.hrtime.bigint() - before.at) / 1e9;
+  const others = machineBusySeconds() - before.busy - (cpuOf(pids) - before.server) - (result.clientCpuTotal ?? 0);
+  result.otherCpuShare = Math.max(0, others / wall);
+  const answers = await Promise.all(scrapes);
+  if (answers.some((a) => a.status !== 200)) result.errors.push(`a GET ${server.def.scrape} failed during the run`);
+  server.truncateLog();
+  return result;
+}
+
+/** Milliseconds from spawning `command` to the listening line on its stdout, then SIGTERM. */
+function timeToListening(command) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    let ms;
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      if (ms === undefined && LISTENING.test(out)) {
+        ms = Number(process.hrtime.bigint() - started) / 1e6;
+        child.kill('SIGTERM');
+      }
+    });
+    child.on('close', () => (ms === undefined ? reject(new Error(`${command.join(' ')} printed no listening line: ${out}`)) : resolve(ms)));
+  });
+}
+
+const STARTUP_COMMANDS = [
+  {
+    key: 'node-http',
+    label: 'node, an empty HTTP server (for reference)',
+    command: [process.execPath, '-e', "require('http').createServer().listen(0,'127.0.0.1',function(){console.log('listening on ws://127.0.0.1:'+this.address().port)})"],
+  },
+  { key: 'node-bin', label: 'node bin/ws-echo --quiet --port 0', command: [process.execPath, BIN, '--quiet', '--port', '0'] },
+  { key: 'sea', label: 'dist/ws-echo --quiet --port 0 (single executable)', command: [path.join(ROOT, 'dist', 'ws-echo'), '--quiet', '--port', '0'] },
+];
 
 async function main() {
   requireBuild();
+  if (!fs.existsSync(LOADGEN)) {
+    log(`bench: ${LOADGEN} is missing: run \`make bench\` (it builds the load generator with cc)`);
+    process.exit(2);
+  }
   const started = Date.now();
   const failures = [];
+  const skipped = {};
   log(
-    `bench: ${CASES.length} workloads x ${SERVERS.length} servers x ${REPS} runs of ${SECONDS} s (+${WARMUP_MS} ms warm-up)` +
-      (PIN ? `; servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU}` : '; not pinned to CPUs'),
+    `bench${QUICK ? ' (quick)' : ''}: ${LOADS.length} loads x ${servers.length} servers x ${ROUNDS} rounds of ${SECONDS} s` +
+      (CPUS.server ? `; servers on CPU ${CPUS.server}, load generator on CPU ${CPUS.loadgen}` : '; not pinned'),
   );
 
-  const servers = [];
-  for (const spec of SERVERS) {
-    const server = await startServer(spec.kind, [], { cpu: PIN ? SERVER_CPU : undefined });
-    server.label = spec.label;
-    server.idle = memoryOf(server.pid).rss;
-    server.exited.then((info) => {
-      if (!server.stopping) failures.push(`${spec.label} exited during the bench (${info.code ?? info.signal})\n${server.stderr()}`);
-    });
-    servers.push(server);
-    log(`  ${spec.label.padEnd(17)} pid ${server.pid}  ${server.url}  idle RSS ${formatBytes(server.idle)}`);
+  // Throughput and latency: all servers up at once, loads interleaved.
+  const running = [];
+  for (const def of servers) {
+    const server = await launch(def, { cpus: CPUS.server });
+    const reason = def.skip && (await def.skip(server));
+    if (reason) {
+      skipped[def.key] = reason;
+      log(`  ${def.label}: skipped: ${reason}`);
+      await server.stop();
+      continue;
+    }
+    log(`  ${def.label.padEnd(44)} pid ${server.pid} ${server.url}`);
+    running.push(server);
   }
-  const canResetPeak = servers.every((s) => resetPeak(s.pid));
-  const load = startLoad(PIN ? LOAD_CPU : undefined);
-
-  // best[caseIndex][serverIndex]: the best of its runs (throughput: highest; CPU per message: lowest).
-  const best = CASES.map(() =>
-    servers.map(() => ({ msgPerSec: 0, mbPerSec: 0, cpuPerMsg: Infinity, firstRoundPeak: 0, peak: 0, runs: 0, quietRuns: 0, bestWasNoisy: false })),
-  );
-  const otherLoad = []; // share of a core other processes used during each run
-  let run = 0;
-  let runSeconds = 0; // wall time of all runs so far, to budget extra rounds
-
-  /** Runs case `ci` once on every server, in an order that rotates with `round`. */
-  async function runOnEveryServer(ci, round) {
-    const c = CASES[ci];
-    const rotation = (round + ci) % servers.length;
-    for (const si of servers.map((_, i) => (i + rotation) % servers.length)) {
-      const server = servers[si];
-      if (failures.length > 0) return;
-      if (canResetPeak) resetPeak(server.pid);
-      const began = Date.now();
-      const result = await load.run({
-        url: server.url,
-        clients: c.clients,
-        size: c.size,
-        pattern: c.pattern,
-        window: c.window,
-        warmupMs: WARMUP_MS,
-        durationMs: SECONDS * 1000,
-        serverPid: server.pid,
-        noiseCpu: NOISE_CPU,
-      });
-      runSeconds += (Date.now() - began) / 1000;
-      run++;
-      if (!server.alive()) {
-        failures.push(`${server.label} crashed during "${caseLabel(c)}"\n${server.stderr()}`);
-        return;
+  const runs = {}; // runs[load.key][server.key] = [loadgen results]
+  for (const load of LOADS) runs[load.key] = Object.fromEntries(running.map((s) => [s.def.key, []]));
+  for (let round = 0; round < ROUNDS && failures.length === 0; round++) {
+    for (const [li, load] of LOADS.entries()) {
+      const shift = (round + li) % running.length;
+      for (const server of [...running.slice(shift), ...running.slice(0, shift)]) {
+        const result = await runLoad(server, load);
+        if (!server.alive()) failures.push(`${server.def.label} crashed during "${load.label}"\n${server.stderr()}`);
+        if (result.errors?.length) failures.push(`${server.def.label}, ${load.label}: ${result.errors.join('; ')}`);
+        runs[load.key][server.def.key].push(result);
+        const cpu = (s) => (result.seconds > 0 ? `${Math.round((s / result.seconds) * 100)}%` : '?');
+        log(
+          `  round ${round + 1} ${load.key.padEnd(13)} ${server.def.key.padEnd(16)} ${Math.round(result.msgPerSec ?? 0).toLocaleString('en-US').padStart(9)} msg/s` +
+            `  server ${cpu(result.serverCpuSeconds)} CPU, load gen ${cpu(result.clientCpuSeconds)}` +
+            `, others ${Math.round((result.otherCpuShare ?? 0) * 100)}%` +
+            (load.latency ? `  p50 ${result.latencyUs?.p50} us, p99 ${result.latencyUs?.p99} us` : '') +
+            (result.errors?.length ? `  FAILED: ${result.errors[0]}` : ''),
+        );
+        if (failures.length) break;
       }
-      const peak = memoryOf(server.pid).peak;
-      if (result.errors.length > 0) {
-        failures.push(`${server.label}, ${caseLabel(c)}:\n    ${result.errors.join('\n    ')}`);
-        log(`  [${run}] ${server.label}, ${caseLabel(c)}: FAILED: ${result.errors[0]}`);
-        continue;
-      }
-      const msgPerSec = result.messages / result.seconds;
-      const mbPerSec = result.bytes / result.seconds / 1e6;
-      const cpuPerMsg = result.messages > 0 ? (result.serverCpuSeconds / result.messages) * 1e6 : Infinity;
-      const other = result.otherCpuSeconds / result.seconds;
-      const noisy = other > NOISY_OTHER_CPU;
-      otherLoad.push(other);
-      const b = best[ci][si];
-      b.runs++;
-      if (!noisy) b.quietRuns++;
-      if (msgPerSec > b.msgPerSec) {
-        b.msgPerSec = msgPerSec;
-        b.mbPerSec = mbPerSec;
-        b.bestWasNoisy = noisy;
-      }
-      b.cpuPerMsg = Math.min(b.cpuPerMsg, cpuPerMsg);
-      if (round === 0) b.firstRoundPeak = Math.max(b.firstRoundPeak, peak);
-      b.peak = Math.max(b.peak, peak);
-      log(
-        `  [${String(run).padStart(2)}] round ${round + 1} ${caseLabel(c).padEnd(56)} ${server.label.padEnd(17)}` +
-          ` ${int(msgPerSec).padStart(8)} msg/s ${mbps(mbPerSec).padStart(6)} MB/s` +
-          `  server ${Math.round((result.serverCpuSeconds / result.seconds) * 100)}% CPU, ${cpuPerMsg.toFixed(1)} µs/msg;` +
-          ` load gen ${Math.round((result.clientCpuSeconds / result.seconds) * 100)}% CPU;` +
-          ` other processes ${Math.round(other * 100)}% CPU${noisy ? ' (noisy)' : ''}`,
-      );
     }
   }
-
-  for (let round = 0; round < REPS && failures.length === 0; round++) {
-    for (let ci = 0; ci < CASES.length && failures.length === 0; ci++) await runOnEveryServer(ci, round);
-  }
-  // Extra rounds, within the time budget: first for workloads where some server never had a
-  // run free of other processes' load, then for those whose ws-echo / plain ws ratio is
-  // far from 1, so that one unlucky run does not decide it.
-  const perRun = runSeconds / Math.max(1, run);
-  const extra = CASES.map(() => 0);
-  const needsMore = [
-    (i) => best[i].some((b) => b.quietRuns === 0),
-    (i) => Math.abs(Math.log(best[i][1].msgPerSec / best[i][0].msgPerSec)) > Math.log(1 + SUSPICIOUS_RATIO),
-  ];
-  for (;;) {
-    if (failures.length > 0) break;
-    let ci = -1;
-    for (const test of needsMore) {
-      ci = CASES.findIndex((_, i) => extra[i] < MAX_EXTRA_ROUNDS && test(i));
-      if (ci >= 0) break;
-    }
-    if (ci < 0) break;
-    if ((Date.now() - started) / 1000 + perRun * servers.length * 1.2 > BUDGET_SECONDS) {
-      log(`  (time budget of ${BUDGET_SECONDS} s reached; no more extra rounds)`);
-      break;
-    }
-    await runOnEveryServer(ci, REPS + extra[ci]);
-    extra[ci]++;
-  }
-  load.stop();
-
-  // Peak over the whole run, then a clean stop: ws-echo must exit 0 on SIGTERM.
-  const memory = servers.map((s) => (s.alive() ? memoryOf(s.pid) : { rss: NaN, peak: NaN }));
-  for (const server of servers) {
-    server.stopping = true;
+  for (const server of running) {
     const stopped = await server.stop();
-    if (server.kind !== 'plain' && (stopped.code !== 0 || stopped.killed)) {
-      failures.push(`${server.label} did not exit 0 on SIGTERM (code ${stopped.code}, signal ${stopped.signal}${stopped.killed ? ', had to be killed' : ''})\n${server.stderr()}`);
-    }
-    if (/unexpected failure|Error/.test(server.stderr())) failures.push(`${server.label} wrote to stderr:\n${server.stderr()}`);
+    if (stopped.code !== 0 || stopped.killed) failures.push(`${server.def.label} did not exit 0 on SIGTERM (${stopped.code ?? stopped.signal})\n${server.stderr()}`);
   }
 
-  printTables(servers, best, memory, canResetPeak, (Date.now() - started) / 1000, otherLoad);
+  // Memory per idle connection: a fresh server each time, so earlier loads' heap does not count.
+  const idle = Object.fromEntries(running.map((s) => [s.def.key, []]));
+  for (let round = 0; round < (wanted('idle') ? IDLE_ROUNDS : 0) && failures.length === 0; round++) {
+    for (const { def } of running) {
+      const server = await launch(def, { cpus: CPUS.server });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const result = await loadgen(['--port', new URL(server.url).port, '--mode', 'idle', '--conns', String(IDLE_CONNECTIONS), '--settle-ms', String(IDLE_SETTLE_MS), '--server-pids', server.pids().join(',')]);
+      if (result.errors?.length) failures.push(`${def.label}, ${IDLE_CONNECTIONS} idle connections: ${result.errors.join('; ')}`);
+      idle[def.key].push(result);
+      log(`  idle ${IDLE_CONNECTIONS} ${def.key.padEnd(16)} ${((result.bytesPerConn ?? NaN) / 1024).toFixed(1)} KiB per connection`);
+      await server.stop();
+    }
+  }
+
+  // Start-up: the commands in turn, each STARTUP_RUNS times.
+  const startup = Object.fromEntries(STARTUP_COMMANDS.map((c) => [c.key, []]));
+  const startupCommands = STARTUP_COMMANDS.filter((c) => wanted('startup') && fs.existsSync(c.command[0]));
+  for (let run = 0; run <= STARTUP_RUNS; run++) {
+    for (const c of startupCommands) {
+      const ms = await timeToListening(c.command);
+      if (run > 0) startup[c.key].push(ms); // the first is a warm-up (page cache)
+    }
+  }
+  if (startupCommands.length) log(`  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`);
+
+  const result = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    peers: PEERS_TOO,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim(), node: process.version, ws: require('ws/package.json').version, bufferutil: require('bufferutil/package.json').version },
+    pinning: CPUS,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    idleConnections: IDLE_CONNECTIONS,
+    servers: servers.map((def) => ({ key: def.key, label: def.label, baseline: Boolean(def.baseline), skipped: skipped[def.key] })),
+    loads: LOADS,
+    runs,
+    idle,
+    startup: STARTUP_COMMANDS.map((c) => ({ key: c.key, label: c.label, ms: startup[c.key] })),
+    failures,
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, `${JSON.stringify(result, null, 1)}\n`);
+  process.stdout.write(printTables(result));
   if (failures.length > 0) {
-    log(`\nbench FAILED:\n  ${[...new Set(failures)].join('\n  ')}`);
+    log(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
     process.exitCode = 1;
   } else {
-    log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s; every echo checked, all servers stopped cleanly`);
+    log(`\nbench done in ${result.durationSeconds.toFixed(0)} s; every echo checked; results in ${path.relative(ROOT, OUT)}`);
   }
-}
-
-function printTables(servers, best, memory, perCasePeak, seconds, otherLoad) {
-  const out = [];
-  const ratio = (value, base) => (base > 0 && Number.isFinite(value) && value > 0 ? `${(value / base).toFixed(2)}x` : 'n/a');
-  let anyNoisy = false;
-  const cell = (b) => {
-    if (b.runs === 0) return 'failed';
-    anyNoisy ||= b.bestWasNoisy;
-    return `${int(b.msgPerSec)} msg/s, ${mbps(b.mbPerSec)} MB/s${b.bestWasNoisy ? ' †' : ''}`;
-  };
-  const workload = (c) => `${c.name}${c.pattern === 'pipe' ? ` (${c.window} in flight)` : ''}`;
-  const cpus = os.cpus();
-  const rounds = best.map((row) => Math.min(...row.map((b) => b.runs)));
-  out.push(
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`make bench\` on ${cpus.length} x ${cpus[0]?.model.trim() ?? 'CPU'},` +
-      ` Node ${process.version}, ws ${require('ws/package.json').version} (${bufferutilState()}), loopback.` +
-      ` Each server and the load generator are separate processes${PIN ? `${SERVER_CPU === LOAD_CPU ? `, all pinned to CPU ${LOAD_CPU}` : ` (servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU})`}` : ''};` +
-      ` best of ${Math.min(...rounds)}${Math.max(...rounds) > Math.min(...rounds) ? `-${Math.max(...rounds)}` : ''} runs of ${SECONDS} s per cell, servers interleaved.` +
-      ` MB/s counts echoed payload (1 MB = 10^6 bytes); ratio = ws-echo / plain ws (above 1.00x: ws-echo faster). Every echo was checked byte for byte.`,
-  );
-  out.push('');
-  out.push('| workload | size | plain ws | ws-echo --quiet | ratio | ws-echo, logs on | ratio |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
-  CASES.forEach((c, ci) => {
-    const [plain, quiet, logs] = best[ci];
-    out.push(
-      `| ${workload(c)} | ${sizeLabel(c.size)} | ${cell(plain)} | ${cell(quiet)} | ${ratio(quiet.msgPerSec, plain.msgPerSec)} | ${cell(logs)} | ${ratio(logs.msgPerSec, plain.msgPerSec)} |`,
-    );
-  });
-  if (anyNoisy) {
-    out.push('', `† other processes used more than ${NOISY_OTHER_CPU * 100}% of ${NOISE_CPU === undefined ? 'a core' : `CPU ${NOISE_CPU}`} during this cell's best run.`);
-  }
-  out.push('');
-  out.push(
-    'Server CPU time per echoed message (µs, lower is better; ratio = ws-echo / plain ws, above 1.00x: ws-echo costlier).' +
-      ' This shows server overhead even where the load generator, not the server, limits throughput:',
-  );
-  out.push('');
-  out.push('| workload | size | plain ws | ws-echo --quiet | ratio | ws-echo, logs on | ratio |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
-  const us = (b) => (Number.isFinite(b.cpuPerMsg) ? (b.cpuPerMsg >= 100 ? b.cpuPerMsg.toFixed(0) : b.cpuPerMsg.toFixed(1)) : 'n/a');
-  CASES.forEach((c, ci) => {
-    const [plain, quiet, logs] = best[ci];
-    out.push(
-      `| ${workload(c)} | ${sizeLabel(c.size)} | ${us(plain)} | ${us(quiet)} | ${ratio(quiet.cpuPerMsg, plain.cpuPerMsg)} | ${us(logs)} | ${ratio(logs.cpuPerMsg, plain.cpuPerMsg)} |`,
-    );
-  });
-  out.push('');
-  out.push('Server memory (resident set from /proc/<pid>/status; peak = VmHWM):');
-  out.push('');
-  const sizeColumns = perCasePeak ? SIZES.map((size) => `peak after ${sizeLabel(size)} (1st round)`) : [];
-  out.push(`| server | idle RSS | ${sizeColumns.map((h) => `${h} | `).join('')}peak RSS, whole run | RSS at end |`);
-  out.push(`|---|---:|${sizeColumns.map(() => '---:|').join('')}---:|---:|`);
-  servers.forEach((server, si) => {
-    // Sizes run in increasing order in the first round, so these show growth with message size.
-    const perSize = perCasePeak
-      ? SIZES.map((size) => formatBytes(Math.max(...CASES.map((c, ci) => (c.size <= size ? best[ci][si].firstRoundPeak : 0)))))
-      : [];
-    const peak = Math.max(memory[si].peak, ...best.map((row) => row[si].peak));
-    out.push(`| ${server.label} | ${formatBytes(server.idle)} | ${perSize.map((v) => `${v} | `).join('')}${formatBytes(peak)} | ${formatBytes(memory[si].rss)} |`);
-  });
-  out.push('');
-  const sorted = [...otherLoad].sort((a, b) => a - b);
-  const pct = (q) => (sorted.length ? `${Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 100)}%` : 'n/a');
-  out.push(
-    `(${otherLoad.length} runs, ${seconds.toFixed(0)} s in all. CPU used by other processes` +
-      `${NOISE_CPU === undefined ? ' on the machine' : ` on CPU ${NOISE_CPU}`} during the runs: median ${pct(0.5)}, max ${pct(1)} of one core.)`,
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
 }
 
 main().catch((error) => {

@@ -66,7 +66,7 @@ export function expectSuccess(result: RunResult, what: string): void {
 /** Starts `bin/ws-echo args...` (or `options.command args...`) with piped stdio. */
 export function startCli(args: string[], options: StartOptions = {}): CliChild {
   const [command, ...prefix] = options.command ?? [process.execPath, BIN];
-  const child = spawn(command, [...prefix, ...args], { cwd: options.cwd, env: options.env ?? childEnv(), stdio: 'pipe' });
+  const child = spawn(command, [...prefix, ...args], { cwd: options.cwd, env: options.env ?? childEnv(), stdio: 'pipe', ...options.user });
   let out = '';
   let err = '';
   const watchers: Array<() => void> = [];
