@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../log/logger';
 import { createAdmission } from './admission';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
+import { guardDescriptors } from './fd-guard';
 import { openFileLimit } from './fd-limit';
 import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
@@ -84,6 +85,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log);
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
+  const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
   server.on('request', (req, res) =>
     answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
@@ -92,6 +94,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      descriptors.upgraded(socket);
       const id = open.add(ws, socket);
       log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
     });
