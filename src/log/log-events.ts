@@ -108,8 +108,8 @@ export type LogEvent =
   | SummaryEvent
   | LogDroppedEvent;
 
-/** Events that `--quiet` still prints. */
-export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error']);
+/** Events that `--quiet` still prints: the summary is the one line a CI log wants most. */
+export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error', 'summary']);
 
 /** Events that go to stderr rather than stdout. */
 export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);
