@@ -16,6 +16,8 @@ export class LineWriter {
   private pending = '';
   private pendingLines = 0;
   private scheduled = false;
+  /** The stream failed (EPIPE once the reader went away, ENOSPC on /dev/full): every later line is lost. */
+  private broken = false;
 
   /**
    * @param stream where lines go
@@ -27,13 +29,14 @@ export class LineWriter {
     private readonly dropNotice: (count: number) => string,
     private readonly highWater = LOG_HIGH_WATER,
   ) {
-    // A reader that went away (EPIPE) must not take the server down with it.
-    if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+    // A reader that went away (EPIPE) must not take the server down with it, and from then
+    // on lines are counted as dropped: stdout is never "destroyed" by a failed write.
+    stream.on('error', () => (this.broken = true));
   }
 
   /** Whether a line written now would be dropped; lets callers skip formatting it. */
   get congested(): boolean {
-    return this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
+    return this.broken || this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
   }
 
   /** Counts a line as dropped without writing it (the caller saw {@link LineWriter.congested}). */
@@ -65,14 +68,19 @@ export class LineWriter {
     this.pending = '';
     this.pendingLines = 0;
     if (text === '') return;
-    if (this.stream.destroyed) this.countDropped(lines);
-    else this.stream.write(text);
+    if (this.broken || this.stream.destroyed) return this.countDropped(lines);
+    // The lines of a write that fails are lost too: count them.
+    this.stream.write(text, (error) => {
+      if (!error) return;
+      this.broken = true;
+      this.countDropped(lines);
+    });
   };
 
   /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */
   flush(timeoutMs: number): Promise<void> {
     this.writePending();
-    if (this.stream.writableLength === 0 || this.stream.destroyed) return Promise.resolve();
+    if (this.stream.writableLength === 0 || this.stream.destroyed || this.broken) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       // An empty write's callback runs once everything queued before it is written.
