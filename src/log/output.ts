@@ -3,6 +3,21 @@ import type { Writable } from 'node:stream';
 import { LOG_HIGH_WATER } from '../core/constants';
 
 /**
+ * Streams that failed (EPIPE once the reader went away, ENOSPC on /dev/full): every later line
+ * to them is lost. Kept per stream, with one 'error' listener each, because many loggers
+ * (servers started through the API) may share process.stdout.
+ */
+const brokenStreams = new WeakSet<Writable>();
+const watchedStreams = new WeakSet<Writable>();
+
+/** Marks `stream` broken on its first error; the listener also keeps an EPIPE from crashing us. */
+function watchForBreakage(stream: Writable): void {
+  if (watchedStreams.has(stream)) return;
+  watchedStreams.add(stream);
+  stream.on('error', () => brokenStreams.add(stream));
+}
+
+/**
  * Writes lines to a stream, dropping (and counting) those that arrive while more than
  * `highWater` bytes are still waiting to be written. Node queues writes to a full pipe
  * in memory without limit, so `write()`'s return value alone does not bound anything.
@@ -16,8 +31,6 @@ export class LineWriter {
   private pending = '';
   private pendingLines = 0;
   private scheduled = false;
-  /** The stream failed (EPIPE once the reader went away, ENOSPC on /dev/full): every later line is lost. */
-  private broken = false;
 
   /**
    * @param stream where lines go
@@ -31,7 +44,11 @@ export class LineWriter {
   ) {
     // A reader that went away (EPIPE) must not take the server down with it, and from then
     // on lines are counted as dropped: stdout is never "destroyed" by a failed write.
-    stream.on('error', () => (this.broken = true));
+    watchForBreakage(stream);
+  }
+
+  private get broken(): boolean {
+    return brokenStreams.has(this.stream);
   }
 
   /** Whether a line written now would be dropped; lets callers skip formatting it. */
@@ -72,7 +89,7 @@ export class LineWriter {
     // The lines of a write that fails are lost too: count them.
     this.stream.write(text, (error) => {
       if (!error) return;
-      this.broken = true;
+      brokenStreams.add(this.stream);
       this.countDropped(lines);
     });
   };
