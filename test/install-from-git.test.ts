@@ -1,10 +1,10 @@
 // Issue 8 §9: how a new user gets ws-echo while it is not on the npm registry. A git install
 // builds dist/ in `prepare` and runs; an unbuilt checkout says to build in one line; `make run`
 // rebuilds only when a source changed.
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expectSuccess, ROOT, runCommand } from './helpers/cli';
+import { childEnv, expectSuccess, ROOT, runCommand } from './helpers/cli';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from './helpers/mode-checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -86,11 +86,35 @@ describe('a checkout that was never built', () => {
 
 describe('make run', () => {
   it('compiles only when a source changed', async () => {
-    // -n prints what make would do; -W pretends a file was just modified, without touching it.
-    const upToDate = await runCommand('make', ['-n', 'run'], { cwd: ROOT });
+    // The Makefile in a scratch tree with made-up files whose ages the test sets: the real
+    // checkout may be mid-edit. make -n prints what it would run without running anything.
+    const tree = path.join(work, 'make-run');
+    const files = ['Makefile', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/main.ts', 'src/core/a.ts'];
+    const stamps = ['node_modules/.installed', 'dist/.built'];
+    for (const file of [...files, ...stamps]) {
+      mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+      if (file === 'Makefile') copyFileSync(path.join(ROOT, file), path.join(tree, file));
+      else writeFileSync(path.join(tree, file), '');
+    }
+    const age = (file: string, secondsAgo: number): void => {
+      const when = Date.now() / 1000 - secondsAgo;
+      utimesSync(path.join(tree, file), when, when);
+    };
+    files.forEach((file) => age(file, 100));
+    age('node_modules/.installed', 90);
+    age('dist/.built', 80);
+    const env = childEnv();
+    delete env.MAKEFLAGS;
+    delete env.MAKELEVEL;
+    delete env.MFLAGS;
+    const dryRun = (): ReturnType<typeof runCommand> => runCommand('make', ['-n', 'run'], { cwd: tree, env });
+
+    const upToDate = await dryRun();
     expectSuccess(upToDate, 'make -n run');
     expect(upToDate.stdout).not.toMatch(/tsc/);
-    const changed = await runCommand('make', ['-n', '-W', 'src/index.ts', 'run'], { cwd: ROOT });
-    expect(changed.stdout).toMatch(/npx tsc -p tsconfig\.build\.json/);
+    expect(upToDate.stdout).toMatch(/^node bin\/ws-echo/m);
+
+    age('src/core/a.ts', 10);
+    expect((await dryRun()).stdout).toMatch(/^npx tsc -p tsconfig\.build\.json$/m);
   });
 });
