@@ -2,6 +2,9 @@
 .PHONY: install build run test test-tools typecheck binary bench bench-quick soak pack clean
 
 STAMP := node_modules/.installed
+SOURCES := $(shell find src -name '*.ts')
+# Touched after each successful compile: dist/ is rebuilt only when a source or a config changed.
+BUILD_STAMP := dist/.built
 
 install: $(STAMP)
 
@@ -9,11 +12,14 @@ $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-build: install
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(SOURCES) tsconfig.json tsconfig.build.json package.json $(STAMP)
 	npx tsc -p tsconfig.build.json
+	touch $@
 
 # Flags go in ARGS: make run ARGS="--mode forever --port 0"
-run: build
+run: $(BUILD_STAMP)
 	node bin/ws-echo $(ARGS)
 
 typecheck: install
@@ -92,7 +98,6 @@ pack: build
 # Node installed. esbuild bundles the CLI into one CommonJS file, this `node` turns it
 # into a blob, and postject injects the blob into a copy of this same `node` binary.
 SEA_FUSE := NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2
-SOURCES := $(shell find src -name '*.ts')
 NODE_VERSION := $(shell node -p process.versions.node)
 # Named after this node's version, so another Node rebuilds the binary and nothing else does.
 NODE_STAMP := dist/.node-$(NODE_VERSION)

@@ -76,7 +76,7 @@ describe('logs', () => {
     expect(cli.stderr()).toBe('');
   });
 
-  it('with --quiet prints only the listening line', async () => {
+  it('with --quiet prints only the listening line and the shutdown summary', async () => {
     const cli = await serve(['--quiet']);
     const client = await connect(cli.url);
     client.ws.send('hello');
@@ -84,7 +84,10 @@ describe('logs', () => {
     client.ws.close();
     await client.closed;
     expect(await stop(cli)).toBe(0);
-    expect(cli.stdout().trim().split('\n')).toEqual([expect.stringMatching(/^ws-echo listening on ws:\/\/.* \(mode: graceful\)$/)]);
+    expect(cli.stdout().trim().split('\n')).toEqual([
+      expect.stringMatching(/^ws-echo listening on ws:\/\/.* \(mode: graceful\)$/),
+      expect.stringMatching(/^summary: 1 connection, 0 rejected, 1 message, 5 B in, 5 B out, 0 protocol errors, up /),
+    ]);
   });
 
   it('with --json prints JSON lines, the first a listening event with URL and port', async () => {

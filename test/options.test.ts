@@ -36,7 +36,7 @@ describe('startEchoServer option checks', () => {
     [{ mode: 'sideways' as never }, /mode must be one of one-shot, whole-message, forever, graceful, got "sideways"/],
     [{ port: 70000 }, /port must be a whole number from 0 to 65535, got 70000/],
     [{ bufferSize: 0 }, /bufferSize must be a whole number from 1/],
-    [{ idleTimeout: -1 }, /idleTimeout must be a number from 0/],
+    [{ idleTimeout: -1 }, /idleTimeout must be 0 \(off\) or a number from 0\.001/],
     [{ path: 'echo' }, /path must start with "\/"/],
     [{ tls: { cert: 'x', key: '' } }, /tls needs both cert and key/],
     [{ portt: 8080 } as EchoServerOptions, /unknown option portt; known: mode, port, host/],

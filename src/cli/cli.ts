@@ -11,7 +11,9 @@ import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
 import { versionLine } from '../sea/bufferutil-status';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
-import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
+import { RULES, describeRule, parseNumber, pathProblem, type NumberRule } from '../core/validate';
+import { durationFlag, sizeFlag } from './units';
+import { HELP_WIDTH, helpParagraph, helpRows } from './help-text';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -46,22 +48,33 @@ export interface CliIo {
 
 const EXAMPLES = `
 Modes:
-${MODE_NAMES.map((name) => `  ${name.padEnd(14)} ${MODES[name].summary}`).join('\n')}
+${helpRows(MODE_NAMES.map((name) => [name, MODES[name].summary] as const), 14)}
 
 Examples:
-  ws-echo                                 graceful echo on ws://127.0.0.1:8080
-  ws-echo --mode forever --port 8080      never answers a close frame
-  ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
-  ws-echo --port 0 --json                 free port; the first JSON line has the URL
-  ws-echo --cert cert.pem --key key.pem   serve wss://
-  ws-echo --stats                         a live status line: connections, msg/s and bytes/s, totals
+${helpRows(
+  [
+    ['ws-echo', 'graceful echo on ws://127.0.0.1:8080'],
+    ['ws-echo --mode forever --port 8080', 'never answers a close frame'],
+    ['ws-echo --mode one-shot --buffer-size 4', 'echo 4 bytes of the first message, then drop'],
+    ['ws-echo --port 0 --json', 'free port; the first JSON line has the URL'],
+    ['ws-echo --max-payload 16MiB --idle-timeout 30s', 'sizes and durations take units'],
+    ['ws-echo --cert cert.pem --key key.pem', 'serve wss://'],
+    ['ws-echo --stats', 'a live status line: connections, msg/s, bytes/s'],
+  ],
+  39,
+)}
 
 Over HTTP, on the same port:
-  GET /          in a browser: a console to connect, send and close; from curl: where to connect
-  GET /healthz   readiness JSON
-  GET /metrics   Prometheus metrics (off with --no-metrics)
+${helpRows(
+  [
+    ['GET /', 'a browser gets a console to connect, send and close; curl gets where to connect'],
+    ['GET /healthz', 'readiness JSON'],
+    ['GET /metrics', 'Prometheus metrics (off with --no-metrics)'],
+  ],
+  15,
+)}
 
-Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
+${helpParagraph('Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.')}`;
 
 function numberFlag(rule: NumberRule): (text: string) => number {
   return (text) => {
@@ -83,23 +96,24 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network').env('HOST').default(DEFAULT_HOST))
     .addOption(
       new Option('--path <path>', 'accept upgrades only on this path; others get 404 (default: any path)').argParser((text) => {
-        if (!text.startsWith('/')) throw new InvalidArgumentError('It must start with "/".');
+        const problem = pathProblem(text);
+        if (problem !== undefined) throw new InvalidArgumentError(`It ${problem}.`);
         return text;
       }),
     )
-    .addOption(new Option('--buffer-size <bytes>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(numberFlag(RULES.bufferSize)))
+    .addOption(new Option('--buffer-size <size>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(sizeFlag(RULES.bufferSize)))
     .addOption(
-      new Option('--max-payload <bytes>', 'largest message accepted; larger closes the client with 1009')
-        .default(DEFAULT_MAX_PAYLOAD, '104857600, 100 MiB')
-        .argParser(numberFlag(RULES.maxPayload)),
+      new Option('--max-payload <size>', 'largest message accepted (bytes, or 64KiB, 16MiB...); larger closes the client with 1009')
+        .default(DEFAULT_MAX_PAYLOAD, '100MiB')
+        .argParser(sizeFlag(RULES.maxPayload)),
     )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
-    .addOption(new Option('--idle-timeout <seconds>', 'close clients silent this long (default: off)').argParser(numberFlag(RULES.idleTimeout)))
-    .addOption(new Option('--ping-interval <seconds>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(numberFlag(RULES.pingInterval)))
+    .addOption(new Option('--idle-timeout <duration>', 'close clients silent this long (seconds, or 500ms, 2m...) (default: off)').argParser(durationFlag(RULES.idleTimeout)))
+    .addOption(new Option('--ping-interval <duration>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(durationFlag(RULES.pingInterval)))
     .addOption(
-      new Option('--handshake-timeout <seconds>', 'time a client has to send its opening handshake')
-        .default(DEFAULT_HANDSHAKE_TIMEOUT)
-        .argParser(numberFlag(RULES.handshakeTimeout)),
+      new Option('--handshake-timeout <duration>', 'time a client has to send its opening handshake')
+        .default(DEFAULT_HANDSHAKE_TIMEOUT, '10s')
+        .argParser(durationFlag(RULES.handshakeTimeout)),
     )
     .addOption(
       new Option('--origin <origin...>', 'accept only upgrades from these origins (https://example.com); others get 403 (default: any)').argParser(
@@ -112,11 +126,12 @@ export function buildProgram(io: CliIo): Command {
     )
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
-    .option('-q, --quiet', 'print only the listening line, warnings and errors')
+    .option('-q, --quiet', 'print only the listening line, warnings, errors and the summary')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
     .option('--stats', 'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)')
     .option('--no-metrics', 'do not serve Prometheus metrics at GET /metrics (then 404)')
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
@@ -218,10 +233,12 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     return 0;
   } catch (error) {
     if (!(error instanceof EchoServerError)) throw error;
+    // The API words its errors for code (`the port option`); the command line names flags.
+    const message = error.cliMessage ?? error.message;
     if (error.exitCode === 2) {
-      io.stderr.write(`error: ${error.message}\n(run ws-echo --help for usage)\n`);
+      io.stderr.write(`error: ${message}\n(run ws-echo --help for usage)\n`);
     } else {
-      logger.log({ event: 'error', message: error.message });
+      logger.log({ event: 'error', message });
     }
     await logger.flush(1000);
     return error.exitCode;

@@ -125,8 +125,11 @@ export type LogEvent =
   | StatsEvent
   | LogDroppedEvent;
 
-/** Events that `--quiet` still prints (`stats` only comes when `--stats` asks for it). */
-export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error', 'stats']);
+/**
+ * Events that `--quiet` still prints: the summary is the one line a CI log wants most, and
+ * `stats` only comes when `--stats` asks for it.
+ */
+export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error', 'summary', 'stats']);
 
 /** Events that go to stderr rather than stdout. */
 export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);

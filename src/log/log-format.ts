@@ -1,6 +1,7 @@
 // Turns log events into short colored lines for people.
 import type { Chalk } from 'chalk';
 import type { LogEvent, StatsEvent } from './log-events';
+import { escapeClientText } from '../core/escape';
 
 const TEXT_PREVIEW_CHARS = 80;
 const BINARY_PREVIEW_BYTES = 16;
@@ -75,7 +76,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${event.path}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}`;
     case 'message': {
       const preview = event.type === 'text' ? quote(event.preview) : `<${event.preview}>`;
       return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;
@@ -86,7 +87,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} closed ${event.code}${reason} ${how}, ${event.initiator} first, ${formatDuration(event.durationMs)}, ${plural(event.messages, 'message')}`;
     }
     case 'rejected':
-      return `${c.yellow('rejected')} ${event.remote} ${event.path}: ${event.status} ${event.reason}`;
+      return `${c.yellow('rejected')} ${event.remote} ${escapeClientText(event.path)}: ${event.status} ${escapeClientText(event.reason)}`;
     case 'protocol-error':
       return c.red(`#${event.id} protocol error, closed with ${event.code}: ${event.error}`);
     case 'warning':

@@ -5,6 +5,7 @@ import { QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from './log-events';
 import { formatPretty, previewOf } from './log-format';
 import { LineWriter } from './output';
 import type { LogOptions } from '../core/types';
+import { escapeBeyondC0 } from '../core/escape';
 
 /** What the server logs through. */
 export interface Logger {
@@ -56,8 +57,10 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
     stdout: new chalk.Instance({ level: json ? 0 : colorLevel(stdout, options.color) }),
     stderr: new chalk.Instance({ level: json ? 0 : colorLevel(stderr, options.color) }),
   };
+  // Client text (previews, close reasons, refused headers) may hold C1 or bidi controls:
+  // escaped on every line, so no field can be forgotten.
   const render = (event: LogEvent, c: Chalk): string =>
-    json ? JSON.stringify(Object.assign({ event: event.event, time: new Date().toISOString() }, event)) : formatPretty(event, c);
+    escapeBeyondC0(json ? JSON.stringify(Object.assign({ event: event.event, time: new Date().toISOString() }, event)) : formatPretty(event, c));
   const notice = (c: Chalk) => (count: number) => render({ event: 'log-dropped', count }, c);
   const out = new LineWriter(stdout, notice(colors.stdout));
   const err = stderr === stdout ? out : new LineWriter(stderr, notice(colors.stderr));

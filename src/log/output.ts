@@ -6,6 +6,21 @@ import { LOG_HIGH_WATER } from '../core/constants';
 const CLEAR_LINE = '\r\x1b[2K';
 
 /**
+ * Streams that failed (EPIPE once the reader went away, ENOSPC on /dev/full): every later line
+ * to them is lost. Kept per stream, with one 'error' listener each, because many loggers
+ * (servers started through the API) may share process.stdout.
+ */
+const brokenStreams = new WeakSet<Writable>();
+const watchedStreams = new WeakSet<Writable>();
+
+/** Marks `stream` broken on its first error; the listener also keeps an EPIPE from crashing us. */
+function watchForBreakage(stream: Writable): void {
+  if (watchedStreams.has(stream)) return;
+  watchedStreams.add(stream);
+  stream.on('error', () => brokenStreams.add(stream));
+}
+
+/**
  * Writes lines to a stream, dropping (and counting) those that arrive while more than
  * `highWater` bytes are still waiting to be written. Node queues writes to a full pipe
  * in memory without limit, so `write()`'s return value alone does not bound anything.
@@ -35,13 +50,18 @@ export class LineWriter {
     private readonly dropNotice: (count: number) => string,
     private readonly highWater = LOG_HIGH_WATER,
   ) {
-    // A reader that went away (EPIPE) must not take the server down with it.
-    if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+    // A reader that went away (EPIPE) must not take the server down with it, and from then
+    // on lines are counted as dropped: stdout is never "destroyed" by a failed write.
+    watchForBreakage(stream);
+  }
+
+  private get broken(): boolean {
+    return brokenStreams.has(this.stream);
   }
 
   /** Whether a line written now would be dropped; lets callers skip formatting it. */
   get congested(): boolean {
-    return this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
+    return this.broken || this.stream.writableLength + this.pending.length > this.highWater || this.stream.destroyed;
   }
 
   /** Counts a line as dropped without writing it (the caller saw {@link LineWriter.congested}). */
@@ -100,19 +120,25 @@ export class LineWriter {
     this.pendingLines = 0;
     const redraw = this.statusShown || this.status !== '';
     if (text === '' && !redraw) return;
-    if (this.stream.destroyed) return this.countDropped(lines);
+    if (this.broken || this.stream.destroyed) return this.countDropped(lines);
     if (redraw) {
       text = (this.statusShown ? CLEAR_LINE : '') + text + this.status;
       this.statusShown = this.status !== '';
     }
     this.beforeWrite?.();
-    if (text !== '') this.stream.write(text);
+    if (text === '') return;
+    // The lines of a write that fails are lost too: count them.
+    this.stream.write(text, (error) => {
+      if (!error) return;
+      brokenStreams.add(this.stream);
+      this.countDropped(lines);
+    });
   };
 
   /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */
   flush(timeoutMs: number): Promise<void> {
     this.writePending();
-    if (this.stream.writableLength === 0 || this.stream.destroyed) return Promise.resolve();
+    if (this.stream.writableLength === 0 || this.stream.destroyed || this.broken) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       // An empty write's callback runs once everything queued before it is written.

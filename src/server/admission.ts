@@ -18,6 +18,8 @@ export interface Admission {
   admit(req: IncomingMessage): UpgradeRefusal | undefined;
   /** Connections the open-file limit allows (Infinity where unknown). */
   readonly fdCapacity: number;
+  /** The open-file limit (`ulimit -n`), undefined where unknown or unlimited. */
+  readonly fdLimit: number | undefined;
 }
 
 /** Builds the admission check from the resolved options, reading the open-file limit once. */
@@ -32,5 +34,5 @@ export function createAdmission(config: ResolvedOptions, state: AdmissionState):
     }
     return checkUpgrade(req, { path: config.path, origins: config.origins, atCapacity: open >= config.maxConnections });
   };
-  return { admit, fdCapacity };
+  return { admit, fdCapacity, fdLimit };
 }

@@ -1,8 +1,12 @@
 // The open-file limit: connections past it would be accepted and closed silently by libuv.
 import { readFileSync } from 'node:fs';
 
-/** Descriptors kept free for the process itself (about 20), the listening socket, handshakes and files. */
-export const FD_RESERVE = 48;
+/** Descriptors kept for the process itself (about 20), the listening socket and files. */
+export const PROCESS_FD_RESERVE = 32;
+/** Sockets kept for pending handshakes beyond the WebSocket connections, so a 503 or /healthz can always be answered. */
+export const ANSWER_FD_RESERVE = 16;
+/** Descriptors not given to WebSocket connections: {@link PROCESS_FD_RESERVE} plus {@link ANSWER_FD_RESERVE}. */
+export const FD_RESERVE = PROCESS_FD_RESERVE + ANSWER_FD_RESERVE;
 
 /** The soft limit on open files from /proc/self/limits (Linux), or undefined where unknown or unlimited. */
 export function openFileLimit(limitsText?: string): number | undefined {
@@ -25,4 +29,13 @@ export function openFileLimit(limitsText?: string): number | undefined {
  */
 export function connectionsAllowedByFdLimit(limit: number | undefined): number {
   return limit === undefined ? Infinity : Math.max(1, limit - FD_RESERVE);
+}
+
+/**
+ * How many sockets of any kind (pending handshakes, plain HTTP, WebSockets) may be open at
+ * once under the open-file limit: past it the oldest pending handshake is closed, so an
+ * accept never fails with EMFILE.
+ */
+export function socketsAllowedByFdLimit(limit: number | undefined): number {
+  return limit === undefined ? Infinity : Math.max(connectionsAllowedByFdLimit(limit) + ANSWER_FD_RESERVE, limit - PROCESS_FD_RESERVE);
 }

@@ -1,6 +1,7 @@
 // Decides whether an upgrade request may become a WebSocket, and refuses it cleanly if not.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { escapeClientText } from '../core/escape';
 
 /** Why an upgrade is refused: the HTTP status, a short reason, and extra headers. */
 export interface UpgradeRefusal {
@@ -39,9 +40,17 @@ export function normalizeOrigin(text: string): string | undefined {
   return url.origin !== 'null' && bare ? url.origin : undefined;
 }
 
-/** The path of a request target, without its query string. */
+/** `http://host` or `ws://host:port` and so on at the start of an absolute-form target. */
+const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * The path of a request target, without its query string. An absolute-form target
+ * (`GET http://host/chat`), which RFC 9112 §3.2.2 says a server must accept, gives its path.
+ */
 export function pathOf(url: string | undefined): string {
-  const target = url ?? '/';
+  let target = url ?? '/';
+  const authority = SCHEME_AND_AUTHORITY.exec(target);
+  if (authority) target = target.slice(authority[0].length) || '/';
   const query = target.indexOf('?');
   return query === -1 ? target : target.slice(0, query);
 }
@@ -87,9 +96,17 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
   return undefined;
 }
 
-/** Answers an upgrade request with an HTTP error and closes the socket. */
+/** Milliseconds a refused socket may take to flush its answer before it is destroyed anyway. */
+export const REFUSAL_FLUSH_MS = 2000;
+
+/**
+ * Answers an upgrade request with an HTTP error and closes the socket: once the answer is
+ * written, or after {@link REFUSAL_FLUSH_MS} if a client that does not read keeps it from
+ * flushing, so no refused socket holds a descriptor for long.
+ */
 export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
-  const body = refusal.reason + '\n';
+  // The reason may quote the client's own headers: no control or bidi character goes back.
+  const body = escapeClientText(refusal.reason) + '\n';
   const headers = {
     Connection: 'close',
     'Content-Type': 'text/plain; charset=utf-8',
@@ -99,5 +116,7 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
+  const bound = setTimeout(() => socket.destroy(), REFUSAL_FLUSH_MS).unref();
+  socket.once('close', () => clearTimeout(bound));
   socket.once('finish', () => socket.destroy());
 }

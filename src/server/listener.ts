@@ -36,7 +36,7 @@ export function createHttpServerFor(config: ResolvedOptions): Server {
   try {
     return createHttpsServer({ ...timeouts, cert: config.tls.cert, key: config.tls.key, handshakeTimeout: config.handshakeTimeoutMs });
   } catch (error) {
-    throw describeTlsError(error as Error);
+    throw describeTlsError(error as Error, config.tls);
   }
 }
 

@@ -10,7 +10,7 @@ import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
-import { RULES, describeRule, fitsRule, type NumberRule } from '../core/validate';
+import { RULES, describeRule, fitsRule, pathProblem, type NumberRule } from '../core/validate';
 
 /** Options with every default applied and times in milliseconds. */
 export interface ResolvedOptions {
@@ -56,9 +56,8 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
   if (unknown.length > 0) throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
   const mode = options.mode ?? DEFAULT_MODE;
   if (!isEchoMode(mode)) throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
-  if (options.path !== undefined && !options.path.startsWith('/')) {
-    throw new EchoServerError(`path must start with "/", got ${JSON.stringify(options.path)}`, 2);
-  }
+  const badPath = options.path === undefined ? undefined : pathProblem(options.path);
+  if (badPath !== undefined) throw new EchoServerError(`path ${badPath}, got ${JSON.stringify(options.path)}`, 2);
   if (options.tls && (!options.tls.cert || !options.tls.key)) {
     throw new EchoServerError('tls needs both cert and key', 2);
   }

@@ -1,25 +1,49 @@
 // Every request refused before a WebSocket opens, whoever noticed it: answered, logged and counted alike.
-import type { IncomingMessage, Server } from 'node:http';
+import { maxHeaderSize, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from '../log/logger';
 import { refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { remoteOf } from './listener';
+import { isTlsHandshakeFailure, tlsFailureHandler } from './tls-failures';
 
 /** Refuses requests and counts them. */
 export interface Refusals {
   /** Answers, logs and counts a request refused before a WebSocket opened; `path` is '-' when unknown. */
   refuse(socket: Duplex, path: string, refusal: UpgradeRefusal): void;
+  /** Logs and counts a socket closed without an answer (`status` says what it would have been). */
+  dropUnanswered(socket: Socket, refusal: UpgradeRefusal): void;
   /** Requests refused so far. */
   readonly count: number;
   /** Requests refused so far, by HTTP status. */
   readonly byStatus: ReadonlyMap<number, number>;
 }
 
+/** The first byte of a TLS handshake record: what a wss:// client sends to a ws:// port. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/** The refusal for a request Node's HTTP parser gave up on (`clientError`). */
+function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): UpgradeRefusal {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, reason: 'request not finished within --handshake-timeout' };
+    case 'HPE_HEADER_OVERFLOW':
+      // RFC 6585 §5: the request's header fields are too large.
+      return { status: 431, reason: `request headers too large (limit ${maxHeaderSize} bytes)` };
+    default:
+      if (error.rawPacket?.[0] === TLS_HANDSHAKE_RECORD) {
+        return { status: 400, reason: `malformed request (${error.code}): a TLS handshake; a wss:// client on a ws:// port?` };
+      }
+      return { status: 400, reason: `malformed request (${error.code ?? error.message})` };
+  }
+}
+
 /**
- * Routes the refusals that Node (`clientError`, `tlsClientError`) and `ws` (`wsClientError`)
- * notice to one {@link Refusals.refuse}, so each is answered, logged and counted like ours.
+ * Routes the refusals that Node (`clientError`, `connect`) and `ws` (`wsClientError`) notice
+ * to one {@link Refusals.refuse}, so each is answered, logged and counted like ours. Failed
+ * TLS handshakes (`tlsClientError`, and the same failure as `clientError`) are destroyed at
+ * once and logged once, as a warning.
  */
 export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger): Refusals {
   let count = 0;
@@ -30,24 +54,29 @@ export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger)
     log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
     refuseUpgrade(socket, refusal);
   };
-  server.on('tlsClientError', (error: Error & { reason?: string }, socket: Socket) => {
-    // OpenSSL's message spans lines and names source files; its `reason` is the readable part.
-    const reason = error.reason ?? error.message.split('\n')[0];
-    const hint = reason === 'http request' ? ' (a ws:// client on a wss:// port?)' : '';
-    log.log({ event: 'warning', message: `TLS handshake from ${remoteOf(socket)} failed: ${reason}${hint}` });
-  });
+  const dropUnanswered = (socket: Socket, refusal: UpgradeRefusal): void => {
+    count++;
+    log.log({ event: 'rejected', remote: remoteOf(socket), path: '-', status: refusal.status, reason: refusal.reason });
+    socket.destroy();
+  };
+  const tlsFailed = tlsFailureHandler(log);
+  server.on('tlsClientError', tlsFailed);
   // A request that never finished (--handshake-timeout) or could not be parsed.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (isTlsHandshakeFailure(error, socket)) return tlsFailed(error, socket as Socket);
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const reason = timedOut ? 'request not finished within --handshake-timeout' : `malformed request (${error.code ?? error.message})`;
-    refuse(socket, '-', { status: timedOut ? 408 : 400, reason });
+    refuse(socket, '-', parserRefusal(error));
   });
+  // Node destroys a CONNECT request's socket without a word when nobody listens for it.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) =>
+    refuse(socket, req.url ?? '-', { status: 405, reason: 'CONNECT is not served: this is not a proxy', headers: { Allow: 'GET, HEAD' } }),
+  );
   // ws still refuses a malformed Sec-WebSocket-Protocol itself.
   wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(socket, req.url ?? '/', { status: 400, reason: error.message }));
   return {
     refuse,
     byStatus,
+    dropUnanswered,
     get count() {
       return count;
     },

@@ -12,6 +12,7 @@ import { createMetrics } from '../metrics/prometheus';
 import { createAdmission } from './admission';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
+import { guardDescriptors } from './fd-guard';
 import { openFileLimit } from './fd-limit';
 import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
@@ -87,6 +88,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log);
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
+  const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
   const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
   const consolePage = createConsolePage({ mode: config.mode, path: config.path });
@@ -104,6 +106,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      descriptors.upgraded(socket);
       const id = open.add(ws, socket);
       log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
     });

@@ -1,0 +1,56 @@
+// Sizes and durations in flags: plain numbers, or with a unit (16MiB, 64KB, 30s, 500ms, 2m).
+import { InvalidArgumentError } from 'commander';
+import { describeRule, fitsRule, parseNumber, type NumberRule } from '../core/validate';
+
+/** Bytes per size unit, by lower-case name: decimal (kB = 1000) and binary (KiB = 1024). */
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+/** Seconds per duration unit. */
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+const WITH_UNIT = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/;
+
+/** `text` as a number of base units (bytes or seconds) under `units`, or undefined. */
+function parseWithUnit(text: string, units: Record<string, number>): number | undefined {
+  const match = WITH_UNIT.exec(text);
+  const factor = match ? units[match[2].toLowerCase()] : undefined;
+  if (!match || factor === undefined) return undefined;
+  // Rounded to 9 decimals, so 0.1s is 0.1 and 1.5KiB is exactly 1536.
+  return Math.round(Number(match[1]) * factor * 1e9) / 1e9;
+}
+
+/** Parses `text` as a plain number, or one with a unit from `units`, checked under `rule`. */
+function parseQuantity(text: string, rule: NumberRule, units: Record<string, number>): number | undefined {
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return parseNumber(text, rule);
+  const value = parseWithUnit(text, units);
+  return value !== undefined && fitsRule(value, rule) ? value : undefined;
+}
+
+/** A commander parser for a size in bytes: `65536`, `64KiB`, `16MiB`, `100MB`. */
+export function sizeFlag(rule: NumberRule): (text: string) => number {
+  return (text) => {
+    const value = parseQuantity(text, rule, SIZE_UNITS);
+    if (value === undefined) {
+      throw new InvalidArgumentError(`It must be bytes or a size with a unit (64KiB, 16MiB, 100MB): ${describeRule(rule)} bytes.`);
+    }
+    return value;
+  };
+}
+
+/** A commander parser for a duration in seconds: `30`, `0.5`, `500ms`, `30s`, `2m`. */
+export function durationFlag(rule: NumberRule): (text: string) => number {
+  return (text) => {
+    const value = parseQuantity(text, rule, DURATION_UNITS);
+    if (value === undefined) {
+      throw new InvalidArgumentError(`It must be seconds or a duration with a unit (500ms, 30s, 2m): ${describeRule(rule)} seconds.`);
+    }
+    return value;
+  };
+}

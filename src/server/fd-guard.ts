@@ -1,0 +1,47 @@
+// Keeps every accepted socket within the open-file budget, closing the oldest pending handshake first.
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { socketsAllowedByFdLimit } from './fd-limit';
+import type { Refusals } from './refusals';
+
+/** What the guard needs to hear about the sockets it counts. */
+export interface DescriptorGuard {
+  /** `socket` became a WebSocket: it still counts, but is no longer a pending handshake to close. */
+  upgraded(socket: Duplex): void;
+}
+
+/** The TCP socket under `socket`: a TLS socket wraps the one the server accepted. */
+function tcpSocketOf(socket: Duplex): Duplex {
+  return (socket as Duplex & { _parent?: Duplex })._parent ?? socket;
+}
+
+/**
+ * Counts every socket `server` accepts against what the open-file limit `fdLimit` allows
+ * ({@link socketsAllowedByFdLimit}). Idle connections that never finish a handshake would
+ * otherwise use up every descriptor, and libuv answers an accept that fails with EMFILE by
+ * closing the new connection with no word: no 503, no log line, no count. Instead, a socket
+ * over the budget makes room by closing the oldest socket that is not a WebSocket, logged and
+ * counted as refused. Costs one Set entry per socket; nothing at all where there is no limit.
+ */
+export function guardDescriptors(server: Server, fdLimit: number | undefined, refusals: Refusals): DescriptorGuard {
+  const budget = socketsAllowedByFdLimit(fdLimit);
+  if (budget === Infinity) return { upgraded: () => undefined };
+  // Insertion order is age order: the first entry is the oldest pending socket.
+  const pending = new Set<Duplex>();
+  let open = 0;
+  const reason = `open-file limit reached (ulimit -n ${fdLimit}): the oldest pending handshake was closed unanswered`;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    pending.add(socket);
+    socket.once('close', () => {
+      open--;
+      pending.delete(socket);
+    });
+    if (open <= budget) return;
+    const oldest = pending.values().next().value as Socket;
+    pending.delete(oldest);
+    refusals.dropUnanswered(oldest, { status: 503, reason });
+  });
+  return { upgraded: (socket) => void pending.delete(tcpSocketOf(socket)) };
+}
