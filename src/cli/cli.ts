@@ -67,7 +67,7 @@ ${helpRows(
 Over HTTP, on the same port:
 ${helpRows(
   [
-    ['GET /', 'a browser gets a console to connect, send and close; curl gets where to connect'],
+    ['GET /', 'in a browser: a console to connect, send, close; curl: the URL'],
     ['GET /healthz', 'readiness JSON'],
     ['GET /metrics', 'Prometheus metrics (off with --no-metrics)'],
   ],
