@@ -9,6 +9,8 @@ export interface HttpStatusSource {
   url: () => string;
   connections: () => number;
   logLinesDropped: () => number;
+  /** More `/healthz` fields (the processes behind `--workers`). */
+  details?: () => Record<string, unknown>;
 }
 
 /**
@@ -34,6 +36,7 @@ export function answerHttp(req: IncomingMessage, res: ServerResponse, source: Ht
       mode: source.mode,
       connections: source.connections(),
       logLinesDropped: source.logLinesDropped(),
+      ...source.details?.(),
     };
     send(res, 200, 'application/json', JSON.stringify(health) + '\n');
     return;

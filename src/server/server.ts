@@ -11,6 +11,7 @@ import { createAdmission } from './admission';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
 import { openFileLimit } from './fd-limit';
+import type { ServerHooks } from './hooks';
 import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
 import { resolveOptions, type ResolvedOptions } from './options';
@@ -62,9 +63,10 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
 
 /**
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
- * failures); `options.log` is ignored. Not part of the public API.
+ * failures); `options.log` is ignored. `hooks` make this process one of several serving one
+ * port (`--workers`). Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, log: Logger, hooks?: ServerHooks): Promise<EchoServer> {
   const config = resolveOptions(options);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
   const settings = {
@@ -85,16 +87,20 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const refusals = watchRefusals(server, wss, log);
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
 
+  const answer = hooks?.answerHttp ?? answerHttp;
   server.on('request', (req, res) =>
-    answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
+    answer(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
-    });
+    const accept = (givenId?: number): void =>
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        const id = open.add(ws, socket, givenId);
+        log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
+      });
+    if (!hooks) return accept();
+    hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
   });
 
   await listen(server, config.port, config.host);
