@@ -1,6 +1,6 @@
 // --workers: several processes on one port that look like one server (the CLI as a child, real ws clients).
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeClient, upgradeStatus, type TestClient } from './helpers/clients';
 import { ROOT, startCli, type CliChild } from './helpers/cli';
@@ -8,6 +8,7 @@ import { perTest } from './helpers/per-test';
 import { getHealth, pollUntil, stopChild, within } from './helpers/probe';
 import { openRawClient } from './helpers/raw-client';
 import { portOf } from './helpers/raw-http';
+import { makeTestCert } from './helpers/tls-cert';
 
 const { client, cliServer, defer } = perTest();
 
@@ -209,6 +210,31 @@ describe('--workers 2: one server to the user', () => {
     expect(lines.filter((line) => line.includes('listening on'))).toHaveLength(1);
     expect(server.stdout()).toMatch(/\x1b\[36m#1\x1b\[39m \x1b\[32mconnected\x1b\[39m from 127\.0\.0\.1:\d+ path \//);
     expect(server.stdout()).toMatch(/#1\x1b\[39m text 5 B \x1b\[2m"color"\x1b\[22m/);
+  });
+});
+
+describe('--workers: TLS and the single executable', () => {
+  it('serves wss:// from every worker (the key crosses to the workers intact)', async () => {
+    const tls = makeTestCert();
+    try {
+      const server = await cliServer(['--workers', '2', '--cert', tls.certFile, '--key', tls.keyFile]);
+      expect(server.url).toMatch(/^wss:\/\//);
+      const clients = [await client(server.url, { ca: tls.cert }), await client(server.url, { ca: tls.cert })];
+      for (const c of clients) expect(await echo(c, 'secure')).toBe('secure');
+      const answer = (await getHealth(server.url, { ca: tls.cert })) as unknown as WorkerHealth;
+      expect(answer.workers.map((w) => w.connections)).toEqual([1, 1]);
+    } finally {
+      tls.remove();
+    }
+  });
+
+  it('the single executable (dist/ws-echo) runs its workers from itself', async () => {
+    const binary = path.join(ROOT, 'dist', 'ws-echo');
+    if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`make binary\` first`);
+    const server = await cliServer(['--workers', '2'], { command: [binary] });
+    const clients = [await client(server.url), await client(server.url)];
+    for (const c of clients) expect(await echo(c, 'sea')).toBe('sea');
+    expect((await health(server.url)).workers.map((w) => w.connections)).toEqual([1, 1]);
   });
 });
 

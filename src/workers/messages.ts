@@ -42,8 +42,8 @@ export type FromWorker =
   | { type: 'release' }
   /** Whole log lines, each ending in a newline, for stdout (`out`) or stderr (`err`). */
   | { type: 'log'; stream: 'out' | 'err'; text: string }
-  /** The worker's counters: every second, and `final` once its server has closed. */
-  | { type: 'stats'; stats: EchoStats; final: boolean };
+  /** The worker's counters: every second, and a last time once its server has closed. */
+  | { type: 'stats'; stats: EchoStats };
 
 /** What a worker asks the primary: a slot and an id for one more connection, or the `/healthz` totals. */
 export type WorkerRequest = { type: 'admit' } | { type: 'health' };

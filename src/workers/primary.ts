@@ -7,7 +7,7 @@ import { LogRelay } from './log-relay';
 import type { ClusterHealth, FromWorker, ToWorker } from './messages';
 import { WorkerPool, type ListeningMessage, type WorkerProcess } from './pool';
 
-/** Seconds a worker gets beyond the close timeout to end its connections and report. */
+/** Milliseconds a worker gets beyond the close timeout to end its connections and report. */
 const STOP_GRACE_MS = 5000;
 
 const COUNTERS = [

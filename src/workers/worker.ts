@@ -64,12 +64,12 @@ export async function runWorker(): Promise<number> {
   send({ type: 'listening', url: server.url, host: server.host, port: server.port, events: startupEvents });
   startupEvents = undefined;
 
-  const report = setInterval(() => send({ type: 'stats', stats: server.stats(), final: false }), STATS_INTERVAL_MS).unref();
+  const report = setInterval(() => send({ type: 'stats', stats: server.stats() }), STATS_INTERVAL_MS).unref();
   await stopped;
   clearInterval(report);
   await server.close();
   await logger.flush(1000);
   // After every log line: the primary prints its summary once each worker's final counters are in.
-  await sendAndWait({ type: 'stats', stats: server.stats(), final: true });
+  await sendAndWait({ type: 'stats', stats: server.stats() });
   return 0;
 }
