@@ -165,52 +165,6 @@ describe('--workers 2: one server to the user', () => {
     const spread = await health(server.url);
     for (const worker of spread.workers) expect(worker.connections).toBeGreaterThan(0);
   });
-
-  it('log lines from many busy connections never interleave (every JSON line parses, every message is logged once)', async () => {
-    const server = await jsonServer(['--workers', '2']);
-    const clients: TestClient[] = [];
-    for (let i = 0; i < 16; i++) clients.push(await client(server.url));
-    const perClient = 150;
-    await Promise.all(
-      clients.map(async (c, i) => {
-        // Long messages make long lines: a torn write would show as a line that is not JSON.
-        for (let n = 0; n < perClient; n++) c.ws.send(`client ${i} message ${n} ${'x'.repeat(40 + ((i * 7 + n) % 60))}`);
-        await c.nextMessages(perClient);
-      }),
-    );
-    server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(0);
-    const lines = jsonLines(server.stdout());
-    const summary = lines.find((l) => l.event === 'summary') as { messages: number; logLinesDropped: number };
-    expect(summary.messages).toBe(16 * perClient);
-    const messages = lines.filter((l) => l.event === 'message');
-    // Lines may be dropped under pressure (and are then counted), never torn or doubled.
-    expect(messages.length + summary.logLinesDropped).toBeGreaterThanOrEqual(16 * perClient);
-    expect(new Set(messages.map((l) => l.preview)).size).toBe(messages.length);
-    for (const line of messages) expect(line.preview).toMatch(/^client \d+ message \d+ x+$/);
-  });
-
-  it('--quiet: only the listening line on stdout, even with traffic', async () => {
-    const server = await cliServer(['--workers', '2', '--quiet']);
-    const c = await client(server.url);
-    expect(await echo(c, 'quiet')).toBe('quiet');
-    server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(0);
-    expect(server.stdout().trim().split('\n')).toEqual([`ws-echo listening on ${server.url} (mode: graceful)`]);
-    expect(server.stderr()).toBe('');
-  });
-
-  it('pretty colored lines stay whole lines, and stderr gets no colors when only stdout has them', async () => {
-    const server = await cliServer(['--workers', '2'], { env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' } });
-    const c = await client(server.url);
-    expect(await echo(c, 'color')).toBe('color');
-    server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(0);
-    const lines = server.stdout().trim().split('\n');
-    expect(lines.filter((line) => line.includes('listening on'))).toHaveLength(1);
-    expect(server.stdout()).toMatch(/\x1b\[36m#1\x1b\[39m \x1b\[32mconnected\x1b\[39m from 127\.0\.0\.1:\d+ path \//);
-    expect(server.stdout()).toMatch(/#1\x1b\[39m text 5 B \x1b\[2m"color"\x1b\[22m/);
-  });
 });
 
 describe('--workers: TLS and the single executable', () => {
