@@ -1,5 +1,6 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
@@ -38,6 +39,7 @@ interface ParsedFlags {
   color: boolean;
   metrics: boolean;
   stats?: boolean;
+  workers: number;
 }
 
 /** Where the CLI writes; tests may pass their own. */
@@ -84,6 +86,15 @@ function numberFlag(rule: NumberRule): (text: string) => number {
   };
 }
 
+/** `--workers`: a count, or `auto` for one per CPU. */
+const WORKERS_RULE: NumberRule = { min: 1, max: 1024, integer: true };
+function workersFlag(text: string): number {
+  if (text === 'auto') return availableParallelism();
+  const count = parseNumber(text, WORKERS_RULE);
+  if (count === undefined) throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
+  return count;
+}
+
 /** Builds the commander program; exported so tests and `--help` share it. */
 export function buildProgram(io: CliIo): Command {
   return new Command('ws-echo')
@@ -126,6 +137,9 @@ export function buildProgram(io: CliIo): Command {
     )
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
+    .addOption(
+      new Option('--workers <n>', 'server processes sharing the port, or auto: one per CPU').default(1).argParser(workersFlag),
+    )
     .option('-q, --quiet', 'print only the listening line, warnings, errors and the summary')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
@@ -192,6 +206,8 @@ function listenForSignals(): { first: Promise<NodeJS.Signals>; stop: () => void 
  * server has stopped (0), failed to start (1) or the flags were wrong (2).
  */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // A --workers process takes its options from the primary, not from argv.
+  if (process.env.WS_ECHO_WORKER !== undefined && process.send) return (await import('../workers/worker')).runWorker();
   const program = buildProgram(io);
   try {
     program.parse(argv);
@@ -210,7 +226,11 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const logger: Logger = createLogger(logOptions);
   const signals = listenForSignals();
   try {
-    const server = await startEchoServerLogging(optionsFrom(flags), logger);
+    // Cluster code loads only for --workers 2 or more.
+    const server =
+      flags.workers > 1
+        ? await (await import('../workers/primary')).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions)
+        : await startEchoServerLogging(optionsFrom(flags), logger);
     const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
     const statsReporter = flags.stats ? startStatsReporter(server.stats, logger, onTerminal ? 'status-line' : 'events') : undefined;
     const received = await signals.first;

@@ -4,6 +4,9 @@ import { connectionsAllowedByFdLimit, openFileLimit } from './fd-limit';
 import { checkUpgrade, type UpgradeRefusal } from './handshake';
 import type { ResolvedOptions } from './options';
 
+/** The answer to an upgrade that arrives during shutdown (shared with `--workers`). */
+export const SHUTTING_DOWN_REFUSAL: UpgradeRefusal = { status: 503, reason: 'server is shutting down' };
+
 /** What admission needs to know about the server right now. */
 export interface AdmissionState {
   /** Whether the server is shutting down. */
@@ -27,7 +30,7 @@ export function createAdmission(config: ResolvedOptions, state: AdmissionState):
   const fdLimit = openFileLimit();
   const fdCapacity = connectionsAllowedByFdLimit(fdLimit);
   const admit = (req: IncomingMessage): UpgradeRefusal | undefined => {
-    if (state.closing()) return { status: 503, reason: 'server is shutting down' };
+    if (state.closing()) return SHUTTING_DOWN_REFUSAL;
     const open = state.openConnections();
     if (open >= fdCapacity) {
       return { status: 503, reason: `open-file limit reached (ulimit -n ${fdLimit})`, headers: { 'Retry-After': '1' } };

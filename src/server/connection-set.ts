@@ -6,7 +6,7 @@ import { EchoConnection, type ConnectionSettings } from './connection';
 /** Tracks each upgraded connection from its first frame until its socket is gone. */
 export class ConnectionSet {
   private readonly open = new Set<EchoConnection>();
-  private lastId = 0;
+  private added = 0;
   private readonly heartbeat: NodeJS.Timeout | undefined;
   private onEmpty: (() => void) | undefined;
 
@@ -26,14 +26,17 @@ export class ConnectionSet {
     return this.open.size;
   }
 
-  /** Connections since the start (the last id given). */
+  /** Connections since the start. */
   get total(): number {
-    return this.lastId;
+    return this.added;
   }
 
-  /** Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns its id. */
-  add(ws: WebSocket, socket: Duplex): number {
-    const id = ++this.lastId;
+  /**
+   * Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns its id
+   * (`id` if given, as `--workers` numbers connections across processes, else the next one).
+   */
+  add(ws: WebSocket, socket: Duplex, id = this.added + 1): number {
+    this.added++;
     const connection = new EchoConnection(id, ws, socket, this.settings, (closed) => {
       this.open.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();

@@ -20,6 +20,9 @@ export interface UpgradePolicy {
   atCapacity: boolean;
 }
 
+/** The answer past the connection limit (shared with the cross-process limit of `--workers`). */
+export const CONNECTION_LIMIT_REFUSAL: UpgradeRefusal = { status: 503, reason: 'connection limit reached', headers: { 'Retry-After': '1' } };
+
 /** The only protocol version RFC 6455 defines. */
 const SUPPORTED_VERSION = '13';
 
@@ -92,7 +95,7 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
       return { status: 403, reason: `origin ${origin === undefined ? '(none)' : JSON.stringify(origin)} is not allowed` };
     }
   }
-  if (policy.atCapacity) return { status: 503, reason: 'connection limit reached', headers: { 'Retry-After': '1' } };
+  if (policy.atCapacity) return CONNECTION_LIMIT_REFUSAL;
   return undefined;
 }
 

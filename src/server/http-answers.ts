@@ -16,6 +16,8 @@ export interface HttpStatusSource {
   metrics: Metrics | undefined;
   /** The console page, for requests from a browser. */
   console: ConsolePage;
+  /** More `/healthz` fields (the processes behind `--workers`). */
+  details?: () => Record<string, unknown>;
 }
 
 /**
@@ -42,6 +44,7 @@ export function answerHttp(req: IncomingMessage, res: ServerResponse, source: Ht
       mode: source.mode,
       connections: source.connections(),
       logLinesDropped: source.logLinesDropped(),
+      ...source.details?.(),
     };
     send(res, 200, 'application/json', JSON.stringify(health) + '\n');
     return;

@@ -14,6 +14,7 @@ import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
 import { guardDescriptors } from './fd-guard';
 import { openFileLimit } from './fd-limit';
+import type { ServerHooks } from './hooks';
 import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
 import { resolveOptions, type ResolvedOptions } from './options';
@@ -65,9 +66,10 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
 
 /**
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
- * failures); `options.log` is ignored. Not part of the public API.
+ * failures); `options.log` is ignored. `hooks` make this process one of several serving one
+ * port (`--workers`). Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, log: Logger, hooks?: ServerHooks): Promise<EchoServer> {
   const config = resolveOptions(options);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
     binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
@@ -92,8 +94,9 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
 
   const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
   const consolePage = createConsolePage({ mode: config.mode, path: config.path });
+  const answer = hooks?.answerHttp ?? answerHttp;
   server.on('request', (req, res) =>
-    answerHttp(req, res, {
+    answer(req, res, {
       mode: config.mode,
       url: () => url,
       connections: () => open.size,
@@ -105,11 +108,14 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      descriptors.upgraded(socket);
-      const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
-    });
+    const accept = (givenId?: number): void =>
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        descriptors.upgraded(socket);
+        const id = open.add(ws, socket, givenId);
+        log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
+      });
+    if (!hooks) return accept();
+    hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
   });
 
   await listen(server, config.port, config.host);

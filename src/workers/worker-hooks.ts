@@ -1,0 +1,67 @@
+// A worker's server hooks: connection ids, the global connection limit and /healthz, asked of the primary.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { pathOf, type UpgradeRefusal } from '../server/handshake';
+import type { ServerHooks } from '../server/hooks';
+import { answerHttp, type HttpStatusSource } from '../server/http-answers';
+import type { FromWorker, PrimaryAnswer, WorkerRequest } from './messages';
+
+/** Requests to the primary, each answered by the message with its `seq`. */
+export class PrimaryChannel {
+  private lastSeq = 0;
+  private readonly waiting = new Map<number, (answer: PrimaryAnswer) => void>();
+
+  /** @param send puts a message on the IPC channel */
+  constructor(private readonly send: (message: FromWorker) => void) {}
+
+  /** Sends `request` and resolves with the primary's answer. */
+  ask(request: WorkerRequest): Promise<PrimaryAnswer> {
+    const seq = ++this.lastSeq;
+    return new Promise((resolve) => {
+      this.waiting.set(seq, resolve);
+      this.send({ ...request, seq });
+    });
+  }
+
+  /** Hands an answer from the primary to the request waiting for it. */
+  answered(answer: PrimaryAnswer): void {
+    const resolve = this.waiting.get(answer.seq);
+    this.waiting.delete(answer.seq);
+    resolve?.(answer);
+  }
+}
+
+/**
+ * The hooks that make this worker one part of a single server. An admitted connection holds
+ * its slot until its socket closes, whatever happens in between (a client that leaves during
+ * the round trip, an upgrade `ws` refuses): the socket's `close` is the one release.
+ */
+export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker) => void): ServerHooks {
+  const admit = (socket: Duplex, open: (id: number) => void, refuse: (refusal: UpgradeRefusal) => void): void => {
+    let slot: 'asking' | 'held' | 'gone' = 'asking';
+    // Node removed its own listener when it handed the socket over; ws adds one only in handleUpgrade.
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      if (slot === 'held') send({ type: 'release' });
+      slot = 'gone';
+    });
+    void channel.ask({ type: 'admit' }).then((answer) => {
+      if (answer.type === 'refused') return refuse(answer.refusal);
+      if (answer.type !== 'admitted') return;
+      if (slot === 'gone') return send({ type: 'release' });
+      slot = 'held';
+      open(answer.id);
+    });
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, source: HttpStatusSource): void => {
+    if (pathOf(req.url) !== '/healthz') return answerHttp(req, res, source);
+    void channel.ask({ type: 'health' }).then((reply) => {
+      if (reply.type !== 'health') return;
+      const { connections, logLinesDropped, workers } = reply.health;
+      answerHttp(req, res, { ...source, connections: () => connections, logLinesDropped: () => logLinesDropped, details: () => ({ workers }) });
+    });
+  };
+
+  return { admit, answerHttp: answer };
+}
