@@ -22,6 +22,7 @@ interface ParsedFlags {
   path?: string;
   bufferSize: number;
   maxPayload: number;
+  maxFragments?: number;
   maxConnections?: number;
   idleTimeout?: number;
   pingInterval?: number;
@@ -83,6 +84,11 @@ export function buildProgram(io: CliIo): Command {
         .default(DEFAULT_MAX_PAYLOAD, '104857600, 100 MiB')
         .argParser(numberFlag(RULES.maxPayload)),
     )
+    .addOption(
+      new Option('--max-fragments <n>', 'most frames one message may come in; more closes the client with 1008 (default: --max-payload / 4096, at least 16384)').argParser(
+        numberFlag(RULES.maxFragments),
+      ),
+    )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
     .addOption(new Option('--idle-timeout <seconds>', 'close clients silent this long (default: off)').argParser(numberFlag(RULES.idleTimeout)))
     .addOption(new Option('--ping-interval <seconds>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(numberFlag(RULES.pingInterval)))
@@ -126,6 +132,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     path: flags.path,
     bufferSize: flags.bufferSize,
     maxPayload: flags.maxPayload,
+    maxFragments: flags.maxFragments,
     maxConnections: flags.maxConnections,
     idleTimeout: flags.idleTimeout,
     pingInterval: flags.pingInterval,

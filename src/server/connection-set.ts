@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { EchoConnection, type ConnectionSettings } from './connection';
+import { gatherPayloads } from './payload-gatherer';
 
 /** Tracks each upgraded connection from its first frame until its socket is gone. */
 export class ConnectionSet {
@@ -34,6 +35,7 @@ export class ConnectionSet {
   /** Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns its id. */
   add(ws: WebSocket, socket: Duplex): number {
     const id = ++this.lastId;
+    gatherPayloads(ws);
     const connection = new EchoConnection(id, ws, socket, this.settings, (closed) => {
       this.open.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();
