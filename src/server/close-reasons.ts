@@ -18,6 +18,8 @@ interface ReceiverState {
 }
 
 const CLOSE_OPCODE = 0x8;
+/** ws starts every frame error with this; the reason has no room for it. */
+const WS_PREFIX = /^Invalid WebSocket frame: /;
 
 /** The reason for ws's error `code`, or undefined to use ws's own message. */
 function reasonFor(code: string | undefined, message: string, receiver: ReceiverState, limits: ReceiveLimits): string | undefined {
@@ -50,6 +52,6 @@ export function protocolErrorReason(ws: WebSocket, limits: ReceiveLimits): strin
   const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
   const error = receiver?.errored;
   if (!receiver || !error) return '';
-  const reason = reasonFor(error.code, error.message, receiver, limits) ?? `protocol error: ${error.message}`;
+  const reason = reasonFor(error.code, error.message, receiver, limits) ?? `protocol error: ${error.message.replace(WS_PREFIX, '')}`;
   return Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 120) + '...';
 }
