@@ -85,7 +85,7 @@ export function buildProgram(io: CliIo): Command {
         .argParser(numberFlag(RULES.maxPayload)),
     )
     .addOption(
-      new Option('--max-fragments <n>', 'most frames one message may come in; more closes the client with 1008 (default: --max-payload / 4096, at least 16384)').argParser(
+      new Option('--max-fragments <n>', 'most frames per message; more closes with 1008 (default: --max-payload / 4096, min 16384)').argParser(
         numberFlag(RULES.maxFragments),
       ),
     )
