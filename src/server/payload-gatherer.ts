@@ -110,7 +110,8 @@ class PayloadGatherer {
 /**
  * Makes `ws`'s receiving cost linear in the bytes of a message however small its reads, and
  * keeps one copy of a large payload instead of two. Does nothing (ws behaves as it does by
- * itself) if the installed `ws` is not shaped as this module expects.
+ * itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to
+ * 8.23.x, and test/slow-drip.test.ts and test/non-reader-memory.test.ts fail if this stops working.
  */
 export function gatherPayloads(ws: WebSocket): void {
   const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
