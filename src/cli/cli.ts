@@ -27,6 +27,7 @@ interface ParsedFlags {
   path?: string;
   bufferSize: number;
   maxPayload: number;
+  maxFragments?: number;
   maxConnections?: number;
   idleTimeout?: number;
   pingInterval?: number;
@@ -118,6 +119,11 @@ export function buildProgram(io: CliIo): Command {
         .default(DEFAULT_MAX_PAYLOAD, '100MiB')
         .argParser(sizeFlag(RULES.maxPayload)),
     )
+    .addOption(
+      new Option('--max-fragments <n>', 'most frames per message; more closes with 1008 (default: --max-payload / 4096, min 16384)').argParser(
+        numberFlag(RULES.maxFragments),
+      ),
+    )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
     .addOption(new Option('--idle-timeout <duration>', 'close clients silent this long (seconds, or 500ms, 2m...) (default: off)').argParser(durationFlag(RULES.idleTimeout)))
     .addOption(new Option('--ping-interval <duration>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(durationFlag(RULES.pingInterval)))
@@ -167,6 +173,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     path: flags.path,
     bufferSize: flags.bufferSize,
     maxPayload: flags.maxPayload,
+    maxFragments: flags.maxFragments,
     maxConnections: flags.maxConnections,
     idleTimeout: flags.idleTimeout,
     pingInterval: flags.pingInterval,

@@ -19,6 +19,15 @@ export const DROP_STALL_MS = 30_000;
 
 /** Outgoing bytes queued for one client past which the server stops reading from it. */
 export const BACKPRESSURE_HIGH_WATER = 1024 * 1024;
+/**
+ * Pongs queued for one client past which the server stops reading from it: a pong is 2 to 127
+ * bytes but costs a few hundred in the socket's queue, so pongs are counted, not weighed.
+ */
+export const PONGS_PENDING_HIGH_WATER = 1024;
+/** Fragment size the default `--max-fragments` allows a `--max-payload` message to arrive in. */
+export const SMALLEST_EXPECTED_FRAGMENT = 4 * 1024;
+/** The default `--max-fragments` is never below this (ws's own default). */
+export const MIN_DEFAULT_MAX_FRAGMENTS = 16 * 1024;
 /** Log bytes queued on stdout past which new log lines are dropped and counted. */
 export const LOG_HIGH_WATER = 256 * 1024;
 

@@ -41,6 +41,11 @@ export interface EchoServerOptions {
   bufferSize?: number;
   /** Largest message accepted, in bytes (default 100 MiB); larger closes the client with 1009. */
   maxPayload?: number;
+  /**
+   * Most frames one message may arrive in; more closes the client with 1008 (default:
+   * `maxPayload` / 4096, at least 16384, so a `maxPayload` message in 4 KiB fragments passes).
+   */
+  maxFragments?: number;
   /** Open connections allowed at once (default unlimited); past it upgrades get HTTP 503. */
   maxConnections?: number;
   /** Seconds without a message or ping from a client before it is closed (default 0: off). */

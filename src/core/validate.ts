@@ -18,6 +18,8 @@ export const RULES = {
   port: { min: 0, max: 65535, integer: true },
   bufferSize: { min: 1, max: bufferConstants.MAX_LENGTH, integer: true },
   maxPayload: { min: 1, max: bufferConstants.MAX_LENGTH, integer: true },
+  // ws keeps the count in a 32-bit integer.
+  maxFragments: { min: 1, max: 2 ** 31 - 1, integer: true },
   maxConnections: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
   idleTimeout: { min: 0, max: MAX_SECONDS, integer: false, minAboveZero: 0.001 },
   pingInterval: { min: 0, max: MAX_SECONDS, integer: false, minAboveZero: 0.001 },

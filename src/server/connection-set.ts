@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { EchoConnection, type ConnectionSettings } from './connection';
+import { gatherPayloads } from './payload-gatherer';
 
 /** Tracks each upgraded connection from its first frame until its socket is gone. */
 export class ConnectionSet {
@@ -37,6 +38,7 @@ export class ConnectionSet {
    */
   add(ws: WebSocket, socket: Duplex, id = this.added + 1): number {
     this.added++;
+    gatherPayloads(ws);
     const connection = new EchoConnection(id, ws, socket, this.settings, (closed) => {
       this.open.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();

@@ -1,10 +1,12 @@
 // One WebSocket connection: echoes and ends as its mode's data says.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
-import { BACKPRESSURE_HIGH_WATER, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
+import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
 import type { Logger } from '../log/logger';
 import type { ModeBehavior } from '../behaviour/modes';
 import { firstBytes } from '../core/utf8';
+import { Backpressure } from './backpressure';
+import { protocolErrorReason, type ReceiveLimits } from './close-reasons';
 
 /** Counters a connection adds to; the server owns them. */
 export interface EchoCounters {
@@ -32,6 +34,8 @@ export interface ConnectionSettings {
   heartbeat: boolean;
   counters: EchoCounters;
   logger: Logger;
+  /** What a client may send; named in the close reason when it sends more. */
+  limits: ReceiveLimits;
 }
 
 const AS_TEXT = { binary: false } as const;
@@ -45,6 +49,11 @@ function peerCloseReceived(ws: WebSocket): boolean {
   return (ws as unknown as { _closeFrameReceived: boolean })._closeFrameReceived === true;
 }
 
+/** Whether our close frame has been written to the socket (ws's `_closeFrameSent`, pinned as above). */
+function ownCloseSent(ws: WebSocket): boolean {
+  return (ws as unknown as { _closeFrameSent: boolean })._closeFrameSent === true;
+}
+
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
  * {@link EchoConnection.onCloseRequested}, so a mode that ends by dropping the TCP
@@ -56,9 +65,12 @@ export class EchoConnection {
   private messages = 0;
   private echoesLeft: number;
   private dropped = false;
-  private paused = false;
+  private readonly backpressure: Backpressure;
+  /** Whether the socket is corked until the current read is handled (see {@link corkForThisRead}). */
+  private corked = false;
   private answeredLastPing = true;
   private sentCode: number | undefined;
+  private sentReason = '';
   private lastCloseCode: number | undefined;
   private initiator: 'client' | 'server' | undefined;
   /** Why the server ended the connection, for the close log line. */
@@ -81,15 +93,14 @@ export class EchoConnection {
     private readonly onClosed: (connection: EchoConnection) => void,
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
+    this.backpressure = new Backpressure(ws, socket);
     this.sendCloseFrame = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));
     ws.once('close', (code: number, reason: Buffer) => this.onClose(code, reason));
-    if (settings.idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => this.end(CLOSE_NORMAL, 'idle timeout'), settings.idleTimeoutMs);
-      ws.on('ping', () => this.idleTimer?.refresh());
-    }
+    ws.on('ping', (data: Buffer) => this.onPing(data));
+    if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(() => this.end(CLOSE_NORMAL, 'idle timeout'), settings.idleTimeoutMs);
     if (settings.heartbeat) ws.on('pong', () => (this.answeredLastPing = true));
   }
 
@@ -105,23 +116,39 @@ export class EchoConnection {
     if (this.echoesLeft <= 0 || this.ws.readyState !== this.ws.OPEN) return;
     this.echoesLeft--;
     const echo = behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
+    if (!this.corked) this.corkForThisRead();
     this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
     if (isBinary) { counters.binaryMessagesEchoed++; counters.binaryBytesEchoed += echo.length; }
     if (this.echoesLeft === 0) this.drop(behavior.messagesToEcho === 1 ? 'first message echoed' : `${behavior.messagesToEcho} messages echoed`);
-    else if (!this.paused && this.ws.bufferedAmount > BACKPRESSURE_HIGH_WATER) this.pauseReading();
+    else this.backpressure.afterSend();
   }
 
-  /** Stops reading from a client that does not read its echoes, until they drain. */
-  private pauseReading(): void {
-    this.paused = true;
-    this.ws.pause();
-    this.socket.once('drain', () => {
-      this.paused = false;
-      this.ws.resume();
-    });
+  /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
+  private onPing(data: Buffer): void {
+    this.idleTimer?.refresh();
+    if (this.ws.readyState !== this.ws.OPEN) return; // no pong after a close frame, as ws does
+    if (!this.corked) this.corkForThisRead();
+    this.backpressure.pong(data);
   }
+
+  /**
+   * Holds what this read makes us send (its echoes, pongs, a close frame) in the socket until
+   * every message of the read is handled, then writes it at once: one system call instead of
+   * one per echo. The corked bytes count in `bufferedAmount`, and `end()` uncorks first.
+   */
+  private corkForThisRead(): void {
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(EchoConnection.uncorkAfterRead, this);
+  }
+
+  private static uncorkAfterRead(connection: EchoConnection): void {
+    connection.corked = false;
+    connection.socket.uncork();
+  }
+
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */
   private onCloseRequested(code?: number, reason?: string | Buffer): void {
@@ -133,9 +160,14 @@ export class EchoConnection {
       code ??= CLOSE_NORMAL; // RFC 6455 §5.5.1: answer a bare close frame with a status, not an empty one
     } else {
       this.initiator ??= 'server';
+      // ws closes for a protocol error with a bare code; the client is told why.
+      reason ??= protocolErrorReason(this.ws, this.settings.limits);
       this.cause ??= typeof reason === 'string' && reason ? reason : 'protocol error';
     }
-    this.sentCode ??= code;
+    if (this.sentCode === undefined) {
+      this.sentCode = code;
+      this.sentReason = reason === undefined ? '' : reason.toString();
+    }
     this.sendCloseFrame(code, reason);
   }
 
@@ -153,14 +185,17 @@ export class EchoConnection {
     clearTimeout(this.idleTimer);
     clearTimeout(this.lingerTimer);
     const received = peerCloseReceived(this.ws);
+    // After a protocol error ws closes TCP once its close frame is written, without reading the
+    // answer: the client saw a clean close with our code and reason, and so does the log.
+    const failedCleanly = !received && this.initiator === 'server' && !this.dropped && ownCloseSent(this.ws);
     const shownCode = received ? code : (this.sentCode ?? CLOSE_ABNORMAL);
     this.settings.counters.closesByCode.set(shownCode, (this.settings.counters.closesByCode.get(shownCode) ?? 0) + 1);
     this.settings.logger.log({
       event: 'close',
       id: this.id,
       code: shownCode,
-      reason: received ? reason.toString() : '',
-      clean: received && this.sentCode !== undefined,
+      reason: received ? reason.toString() : this.sentReason,
+      clean: (received && this.sentCode !== undefined) || failedCleanly,
       initiator: this.initiator ?? 'client',
       ...(this.cause === undefined ? {} : { cause: this.cause }),
       durationMs: Date.now() - this.startedAt,
@@ -176,7 +211,7 @@ export class EchoConnection {
     this.echoesLeft = 0;
     this.initiator ??= 'server';
     this.cause ??= cause;
-    if (this.paused) this.ws.resume(); // so the peer's FIN is read
+    this.backpressure.release(); // so the peer's FIN is read
     // A peer that never reads the echo, or never closes its side after our FIN, is not kept around.
     this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_STALL_MS);
     this.socket.once('finish', () => {
@@ -195,7 +230,9 @@ export class EchoConnection {
   /** Destroys the socket at once, for `cause` (shutdown timeout, missed pong). */
   terminate(cause: string): void {
     this.initiator ??= 'server';
-    this.cause ??= cause;
+    // Both close frames went through: what is late is the client's end of TCP, not the handshake.
+    const handshakeDone = peerCloseReceived(this.ws) && this.sentCode !== undefined;
+    this.cause ??= handshakeDone ? 'close handshake done, but the client did not close TCP' : cause;
     this.socket.destroy();
   }
 

@@ -5,6 +5,8 @@ import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_HOST,
   DEFAULT_MAX_PAYLOAD,
+  MIN_DEFAULT_MAX_FRAGMENTS,
+  SMALLEST_EXPECTED_FRAGMENT,
 } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
@@ -20,6 +22,7 @@ export interface ResolvedOptions {
   path: string | undefined;
   bufferSize: number;
   maxPayload: number;
+  maxFragments: number;
   maxConnections: number;
   idleTimeoutMs: number;
   pingIntervalMs: number;
@@ -45,10 +48,15 @@ function checkOrigin(text: string): string {
 }
 
 const KNOWN_OPTIONS = new Set<string>([
-  'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
+  'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxFragments', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
   'metrics',
 ] satisfies Array<keyof EchoServerOptions>);
+
+/** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
+export function defaultMaxFragments(maxPayload: number): number {
+  return Math.max(MIN_DEFAULT_MAX_FRAGMENTS, Math.ceil(maxPayload / SMALLEST_EXPECTED_FRAGMENT));
+}
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
@@ -66,13 +74,15 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
   }
   const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
     Math.round(numberOption(name, options[name], fallback) * 1000);
+  const maxPayload = numberOption('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD);
   return {
     mode,
     port: numberOption('port', options.port, 0),
     host: options.host ?? DEFAULT_HOST,
     path: options.path,
     bufferSize: numberOption('bufferSize', options.bufferSize, DEFAULT_BUFFER_SIZE),
-    maxPayload: numberOption('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD),
+    maxPayload,
+    maxFragments: numberOption('maxFragments', options.maxFragments, defaultMaxFragments(maxPayload)),
     maxConnections: numberOption('maxConnections', options.maxConnections, Infinity),
     idleTimeoutMs: seconds('idleTimeout', 0),
     pingIntervalMs: seconds('pingInterval', 0),

@@ -18,6 +18,7 @@ import type { ServerHooks } from './hooks';
 import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
 import { resolveOptions, type ResolvedOptions } from './options';
+import { receiveOptions } from './receive-options';
 import { watchRefusals } from './refusals';
 
 /**
@@ -80,12 +81,13 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     heartbeat: config.pingIntervalMs > 0,
     counters,
     logger: log,
+    limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
   };
   const open = new ConnectionSet(settings, config.pingIntervalMs);
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer(receiveOptions(config));
   const server = createHttpServerFor(config);
   const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log);

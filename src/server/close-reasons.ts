@@ -1,0 +1,57 @@
+// The reason a client reads in the close frame when ws fails its connection for a protocol error.
+import type WebSocket from 'ws';
+
+/** The limits a client can run into while sending, for the close reason. */
+export interface ReceiveLimits {
+  maxPayload: number;
+  maxFragments: number;
+}
+
+/**
+ * What of `ws` 8.23's `Receiver` is read here: its public `errored` (the error that failed the
+ * connection, with ws's `code`), and two internals that say which message it was in.
+ */
+interface ReceiverState {
+  readonly errored: (Error & { code?: string }) | null;
+  _totalPayloadLength?: unknown;
+  _opcode?: unknown;
+}
+
+const CLOSE_OPCODE = 0x8;
+/** ws starts every frame error with this; the reason has no room for it. */
+const WS_PREFIX = /^Invalid WebSocket frame: /;
+
+/** The reason for ws's error `code`, or undefined to use ws's own message. */
+function reasonFor(code: string | undefined, message: string, receiver: ReceiverState, limits: ReceiveLimits): string | undefined {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH': {
+      const size = receiver._totalPayloadLength;
+      return typeof size === 'number'
+        ? `message too big: ${size} bytes, limit ${limits.maxPayload}`
+        : `message too big: over the limit of ${limits.maxPayload} bytes`;
+    }
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
+      return `message too big: frame length over 2^53 - 1, limit ${limits.maxPayload}`;
+    case 'WS_ERR_INVALID_UTF8':
+      return receiver._opcode === CLOSE_OPCODE ? 'invalid UTF-8 in the close reason' : 'invalid UTF-8 in a text message';
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      // ws uses this code for two limits; its message says which.
+      if (/fragments/i.test(message)) return `too many fragments: more than ${limits.maxFragments} in one message`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why `ws` is failing the connection, in words for the close frame (at most 123 bytes, as
+ * RFC 6455 §5.5 allows): `message too big: 1048577 bytes, limit 1048576`, `invalid UTF-8 in a
+ * text message`, or ws's own description of a protocol error (`MASK must be set`).
+ */
+export function protocolErrorReason(ws: WebSocket, limits: ReceiveLimits): string {
+  const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
+  const error = receiver?.errored;
+  if (!receiver || !error) return '';
+  const reason = reasonFor(error.code, error.message, receiver, limits) ?? `protocol error: ${error.message.replace(WS_PREFIX, '')}`;
+  return Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 120) + '...';
+}

@@ -1,0 +1,121 @@
+// Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it.
+import type WebSocket from 'ws';
+
+/**
+ * What this module uses of `ws` 8.23's `Receiver` (lib/receiver.js), which has no public API for
+ * it. The receiver keeps every read in `_buffers` until a frame's payload is complete and takes
+ * them off with `Array.prototype.shift()`, O(n) on a large array: a 256 KB payload sent one byte
+ * per TCP segment cost 20 s of CPU and froze every other connection. It also copies the reads
+ * into a new buffer at the end, so a large payload is held twice for a moment.
+ */
+interface ReceiverInternals {
+  write(chunk: Buffer): boolean;
+  readonly errored: Error | null;
+  _state: number;
+  _payloadLength: number;
+  _bufferedBytes: number;
+  _buffers: Buffer[];
+}
+
+/** `Receiver`'s state while it waits for a frame's payload (GET_DATA in receiver.js). */
+const GET_DATA = 4;
+/** The first buffer for a payload is at least this large (one socket read). */
+const FIRST_CAPACITY = 64 * 1024;
+/**
+ * A buffer of the whole announced payload is allocated once this share of it has arrived;
+ * before that the buffer doubles. So a client that announces 100 MiB and sends 1 KB makes the
+ * server reserve 64 KiB, not 100 MiB, and a large payload is copied about 1.2 times, not twice.
+ */
+const WHOLE_PAYLOAD_SHARE = 1 / 8;
+
+/** Whether `receiver` still has the fields and shape this module relies on. */
+function looksLikeWs823(receiver: Partial<ReceiverInternals> | undefined): receiver is ReceiverInternals {
+  return (
+    receiver !== undefined &&
+    Array.isArray(receiver._buffers) &&
+    typeof receiver._bufferedBytes === 'number' &&
+    typeof receiver._payloadLength === 'number' &&
+    typeof receiver._state === 'number' &&
+    typeof receiver.write === 'function'
+  );
+}
+
+/**
+ * Sits in front of one receiver's `write()`: a read that does not complete the payload the
+ * receiver is waiting for is copied into one growing buffer, which goes to the receiver as a
+ * single chunk once the payload is whole. Reads that need no waiting (whole frames, the
+ * common case) pass straight through: one check per read, nothing per message.
+ */
+class PayloadGatherer {
+  /** The payload gathered so far, or undefined when the receiver is not waiting for one. */
+  private gathered: Buffer | undefined;
+  private filled = 0;
+  /** Bytes of the payload being gathered (its announced length). */
+  private size = 0;
+
+  constructor(
+    private readonly receiver: ReceiverInternals,
+    private readonly forward: (chunk: Buffer) => boolean,
+  ) {}
+
+  /** Takes one read from the socket, as `Receiver.write()` would; false asks the socket to pause. */
+  readonly write = (chunk: Buffer): boolean => {
+    if (this.gathered === undefined) {
+      const receiver = this.receiver;
+      const missing = receiver._payloadLength - receiver._bufferedBytes;
+      // Not inside a payload, or this read completes it: ws parses it as it is.
+      if (receiver._bufferedBytes === 0 || receiver._state !== GET_DATA || chunk.length >= missing) return this.forward(chunk);
+      this.takeOver(receiver);
+    }
+    return this.add(chunk);
+  };
+
+  /** Moves the part of the payload the receiver already holds into our buffer. */
+  private takeOver(receiver: ReceiverInternals): void {
+    this.size = receiver._payloadLength;
+    this.filled = 0;
+    this.gathered = this.grown(Buffer.alloc(0), receiver._bufferedBytes);
+    for (const buffer of receiver._buffers) this.filled += buffer.copy(this.gathered, this.filled);
+    receiver._buffers = [];
+    receiver._bufferedBytes = 0;
+  }
+
+  private add(chunk: Buffer): boolean {
+    let gathered = this.gathered as Buffer;
+    const room = this.size - this.filled;
+    if (chunk.length < room) {
+      if (this.filled + chunk.length > gathered.length) gathered = this.gathered = this.grown(gathered, this.filled + chunk.length);
+      this.filled += chunk.copy(gathered, this.filled);
+      return true;
+    }
+    // The payload is complete: the receiver gets it whole (and hands it on without copying), then the rest of the read.
+    if (gathered.length < this.size) gathered = this.grown(gathered, this.size);
+    chunk.copy(gathered, this.filled, 0, room);
+    this.gathered = undefined;
+    const flowing = this.forward(gathered);
+    if (room === chunk.length || this.receiver.errored) return flowing;
+    return this.forward(chunk.subarray(room));
+  }
+
+  /** A larger buffer holding the `filled` bytes of `current`, with room for at least `needed` bytes. */
+  private grown(current: Buffer, needed: number): Buffer {
+    let capacity = Math.min(this.size, Math.max(FIRST_CAPACITY, 2 * current.length, needed));
+    if (capacity >= this.size * WHOLE_PAYLOAD_SHARE) capacity = this.size;
+    const next = Buffer.allocUnsafe(capacity);
+    current.copy(next, 0, 0, this.filled);
+    return next;
+  }
+}
+
+/**
+ * Makes `ws`'s receiving cost linear in the bytes of a message however small its reads, and
+ * keeps one copy of a large payload instead of two. Does nothing (ws behaves as it does by
+ * itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to
+ * 8.23.x, and test/slow-drip.test.ts and test/non-reader-memory.test.ts fail if this stops working.
+ */
+export function gatherPayloads(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
+  if (!looksLikeWs823(receiver)) return;
+  const gatherer = new PayloadGatherer(receiver, receiver.write.bind(receiver));
+  receiver.write = gatherer.write;
+}
