@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log/logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { loadTlsFiles } from './tls-files';
+import { negotiationFlags, type NegotiationFlags, negotiationOptions } from './negotiation-flags';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
 
@@ -33,6 +34,9 @@ interface ParsedFlags {
   json?: boolean;
   color: boolean;
 }
+
+/** The flags as commander hands them over. */
+type AllFlags = ParsedFlags & NegotiationFlags;
 
 /** Where the CLI writes; tests may pass their own. */
 export interface CliIo {
@@ -100,6 +104,10 @@ export function buildProgram(io: CliIo): Command {
         },
       ),
     )
+    .addOption(negotiationFlags.protocol)
+    .addOption(negotiationFlags.noProtocol)
+    .addOption(negotiationFlags.deflate)
+    .addOption(negotiationFlags.header)
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
     .option('-q, --quiet', 'print only the listening line, warnings and errors')
@@ -118,7 +126,7 @@ function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
 }
 
 /** Turns parsed flags into startEchoServer() options (logging is set up by the caller). */
-export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
+export function optionsFrom(flags: AllFlags): EchoServerOptions {
   return {
     mode: flags.mode,
     port: flags.port,
@@ -132,6 +140,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),
+    ...negotiationOptions(flags),
   };
 }
 
@@ -171,7 +180,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
-  const flags = program.opts<ParsedFlags>();
+  const flags = program.opts<AllFlags>();
   const logOptions: LogOptions = {
     format: flags.json ? 'json' : 'pretty',
     quiet: flags.quiet,

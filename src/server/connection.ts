@@ -5,6 +5,7 @@ import { BACKPRESSURE_HIGH_WATER, CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_E
 import type { Logger } from '../log/logger';
 import type { ModeBehavior } from '../behaviour/modes';
 import { firstBytes } from '../core/utf8';
+import { echoSenderFor, type EchoSender } from './echo-sender';
 
 /** Counters a connection adds to; the server owns them. */
 export interface EchoCounters {
@@ -46,6 +47,7 @@ function peerCloseReceived(ws: WebSocket): boolean {
 export class EchoConnection {
   private readonly startedAt = Date.now();
   private readonly sendCloseFrame: WebSocket['close'];
+  private readonly echoes: EchoSender;
   private messages = 0;
   private echoesLeft: number;
   private dropped = false;
@@ -75,6 +77,7 @@ export class EchoConnection {
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.sendCloseFrame = ws.close.bind(ws);
+    this.echoes = echoSenderFor(ws);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));
@@ -97,7 +100,7 @@ export class EchoConnection {
     if (this.echoesLeft <= 0 || this.ws.readyState !== this.ws.OPEN) return;
     this.echoesLeft--;
     const echo = behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
-    this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
+    this.echoes.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
     if (this.echoesLeft === 0) this.drop(behavior.messagesToEcho === 1 ? 'first message echoed' : `${behavior.messagesToEcho} messages echoed`);
@@ -172,7 +175,7 @@ export class EchoConnection {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
     });
-    this.socket.end(); // FIN once the echo is flushed
+    this.echoes.whenWritten(() => this.socket.end()); // FIN once the echo is flushed (compressed: once it exists)
   }
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */

@@ -1,6 +1,7 @@
 // Decides whether an upgrade request may become a WebSocket, and refuses it cleanly if not.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { headerLines, type ExtraHeaders } from '../protocols/extra-headers';
 
 /** Why an upgrade is refused: the HTTP status, a short reason, and extra headers. */
 export interface UpgradeRefusal {
@@ -87,8 +88,8 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
   return undefined;
 }
 
-/** Answers an upgrade request with an HTTP error and closes the socket. */
-export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+/** Answers an upgrade request with an HTTP error and closes the socket; `extra` headers are added unless the refusal sets the same name. */
+export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, extra: ExtraHeaders = []): void {
   const body = refusal.reason + '\n';
   const headers = {
     Connection: 'close',
@@ -96,7 +97,8 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
     'Content-Length': String(Buffer.byteLength(body)),
     ...refusal.headers,
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const own = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  const head = [...own, ...headerLines(extra, new Set(Object.keys(headers).map((name) => name.toLowerCase())))].map((line) => `${line}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
   socket.once('finish', () => socket.destroy());

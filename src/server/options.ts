@@ -11,6 +11,8 @@ import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, fitsRule, type NumberRule } from '../core/validate';
+import { checkHeaderRecord, type ExtraHeaders } from '../protocols/extra-headers';
+import { checkProtocolList, type ProtocolList } from '../protocols/subprotocols';
 
 /** Options with every default applied and times in milliseconds. */
 export interface ResolvedOptions {
@@ -28,6 +30,9 @@ export interface ResolvedOptions {
   origins: ReadonlySet<string> | undefined;
   tls: TlsOptions | undefined;
   log: LogOptions | false;
+  protocols: ProtocolList;
+  deflate: boolean;
+  headers: ExtraHeaders;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -35,6 +40,15 @@ function numberOption(name: keyof typeof RULES, value: number | undefined, fallb
   const rule: NumberRule = RULES[name];
   if (!fitsRule(value, rule)) throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
   return value;
+}
+
+/** Runs a check from protocols/ and turns its Error into a usage error naming the option. */
+function checked<T>(option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new EchoServerError(`${option}: ${(error as Error).message}`, 2);
+  }
 }
 
 function checkOrigin(text: string): string {
@@ -46,6 +60,7 @@ function checkOrigin(text: string): string {
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  'protocols', 'deflate', 'headers',
 ] satisfies Array<keyof EchoServerOptions>);
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
@@ -77,5 +92,8 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
+    protocols: options.protocols && checked('protocols', () => checkProtocolList(options.protocols ?? [])),
+    deflate: options.deflate === true,
+    headers: options.headers ? checked('headers', () => checkHeaderRecord(options.headers ?? {})) : [],
   };
 }

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from '../log/logger';
+import type { ExtraHeaders } from '../protocols/extra-headers';
 import { refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { remoteOf } from './listener';
 
@@ -18,13 +19,14 @@ export interface Refusals {
 /**
  * Routes the refusals that Node (`clientError`, `tlsClientError`) and `ws` (`wsClientError`)
  * notice to one {@link Refusals.refuse}, so each is answered, logged and counted like ours.
+ * Every refusal carries `extraHeaders` (--header) too.
  */
-export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger): Refusals {
+export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger, extraHeaders: ExtraHeaders = []): Refusals {
   let count = 0;
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     count++;
     log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
-    refuseUpgrade(socket, refusal);
+    refuseUpgrade(socket, refusal, extraHeaders);
   };
   server.on('tlsClientError', (error: Error & { reason?: string }, socket: Socket) => {
     // OpenSSL's message spans lines and names source files; its `reason` is the readable part.

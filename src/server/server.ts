@@ -15,6 +15,8 @@ import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { watchRefusals } from './refusals';
+import { setExtraHeaders } from '../protocols/extra-headers';
+import { createNegotiation } from '../protocols/negotiation';
 
 /**
  * Starts an echo server and resolves once it is listening.
@@ -79,21 +81,25 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const negotiation = createNegotiation(config);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, clientTracking: false, ...negotiation.wsOptions });
+  negotiation.attach(wss);
   const server = createHttpServerFor(config);
   const sockets = trackSockets(server);
-  const refusals = watchRefusals(server, wss, log);
+  const refusals = watchRefusals(server, wss, log, config.headers);
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
 
-  server.on('request', (req, res) =>
-    answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
-  );
+  server.on('request', (req, res) => {
+    setExtraHeaders(res, config.headers);
+    answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() });
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
+    negotiation.prepare(req);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
+      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/', ...negotiation.describe(req, ws) });
     });
   });
 
