@@ -29,7 +29,7 @@ export function checkHeader(name: string, value: string): readonly [string, stri
   if (SERVER_OWNED.has(name.toLowerCase())) {
     throw new Error(`header ${name} is written by the server itself and cannot be set (--protocol and --deflate negotiate the Sec-WebSocket ones)`);
   }
-  const trimmed = value.trim();
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, ''); // optional whitespace only (RFC 9110 §5.5), never a CR or LF
   if (!isFieldValue(trimmed)) {
     throw new Error(`the value of header ${name} (${quoted(value)}) has a control character (CR, LF, NUL, ...); header values cannot`);
   }
