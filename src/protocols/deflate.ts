@@ -19,14 +19,14 @@ export const DEFLATE_NAME = 'permessage-deflate';
 
 /**
  * ws's permessage-deflate settings. Window sizes and context takeover are left to the
- * client's offer (RFC 7692 §7.1): ws honours each parameter as offered. Memory: zlib's
- * streams are made at a connection's first message in each direction and kept while it is
- * open; memLevel 4 cuts the deflate stream from about 256 KiB to about 136 KiB (window 15),
- * and ws runs at most `concurrencyLimit` zlib jobs at once for the whole process (more
- * concurrent jobs fragment memory: websockets/ws#1202, nodejs/node#8871).
+ * client's offer (RFC 7692 §7.1): ws honours each parameter as offered. Memory: a
+ * connection's zlib streams are made at its first message each way and kept while it is
+ * open, about 260 KiB of server memory per connection with 15-bit windows (measured with
+ * test/bench/deflate-memory.js; zlib's memLevel made no measurable difference, so ws's
+ * default stays). ws runs at most `concurrencyLimit` zlib jobs at once for the whole
+ * process: more concurrent jobs fragment memory (websockets/ws#1202, nodejs/node#8871).
  */
 export const DEFLATE_OPTIONS: PerMessageDeflateOptions = {
-  zlibDeflateOptions: { memLevel: 4 },
   concurrencyLimit: 10,
   // Without context takeover, messages under 1 KiB are sent uncompressed (ws's default).
   threshold: 1024,
