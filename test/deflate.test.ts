@@ -6,13 +6,13 @@ import { Opcode } from './helpers/frames';
 import { LogSink } from './helpers/log-sink';
 import { perTest } from './helpers/per-test';
 import { expectEchoes, type RawClient } from './helpers/raw-client';
-import { rawUpgrade } from './helpers/raw-http';
+import { portOf, rawUpgrade } from './helpers/raw-http';
 
 const PROTOCOL_ERROR = 1002;
 const INVALID_PAYLOAD = 1007;
 const MESSAGE_TOO_BIG = 1009;
 
-const { serve, rawClient, client } = perTest();
+const { serve, rawClient, client, cliServer } = perTest();
 
 /** Starts a server with --deflate (plus `options`) and connects a raw client offering `offer`. */
 async function connectOffering(offer: string | undefined, options: EchoServerOptions = {}): Promise<RawClient> {
@@ -327,5 +327,26 @@ describe('protocol errors and limits with compression on', () => {
     const message = Buffer.alloc(64 * 1024, 0x61);
     await sendCompressed(raw, Opcode.binary, compressMessage(message));
     expect(messageOf(await nextMessage(raw, Opcode.binary)).equals(message)).toBe(true);
+  });
+});
+
+describe('the CLI', () => {
+  it('--deflate negotiates, and the connection line shows the answer and each declined offer', async () => {
+    const cli = await cliServer(['--deflate']);
+    const answer = await rawUpgrade(portOf(cli.url), {
+      headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; bogus, permessage-deflate; server_max_window_bits=11' },
+    });
+    expect(answer.status).toBe(101);
+    expect(answer.headers['sec-websocket-extensions']).toBe('permessage-deflate; server_max_window_bits=11');
+    await cli.waitFor(
+      /#1 connected from \S+ path \/, permessage-deflate; server_max_window_bits=11, permessage-deflate offer 1 \("permessage-deflate; bogus"\) declined: Unknown parameter "bogus"/,
+    );
+  });
+
+  it('without --deflate the CLI answers no extension', async () => {
+    const cli = await cliServer([]);
+    const answer = await rawUpgrade(portOf(cli.url), { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } });
+    expect(answer.status).toBe(101);
+    expect(answer.headers).not.toHaveProperty('sec-websocket-extensions');
   });
 });
