@@ -102,6 +102,7 @@ describe('the API', () => {
     [{ 'X-A': 'one\ntwo' }, /^headers: the value of header X-A \("one\\ntwo"\) has a control character/],
     [{ 'X-A': ['ok', 'bad\r'] }, /^headers: the value of header X-A/],
     [{ 'Transfer-Encoding': 'chunked' }, /^headers: header Transfer-Encoding is written by the server itself/],
+    [{ 'X-Count': 5 as unknown as string }, /^headers: the value of header X-Count must be a string or an array of strings/],
   ])('refuses %j with a usage error', async (headers, message) => {
     await expect(startEchoServer({ headers })).rejects.toMatchObject({ name: 'EchoServerError', exitCode: 2, message: expect.stringMatching(message) });
   });

@@ -116,6 +116,13 @@ describe('the CLI', () => {
 });
 
 describe('the API', () => {
+  it('refuses protocols that are not an array of names', async () => {
+    await expect(startEchoServer({ protocols: 'mqtt' as unknown as string[] })).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'protocols: must be an array of names, such as ["mqtt"]',
+    });
+  });
+
   it.each([[['a b']], [['ok', 'not ok']], [['']]])('refuses protocols %j with a usage error naming the value', async (protocols) => {
     await expect(startEchoServer({ protocols })).rejects.toMatchObject({
       name: 'EchoServerError',

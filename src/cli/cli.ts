@@ -35,7 +35,7 @@ interface ParsedFlags {
   color: boolean;
 }
 
-/** The flags as commander hands them over. */
+/** Every flag, the handshake ones (negotiation-flags.ts) included. */
 type AllFlags = ParsedFlags & NegotiationFlags;
 
 /** Where the CLI writes; tests may pass their own. */

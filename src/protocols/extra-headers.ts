@@ -45,9 +45,13 @@ export function parseHeaderLine(line: string): readonly [string, string] {
 
 /** Checks the `headers` API option ({ name: value or [values] }) and flattens it in order. */
 export function checkHeaderRecord(record: Readonly<Record<string, string | readonly string[]>>): ExtraHeaders {
-  return Object.entries(record).flatMap(([name, values]) =>
-    (typeof values === 'string' ? [values] : values).map((value) => checkHeader(name, value)),
-  );
+  return Object.entries(record).flatMap(([name, values]) => {
+    const list: unknown[] = typeof values === 'string' ? [values] : Array.isArray(values) ? values : [values];
+    if (!list.every((value): value is string => typeof value === 'string')) {
+      throw new Error(`the value of header ${name} must be a string or an array of strings`);
+    }
+    return list.map((value) => checkHeader(name, value));
+  });
 }
 
 /** The headers as `Name: value` lines (no line ends), for a raw answer; names in `skip` (lower case) are left out. */

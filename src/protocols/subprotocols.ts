@@ -35,6 +35,7 @@ export function parseProtocolNames(text: string): string[] {
 
 /** Checks a whole list (the `protocols` API option); throws an Error naming the first bad value. */
 export function checkProtocolList(list: readonly string[]): string[] {
+  if (!Array.isArray(list) || !list.every((name) => typeof name === 'string')) throw new Error('must be an array of names, such as ["mqtt"]');
   return list.flatMap(parseProtocolNames);
 }
 

@@ -97,8 +97,9 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, extra: Ex
     'Content-Length': String(Buffer.byteLength(body)),
     ...refusal.headers,
   };
-  const own = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-  const head = [...own, ...headerLines(extra, new Set(Object.keys(headers).map((name) => name.toLowerCase())))].map((line) => `${line}\r\n`).join('');
+  const ownNames = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const lines = [...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), ...headerLines(extra, ownNames)];
+  const head = lines.map((line) => `${line}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
   socket.once('finish', () => socket.destroy());
