@@ -239,11 +239,11 @@ describe('context takeover', () => {
 describe('window sizes', () => {
   const farRepeat = repeatingEvery(3000); // repeats 3000 bytes back: beyond a 9-bit (512-byte) window
 
-  it('server_max_window_bits=9: the echo never refers further back than 512 bytes', async () => {
-    const raw = await connectOffering('permessage-deflate; server_max_window_bits=9');
+  it.each([8, 9, 11])('server_max_window_bits=%i: the echo never refers further back than that window', async (bits) => {
+    const raw = await connectOffering(`permessage-deflate; server_max_window_bits=${bits}`);
     await raw.sendFrame({ opcode: Opcode.binary, payload: farRepeat });
     const frame = await nextMessage(raw, Opcode.binary);
-    expect(decompressMessage(frame.payload, { windowBits: 9 }).equals(farRepeat)).toBe(true);
+    expect(decompressMessage(frame.payload, { windowBits: bits }).equals(farRepeat)).toBe(true);
   });
 
   it('without server_max_window_bits the same echo needs the wider window (so the check above can fail)', async () => {

@@ -64,6 +64,7 @@ export function headerLines(headers: ExtraHeaders, skip: ReadonlySet<string> = n
  * the same name (Content-Type, Allow) replace them when it calls `writeHead`.
  */
 export function setExtraHeaders(res: ServerResponse, headers: ExtraHeaders): void {
+  if (headers.length === 0) return;
   const byName = new Map<string, { name: string; values: string[] }>();
   for (const [name, value] of headers) {
     const entry = byName.get(name.toLowerCase());
