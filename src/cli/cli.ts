@@ -54,6 +54,8 @@ Examples:
   ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
   ws-echo --port 0 --json                 free port; the first JSON line has the URL
   ws-echo --cert cert.pem --key key.pem   serve wss://
+  ws-echo --protocol graphql-transport-ws --deflate --header 'Server: nginx'
+                                          answer that subprotocol, compress, add a header
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
 
