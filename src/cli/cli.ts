@@ -11,6 +11,7 @@ import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
 import { versionLine } from '../sea/bufferutil-status';
+import { negotiationFlags, type NegotiationFlags, negotiationOptions } from './negotiation-flags';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, pathProblem, type NumberRule } from '../core/validate';
 import { durationFlag, sizeFlag } from './units';
@@ -43,6 +44,9 @@ interface ParsedFlags {
   workers: number;
 }
 
+/** Every flag, the handshake ones (negotiation-flags.ts) included. */
+type AllFlags = ParsedFlags & NegotiationFlags;
+
 /** Where the CLI writes; tests may pass their own. */
 export interface CliIo {
   stdout: Writable;
@@ -63,6 +67,8 @@ ${helpRows(
     ['ws-echo --max-payload 16MiB --idle-timeout 30s', 'sizes and durations take units'],
     ['ws-echo --cert cert.pem --key key.pem', 'serve wss://'],
     ['ws-echo --stats', 'a live status line: connections, msg/s, bytes/s'],
+    ['ws-echo --protocol graphql-transport-ws --deflate', 'answer that subprotocol, compress'],
+    ["ws-echo --header 'Server: nginx'", 'add a header to every answer'],
   ],
   39,
 )}
@@ -141,6 +147,10 @@ export function buildProgram(io: CliIo): Command {
         },
       ),
     )
+    .addOption(negotiationFlags.protocol)
+    .addOption(negotiationFlags.noProtocol)
+    .addOption(negotiationFlags.deflate)
+    .addOption(negotiationFlags.header)
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
     .addOption(
@@ -165,7 +175,7 @@ function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
 }
 
 /** Turns parsed flags into startEchoServer() options (logging is set up by the caller). */
-export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
+export function optionsFrom(flags: AllFlags): EchoServerOptions {
   return {
     mode: flags.mode,
     port: flags.port,
@@ -181,6 +191,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     origins: flags.origin,
     tls: tlsFrom(flags),
     metrics: flags.metrics,
+    ...negotiationOptions(flags),
   };
 }
 
@@ -222,7 +233,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
   }
-  const flags = program.opts<ParsedFlags>();
+  const flags = program.opts<AllFlags>();
   const logOptions: LogOptions = {
     format: flags.json ? 'json' : 'pretty',
     quiet: flags.quiet,

@@ -60,6 +60,16 @@ export interface EchoServerOptions {
   origins?: string[];
   /** Serve `wss://` with this certificate and key. */
   tls?: TlsOptions;
+  /**
+   * Subprotocols the server speaks (RFC 6455 §4.2.2): it answers the first one the client
+   * offers that is listed; `['*']` answers whatever the client offers first; `[]` answers none.
+   * A client offering only unlisted ones connects with none. Default: the client's first offer.
+   */
+  protocols?: string[];
+  /** Negotiate permessage-deflate compression (RFC 7692) with clients that offer it (default false). */
+  deflate?: boolean;
+  /** Headers added to every answer: the `101`, plain HTTP answers and refusals (`{ 'X-Served-By': 'ws-echo' }`). */
+  headers?: Record<string, string | string[]>;
   /** Log options; logs are off when this is absent or `false`. */
   log?: LogOptions | false;
   /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */

@@ -16,6 +16,12 @@ export interface ConnectionEvent {
   id: number;
   remote: string;
   path: string;
+  /** The subprotocol answered, if any. */
+  protocol?: string;
+  /** The compression in effect: the `Sec-WebSocket-Extensions` answer, if any. */
+  extensions?: string;
+  /** Offers declined (subprotocols not listed, compression offers that could not be honoured). */
+  declined?: string[];
 }
 /** A message arrived from a client. */
 export interface MessageEvent {

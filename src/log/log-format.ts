@@ -1,6 +1,6 @@
 // Turns log events into short colored lines for people.
 import type { Chalk } from 'chalk';
-import type { LogEvent, StatsEvent } from './log-events';
+import type { ConnectionEvent, LogEvent, StatsEvent } from './log-events';
 import { escapeClientText } from '../core/escape';
 
 const TEXT_PREVIEW_CHARS = 80;
@@ -69,6 +69,15 @@ export function formatStats(event: StatsEvent): string {
   );
 }
 
+/** The subprotocol, compression and declined offers of a connection, as a suffix of its line ('' for none). */
+function negotiated(event: ConnectionEvent, c: Chalk): string {
+  const parts: string[] = [];
+  if (event.protocol !== undefined) parts.push(`protocol ${quote(event.protocol)}`);
+  if (event.extensions !== undefined) parts.push(event.extensions);
+  const declined = event.declined?.map((line) => c.yellow(line)) ?? [];
+  return parts.length + declined.length === 0 ? '' : `, ${[...parts, ...declined].join(', ')}`;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -76,7 +85,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${negotiated(event, c)}`;
     case 'message': {
       const preview = event.type === 'text' ? quote(event.preview) : `<${event.preview}>`;
       return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;

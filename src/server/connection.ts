@@ -7,6 +7,7 @@ import type { ModeBehavior } from '../behaviour/modes';
 import { firstBytes } from '../core/utf8';
 import { Backpressure } from './backpressure';
 import { protocolErrorReason, type ReceiveLimits } from './close-reasons';
+import { echoSenderFor, type EchoSender } from './echo-sender';
 
 /** Counters a connection adds to; the server owns them. */
 export interface EchoCounters {
@@ -62,6 +63,7 @@ function ownCloseSent(ws: WebSocket): boolean {
 export class EchoConnection {
   private readonly startedAt = Date.now();
   private readonly sendCloseFrame: WebSocket['close'];
+  private readonly echoes: EchoSender;
   private messages = 0;
   private echoesLeft: number;
   private dropped = false;
@@ -95,6 +97,7 @@ export class EchoConnection {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
     this.sendCloseFrame = ws.close.bind(ws);
+    this.echoes = echoSenderFor(ws);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));
@@ -117,7 +120,7 @@ export class EchoConnection {
     this.echoesLeft--;
     const echo = behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
     if (!this.corked) this.corkForThisRead();
-    this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
+    this.echoes.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
     if (isBinary) { counters.binaryMessagesEchoed++; counters.binaryBytesEchoed += echo.length; }
@@ -218,7 +221,7 @@ export class EchoConnection {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
     });
-    this.socket.end(); // FIN once the echo is flushed
+    this.echoes.whenWritten(() => this.socket.end()); // FIN once the echo is flushed (compressed: once it exists)
   }
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */

@@ -2,6 +2,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { escapeClientText } from '../core/escape';
+import { headerLines, type ExtraHeaders } from '../protocols/extra-headers';
 
 /** Why an upgrade is refused: the HTTP status, a short reason, and extra headers. */
 export interface UpgradeRefusal {
@@ -105,9 +106,10 @@ export const REFUSAL_FLUSH_MS = 2000;
 /**
  * Answers an upgrade request with an HTTP error and closes the socket: once the answer is
  * written, or after {@link REFUSAL_FLUSH_MS} if a client that does not read keeps it from
- * flushing, so no refused socket holds a descriptor for long.
+ * flushing, so no refused socket holds a descriptor for long. `extra` headers (--header) are
+ * added unless the refusal sets the same name.
  */
-export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
+export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, extra: ExtraHeaders = []): void {
   // The reason may quote the client's own headers: no control or bidi character goes back.
   const body = escapeClientText(refusal.reason) + '\n';
   const headers = {
@@ -116,7 +118,9 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
     'Content-Length': String(Buffer.byteLength(body)),
     ...refusal.headers,
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const ownNames = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  const lines = [...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), ...headerLines(extra, ownNames)];
+  const head = lines.map((line) => `${line}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
   const bound = setTimeout(() => socket.destroy(), REFUSAL_FLUSH_MS).unref();

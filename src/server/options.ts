@@ -13,6 +13,8 @@ import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, fitsRule, pathProblem, type NumberRule } from '../core/validate';
+import { checkHeaderRecord, type ExtraHeaders } from '../protocols/extra-headers';
+import { checkProtocolList, type ProtocolList } from '../protocols/subprotocols';
 
 /** Options with every default applied and times in milliseconds. */
 export interface ResolvedOptions {
@@ -32,6 +34,9 @@ export interface ResolvedOptions {
   tls: TlsOptions | undefined;
   log: LogOptions | false;
   metrics: boolean;
+  protocols: ProtocolList;
+  deflate: boolean;
+  headers: ExtraHeaders;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -39,6 +44,15 @@ function numberOption(name: keyof typeof RULES, value: number | undefined, fallb
   const rule: NumberRule = RULES[name];
   if (!fitsRule(value, rule)) throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
   return value;
+}
+
+/** Runs a check from protocols/ and turns its Error into a usage error naming the option. */
+function checked<T>(option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new EchoServerError(`${option}: ${(error as Error).message}`, 2);
+  }
 }
 
 function checkOrigin(text: string): string {
@@ -51,6 +65,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxFragments', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
   'metrics',
+  'protocols', 'deflate', 'headers',
 ] satisfies Array<keyof EchoServerOptions>);
 
 /** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
@@ -92,5 +107,8 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     tls: options.tls,
     log: options.log ?? false,
     metrics: options.metrics ?? true,
+    protocols: options.protocols && checked('protocols', () => checkProtocolList(options.protocols ?? [])),
+    deflate: options.deflate === true,
+    headers: options.headers ? checked('headers', () => checkHeaderRecord(options.headers ?? {})) : [],
   };
 }

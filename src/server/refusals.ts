@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from '../log/logger';
+import type { ExtraHeaders } from '../protocols/extra-headers';
 import { refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { remoteOf } from './listener';
 import { isTlsHandshakeFailure, tlsFailureHandler } from './tls-failures';
@@ -41,21 +42,22 @@ function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): U
 
 /**
  * Routes the refusals that Node (`clientError`, `connect`) and `ws` (`wsClientError`) notice
- * to one {@link Refusals.refuse}, so each is answered, logged and counted like ours. Failed
- * TLS handshakes (`tlsClientError`, and the same failure as `clientError`) are destroyed at
- * once and logged once, as a warning.
+ * to one {@link Refusals.refuse}, so each is answered, logged and counted like ours, with the
+ * extra headers (--header) too. Failed TLS handshakes (`tlsClientError`, and the same failure
+ * as `clientError`) are destroyed at once and logged once, as a warning.
  */
-export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger): Refusals {
+export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger, extraHeaders: ExtraHeaders = []): Refusals {
   let count = 0;
   const byStatus = new Map<number, number>();
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     count++;
     byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
     log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
-    refuseUpgrade(socket, refusal);
+    refuseUpgrade(socket, refusal, extraHeaders);
   };
   const dropUnanswered = (socket: Socket, refusal: UpgradeRefusal): void => {
     count++;
+    byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
     log.log({ event: 'rejected', remote: remoteOf(socket), path: '-', status: refusal.status, reason: refusal.reason });
     socket.destroy();
   };

@@ -20,6 +20,8 @@ import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './li
 import { resolveOptions, type ResolvedOptions } from './options';
 import { receiveOptions } from './receive-options';
 import { watchRefusals } from './refusals';
+import { setExtraHeaders } from '../protocols/extra-headers';
+import { createNegotiation } from '../protocols/negotiation';
 
 /**
  * Starts an echo server and resolves once it is listening.
@@ -87,17 +89,20 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
-  const wss = new WebSocketServer(receiveOptions(config));
+  const negotiation = createNegotiation(config);
+  const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
+  negotiation.attach(wss);
   const server = createHttpServerFor(config);
   const sockets = trackSockets(server);
-  const refusals = watchRefusals(server, wss, log);
+  const refusals = watchRefusals(server, wss, log, config.headers);
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
   const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
   const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
   const consolePage = createConsolePage({ mode: config.mode, path: config.path });
   const answer = hooks?.answerHttp ?? answerHttp;
-  server.on('request', (req, res) =>
+  server.on('request', (req, res) => {
+    setExtraHeaders(res, config.headers);
     answer(req, res, {
       mode: config.mode,
       url: () => url,
@@ -105,16 +110,17 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
       logLinesDropped: () => log.dropped(),
       metrics,
       console: consolePage,
-    }),
-  );
+    });
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
+    negotiation.prepare(req);
     const accept = (givenId?: number): void =>
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         descriptors.upgraded(socket);
         const id = open.add(ws, socket, givenId);
-        log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
+        log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/', ...negotiation.describe(req, ws) });
       });
     if (!hooks) return accept();
     hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));

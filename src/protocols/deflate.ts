@@ -1,0 +1,98 @@
+// permessage-deflate (RFC 7692) for --deflate: ws's settings, and each offer ws would refuse the whole handshake for declined alone.
+import WebSocket, { type PerMessageDeflateOptions } from 'ws';
+
+/** A parsed offer: each parameter's values, `true` for a parameter without a value. */
+type OfferParams = Record<string, Array<string | true>>;
+
+/** The parts of `ws` used here that its type declarations leave out (exported by ws/index.js). */
+interface WsExtensionInternals {
+  extension: {
+    parse(header: string): Record<string, OfferParams[]>;
+    format(extensions: Record<string, OfferParams[]>): string;
+  };
+  PerMessageDeflate: new (options: PerMessageDeflateOptions & { isServer: boolean }) => { accept(offers: OfferParams[]): unknown };
+}
+const { extension, PerMessageDeflate } = WebSocket as unknown as WsExtensionInternals;
+
+/** The extension's registered name. */
+export const DEFLATE_NAME = 'permessage-deflate';
+
+/**
+ * ws's permessage-deflate settings. Window sizes and context takeover are left to the
+ * client's offer (RFC 7692 §7.1): ws honours each parameter as offered. Memory: a
+ * connection's zlib streams are made at its first message each way and kept while it is
+ * open, about 260 KiB of server memory per connection with 15-bit windows (measured with
+ * test/bench/deflate-memory.js; zlib's memLevel made no measurable difference, so ws's
+ * default stays). ws runs at most `concurrencyLimit` zlib jobs at once for the whole
+ * process: more concurrent jobs fragment memory (websockets/ws#1202, nodejs/node#8871).
+ */
+export const DEFLATE_OPTIONS: PerMessageDeflateOptions = {
+  concurrencyLimit: 10,
+  // Without context takeover, messages under 1 KiB are sent uncompressed (ws's default).
+  threshold: 1024,
+};
+
+/** The offers ws will see, and why the others were declined. */
+export interface FilteredOffers {
+  /** The `Sec-WebSocket-Extensions` value to hand to ws; undefined leaves the header out. */
+  header: string | undefined;
+  /** One line per declined permessage-deflate offer. */
+  declined: string[];
+}
+
+/** Splits a header value at the commas between offers (not those inside quoted strings); drops empty elements. */
+function splitOffers(header: string): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  let inQuotes = false;
+  for (let i = 0; i < header.length; i++) {
+    const char = header[i];
+    if (inQuotes) {
+      if (char === '\\') i++;
+      else if (char === '"') inQuotes = false;
+    } else if (char === '"') inQuotes = true;
+    else if (char === ',') {
+      pieces.push(header.slice(start, i));
+      start = i + 1;
+    }
+  }
+  pieces.push(header.slice(start));
+  return pieces.map((piece) => piece.trim()).filter((piece) => piece !== '');
+}
+
+/** Why ws would refuse this one offer, or undefined if it accepts it. */
+function refusalOf(params: OfferParams): string | undefined {
+  const copy: OfferParams = Object.fromEntries(Object.entries(params).map(([name, values]) => [name, [...values]]));
+  try {
+    new PerMessageDeflate({ ...DEFLATE_OPTIONS, isServer: true }).accept([copy]);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * RFC 7692 §7: keeps the permessage-deflate offers of a `Sec-WebSocket-Extensions` value that
+ * ws accepts, in the client's order, and declines the others one by one (ws would answer
+ * HTTP 400 to the whole handshake for one bad offer). Other extensions are dropped, as ws
+ * would ignore them. With no acceptable offer the connection opens without compression.
+ */
+export function filterDeflateOffers(header: string): FilteredOffers {
+  const kept: OfferParams[] = [];
+  const declined: string[] = [];
+  splitOffers(header).forEach((piece, index) => {
+    let offers: Record<string, OfferParams[]>;
+    try {
+      offers = extension.parse(piece);
+    } catch (error) {
+      declined.push(`extension offer ${index + 1} (${JSON.stringify(piece)}) declined: ${(error as Error).message}`);
+      return;
+    }
+    const params = offers[DEFLATE_NAME]?.[0];
+    if (params === undefined) return;
+    const refusal = refusalOf(params);
+    if (refusal === undefined) kept.push(params);
+    else declined.push(`${DEFLATE_NAME} offer ${index + 1} (${JSON.stringify(piece)}) declined: ${refusal}`);
+  });
+  return { header: kept.length > 0 ? extension.format({ [DEFLATE_NAME]: kept }) : undefined, declined };
+}
