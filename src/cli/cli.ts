@@ -1,14 +1,15 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Writable } from 'node:stream';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
+import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from '../server/handshake';
 import { createLogger, type Logger } from '../log/logger';
-import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
+import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { loadTlsFiles } from './tls-files';
-import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
+import { behaviourFlags, behaviourOptionsFrom } from './behaviour-flags';
+import type { EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,15 +17,12 @@ const { version } = require('../../package.json') as { version: string };
 
 /** The flags as commander hands them over. */
 interface ParsedFlags {
-  mode: EchoMode;
   port: number;
   host: string;
   path?: string;
-  bufferSize: number;
   maxPayload: number;
   maxConnections?: number;
   idleTimeout?: number;
-  pingInterval?: number;
   handshakeTimeout: number;
   origin?: string[];
   cert?: string;
@@ -50,6 +48,8 @@ Examples:
   ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
   ws-echo --port 0 --json                 free port; the first JSON line has the URL
   ws-echo --cert cert.pem --key key.pem   serve wss://
+  ws-echo --delay 10-50 --seed 7          every echo 10-50 ms late, the same delays on every run
+  ws://127.0.0.1:8080/?close-after=3&close-code=4000   (a URL) this connection: 3 echoes, then close 4000
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
 
@@ -63,10 +63,9 @@ function numberFlag(rule: NumberRule): (text: string) => number {
 
 /** Builds the commander program; exported so tests and `--help` share it. */
 export function buildProgram(io: CliIo): Command {
-  return new Command('ws-echo')
+  const program = new Command('ws-echo')
     .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
     .version(version, '-V, --version')
-    .addOption(new Option('-m, --mode <mode>', 'echo mode (see Modes below)').choices(MODE_NAMES).default(DEFAULT_MODE))
     .addOption(
       new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),
     )
@@ -77,7 +76,6 @@ export function buildProgram(io: CliIo): Command {
         return text;
       }),
     )
-    .addOption(new Option('--buffer-size <bytes>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(numberFlag(RULES.bufferSize)))
     .addOption(
       new Option('--max-payload <bytes>', 'largest message accepted; larger closes the client with 1009')
         .default(DEFAULT_MAX_PAYLOAD, '104857600, 100 MiB')
@@ -85,7 +83,6 @@ export function buildProgram(io: CliIo): Command {
     )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
     .addOption(new Option('--idle-timeout <seconds>', 'close clients silent this long (default: off)').argParser(numberFlag(RULES.idleTimeout)))
-    .addOption(new Option('--ping-interval <seconds>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(numberFlag(RULES.pingInterval)))
     .addOption(
       new Option('--handshake-timeout <seconds>', 'time a client has to send its opening handshake')
         .default(DEFAULT_HANDSHAKE_TIMEOUT)
@@ -109,6 +106,8 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  behaviourFlags().forEach((option) => program.addOption(option));
+  return program;
 }
 
 function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
@@ -120,15 +119,13 @@ function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
 /** Turns parsed flags into startEchoServer() options (logging is set up by the caller). */
 export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
   return {
-    mode: flags.mode,
+    ...behaviourOptionsFrom(flags as unknown as Record<string, unknown>),
     port: flags.port,
     host: flags.host,
     path: flags.path,
-    bufferSize: flags.bufferSize,
     maxPayload: flags.maxPayload,
     maxConnections: flags.maxConnections,
     idleTimeout: flags.idleTimeout,
-    pingInterval: flags.pingInterval,
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),

@@ -16,6 +16,17 @@ export interface ConnectionEvent {
   id: number;
   remote: string;
   path: string;
+  /** What differs from plain echo, by URL parameter name (`{ mode: 'forever', delay: '10-50' }`); `{}` for plain echo. Always set by the server. */
+  behaviour?: Record<string, string | number | boolean>;
+}
+/** A fault a connection asked for took effect (`close-after`, `greeting`, `no-pong`, ...). */
+export interface FaultEvent {
+  event: 'fault';
+  id: number;
+  /** The parameter's name. */
+  fault: string;
+  /** What happened, one line. */
+  detail: string;
 }
 /** A message arrived from a client. */
 export interface MessageEvent {
@@ -98,6 +109,7 @@ export interface LogDroppedEvent {
 export type LogEvent =
   | ListeningEvent
   | ConnectionEvent
+  | FaultEvent
   | MessageEvent
   | CloseEvent
   | RejectedEvent

@@ -54,6 +54,14 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** ` [mode=forever delay=10-50 greeting="hi"]`: a connection's behaviour, compact; '' for plain echo. */
+function behaviourOf(behaviour: Record<string, string | number | boolean> = {}, c: Chalk): string {
+  const parts = Object.entries(behaviour).map(([name, value]) =>
+    value === true ? name : `${name}=${typeof value === 'string' && !/^[\w.-]+$/.test(value) ? quote(value) : value}`,
+  );
+  return parts.length === 0 ? '' : ` ${c.magenta(`[${parts.join(' ')}]`)}`;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -61,7 +69,9 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${event.path}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${event.path}${behaviourOf(event.behaviour, c)}`;
+    case 'fault':
+      return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {
       const preview = event.type === 'text' ? quote(event.preview) : `<${event.preview}>`;
       return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;

@@ -46,17 +46,17 @@ function peerCloseReceived(ws: WebSocket): boolean {
 export class EchoConnection {
   private readonly startedAt = Date.now();
   private readonly sendCloseFrame: WebSocket['close'];
-  private messages = 0;
-  private echoesLeft: number;
-  private dropped = false;
-  private paused = false;
+  protected messages = 0;
+  protected echoesLeft: number;
+  protected dropped = false;
+  protected paused = false;
   private answeredLastPing = true;
   private sentCode: number | undefined;
   private lastCloseCode: number | undefined;
-  private initiator: 'client' | 'server' | undefined;
+  protected initiator: 'client' | 'server' | undefined;
   /** Why the server ended the connection, for the close log line. */
-  private cause: string | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  protected cause: string | undefined;
+  protected idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /**
@@ -68,9 +68,9 @@ export class EchoConnection {
    */
   constructor(
     readonly id: number,
-    private readonly ws: WebSocket,
-    private readonly socket: Duplex,
-    private readonly settings: ConnectionSettings,
+    protected readonly ws: WebSocket,
+    protected readonly socket: Duplex,
+    protected readonly settings: ConnectionSettings,
     private readonly onClosed: (connection: EchoConnection) => void,
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
@@ -86,7 +86,7 @@ export class EchoConnection {
     if (settings.heartbeat) ws.on('pong', () => (this.answeredLastPing = true));
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  protected onMessage(data: Buffer, isBinary: boolean): void {
     const { counters, logger, behavior } = this.settings;
     this.messages++;
     counters.messagesReceived++;
@@ -159,7 +159,7 @@ export class EchoConnection {
   }
 
   /** Ends the TCP connection with no close frame; what `drop` modes do. */
-  private drop(cause: string): void {
+  protected drop(cause: string): void {
     if (this.dropped) return;
     this.dropped = true;
     this.echoesLeft = 0;

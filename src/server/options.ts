@@ -9,6 +9,8 @@ import {
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
+import { resolveBehaviour, type Behaviour } from '../behaviour/behaviour';
+import { BEHAVIOUR_PARAMETERS } from '../behaviour/parameters';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, fitsRule, type NumberRule } from '../core/validate';
 
@@ -28,6 +30,8 @@ export interface ResolvedOptions {
   origins: ReadonlySet<string> | undefined;
   tls: TlsOptions | undefined;
   log: LogOptions | false;
+  /** What a connection does when its URL asks for nothing else. */
+  behaviour: Behaviour;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -46,6 +50,7 @@ function checkOrigin(text: string): string {
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
 ] satisfies Array<keyof EchoServerOptions>);
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
@@ -77,5 +82,6 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
+    behaviour: resolveBehaviour(options),
   };
 }

@@ -15,6 +15,8 @@ import { answerHttp } from './http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { watchRefusals } from './refusals';
+import { describeBehaviour } from '../behaviour/behaviour';
+import { behaviourUpgrades } from './faults/upgrade';
 
 /**
  * Starts an echo server and resolves once it is listening.
@@ -68,8 +70,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const config = resolveOptions(options);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
   const settings = {
-    behavior: MODES[config.mode],
-    bufferSize: config.bufferSize,
+    behavior: MODES[config.behaviour.mode],
+    bufferSize: config.behaviour.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
     heartbeat: config.pingIntervalMs > 0,
     counters,
@@ -83,7 +85,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const server = createHttpServerFor(config);
   const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log);
-  const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
+  const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
+  const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
 
   server.on('request', (req, res) =>
     answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
@@ -91,10 +94,13 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
-    });
+    upgrades.handle(req, socket, head, (behaviour, early) =>
+      wss.handleUpgrade(req, socket, early, (ws: WebSocket) => {
+        open.add(ws, socket, behaviour, (id) =>
+          log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/', behaviour: describeBehaviour(behaviour) }),
+        );
+      }),
+    );
   });
 
   await listen(server, config.port, config.host);
