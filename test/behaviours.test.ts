@@ -1,12 +1,13 @@
 // Every per-connection behaviour chosen three ways: in the URL, as a CLI flag, as a startEchoServer() option; the URL overrides the flag.
 import { BEHAVIOUR_PARAMETERS } from '../src/behaviour/parameters';
-import { BEHAVIOUR_CASES, flagsOf, queryOf, rawTo } from './helpers/behaviour-checks';
+import { BEHAVIOUR_CASES, destroyRawClients, flagsOf, queryOf, rawTo } from './helpers/behaviour-checks';
 import { connect, upgradeStatus } from './helpers/clients';
 import { Opcode } from './helpers/frames';
 import { perTest } from './helpers/per-test';
 import { within } from './helpers/probe';
 import { expectFrame } from './helpers/raw-client';
 
+afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, cliServer } = perTest();
 
 /** Parameters whose case checks them (seed's case also uses delay; close-code and close-reason ride on close-after's). */

@@ -3,7 +3,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { BACKPRESSURE_HIGH_WATER, LOG_HIGH_WATER } from '../src/core/constants';
 import { QUEUED_ECHO_OVERHEAD } from '../src/server/faults/outbox';
 import type { EchoServerOptions } from '../src';
-import { howTcpEnds, rawTo } from './helpers/behaviour-checks';
+import { destroyRawClients, howTcpEnds, rawTo } from './helpers/behaviour-checks';
 import { connect, upgradeStatus } from './helpers/clients';
 import { buildFrame, Opcode, parseClosePayload, ZERO_MASK } from './helpers/frames';
 import { perTest } from './helpers/per-test';
@@ -11,6 +11,7 @@ import { pollUntil, sleep, within } from './helpers/probe';
 import { expectEcho, flood } from './helpers/raw-client';
 import { openTcp, httpRequestText, randomKey, upgradeHeaders } from './helpers/raw-http';
 
+afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, defer } = perTest();
 const KiB = 1024;
 
@@ -199,7 +200,7 @@ describe('bounded memory with faults on', () => {
     expect(messagesReceived * (payload + QUEUED_ECHO_OVERHEAD)).toBeLessThanOrEqual(BACKPRESSURE_HIGH_WATER + 64 * KiB + payload + QUEUED_ECHO_OVERHEAD);
     expect(messagesReceived).toBeGreaterThan(100);
     // Others are served meanwhile.
-    const other = await connect(`${server.url}/`);
+    const other = await connect(`${server.url}/?delay=0`);
     other.ws.send('still here');
     expect((await other.nextMessages(1))[0].data.toString()).toBe('still here');
   });

@@ -27,10 +27,20 @@ export function flagsOf(params: Record<string, string>): string[] {
   return Object.entries(params).flatMap(([name, value]) => (value === '' ? [`--${name}`] : [`--${name}`, value]));
 }
 
-/** A raw client for `url` (its port, path and query). */
-export function rawTo(url: string): Promise<RawClient> {
+const rawClients = new Set<RawClient>();
+
+/** A raw client for `url` (its port, path and query); {@link destroyRawClients} ends it. */
+export async function rawTo(url: string): Promise<RawClient> {
   const parsed = new URL(url);
-  return openRawClient(Number(parsed.port), { path: parsed.pathname + parsed.search });
+  const raw = await openRawClient(Number(parsed.port), { path: parsed.pathname + parsed.search });
+  rawClients.add(raw);
+  return raw;
+}
+
+/** Destroys every raw client {@link rawTo} opened; for an afterEach. */
+export function destroyRawClients(): void {
+  rawClients.forEach((raw) => raw.destroy());
+  rawClients.clear();
 }
 
 /**
