@@ -1,4 +1,6 @@
 // Bad behaviour values, however they come: HTTP 400 before the upgrade (URL), exit 2 (CLI), EchoServerError (API); each names the parameter, the value and what is allowed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startEchoServer, type EchoServerOptions } from '../src';
 import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour } from '../src/behaviour/behaviour';
@@ -160,6 +162,17 @@ describe('bad flags exit 2 and name the flag and what is allowed', () => {
     for (const p of BEHAVIOUR_PARAMETERS) {
       expect(section).toContain(`--${p.name}`);
       expect(section.replace(/\s+/g, ' ')).toContain(p.summary.replace(/\s+/g, ' '));
+    }
+  });
+});
+
+describe('the README', () => {
+  it('has a row for every parameter, with its flag and option', () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    for (const p of BEHAVIOUR_PARAMETERS) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${p.name}${p.kind === 'flag' ? '' : '='}\` (`));
+      expect(row).toContain(`\`--${p.name}\``);
+      expect(row).toContain(`\`${p.option}\``);
     }
   });
 });

@@ -15,7 +15,7 @@ export interface EchoCounters {
   protocolErrors: number;
 }
 
-/** What every connection of one server shares. */
+/** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
 export interface ConnectionSettings {
   behavior: ModeBehavior;
   bufferSize: number;
