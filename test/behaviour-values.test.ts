@@ -7,12 +7,12 @@ import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour 
 import { BEHAVIOUR_PARAMETERS } from '../src/behaviour/parameters';
 import { delayPicker, seededRandom } from '../src/behaviour/random';
 import { connect } from './helpers/clients';
-import { runCliToEnd } from './helpers/cli';
+import { runCliToEnd, startCli } from './helpers/cli';
 import { perTest } from './helpers/per-test';
-import { pollUntil } from './helpers/probe';
+import { pollUntil, stopChild } from './helpers/probe';
 import { rawUpgrade } from './helpers/raw-http';
 
-const { serve } = perTest();
+const { serve, cliServer, defer } = perTest();
 
 /** One bad value per parameter (URL spelling) and what the answer must say it allows. */
 const BAD_URL_VALUES: Array<[name: string, value: string, allowed: RegExp]> = [
@@ -102,6 +102,17 @@ describe('unknown parameters are left alone; the connection line shows what is i
     await connect(`${server.url}/?delay=1-2&greeting=a%0Ab&close-after=1`);
     const line = await pollUntil(() => text, (t) => /connected/.test(t), 50, 20);
     expect(line).toMatch(/path \/\?\S+ \[delay=1-2 close-after=1 greeting="a\\nb" seed=\d+\]\n/);
+  });
+});
+
+describe('the listening line shows the defaults every connection gets', () => {
+  it('JSON and pretty', async () => {
+    const json = startCli(['--port', '0', '--json', '--delay', '10-20', '--no-pong', '--mode', 'forever']);
+    defer(() => stopChild(json.child));
+    const [line] = await json.waitFor(/^\{"event":"listening".*$/m);
+    expect(JSON.parse(line)).toMatchObject({ event: 'listening', mode: 'forever', behaviour: { mode: 'forever', delay: '10-20', 'no-pong': true } });
+    const pretty = await cliServer(['--delay', '10-20', '--no-pong', '--mode', 'forever']);
+    expect(pretty.stdout()).toMatch(/listening on ws:\/\/\S+ \(mode: forever\) \[delay=10-20 no-pong\]\n/);
   });
 });
 

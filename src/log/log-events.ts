@@ -9,6 +9,8 @@ export interface ListeningEvent {
   port: number;
   mode: EchoMode;
   tls: boolean;
+  /** Every connection's default behaviour where it differs from plain echo (see {@link ConnectionEvent.behaviour}). */
+  behaviour?: Record<string, string | number | boolean>;
 }
 /** A client completed the opening handshake. */
 export interface ConnectionEvent {

@@ -62,12 +62,17 @@ function behaviourOf(behaviour: Record<string, string | number | boolean> = {}, 
   return parts.length === 0 ? '' : ` ${c.magenta(`[${parts.join(' ')}]`)}`;
 }
 
+function withoutMode(behaviour: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+  const { mode: _mode, ...rest } = behaviour;
+  return rest;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
     case 'listening':
       // Kept free of prefixes so scripts can pick the URL out of it.
-      return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
+      return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})${behaviourOf(withoutMode(event.behaviour), c)}`;
     case 'connection':
       return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${event.path}${behaviourOf(event.behaviour, c)}`;
     case 'fault':

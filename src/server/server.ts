@@ -50,7 +50,7 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
   // An empty --host binds every interface; show the address actually bound.
   const host = config.host === '' ? address : config.host;
   const url = formatUrl(config.tls !== undefined, host, port, config.path);
-  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined });
+  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined, behaviour: describeBehaviour(config.behaviour) });
   const exposed = exposure(address);
   if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
   if (fdCapacity < Math.min(config.maxConnections, 1000)) {
