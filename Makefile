@@ -28,14 +28,15 @@ test: build typecheck binary test-tools
 	@node -e 'const r = require("./$(RESULTS)"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
-# (a real terminal). A fresh Debian machine gets whichever is missing from its packages.
-TEST_TOOLS := openssl curl script
+# (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser).
+# A fresh Debian machine gets whichever is missing from its packages.
+TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium
 test-tools:
-	@missing=""; for tool in $(TEST_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing what the tests need:$$missing"; \
-	  (apt-get update -qq && apt-get install -y -qq openssl curl bsdutils >/dev/null) || \
-	    { echo "the tests need$$missing: install them (Debian: apt-get install openssl curl bsdutils)" >&2; exit 1; }; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	    { echo "the tests need$$missing: install them (Debian: apt-get install$$missing)" >&2; exit 1; }; \
 	fi
 
 # Load checks against loopback only; not part of `make test`.

@@ -9,6 +9,7 @@ import { closeClient, openClient } from './helpers/clients';
 import { echoMany } from './helpers/echo-load';
 import { buildFrame, frameHeader, Opcode, ZERO_MASK } from './helpers/frames';
 import { perTest } from './helpers/per-test';
+import { descendantRunning } from './helpers/processes';
 import { getHealth, pollUntil, stopChild } from './helpers/probe';
 import { flood, openRawClient } from './helpers/raw-client';
 import { openUpgraded, portOf } from './helpers/raw-http';
@@ -104,22 +105,6 @@ function readUntil(stream: Readable, pattern: RegExp): Promise<RegExpMatchArray>
     stream.on('data', onData);
     stream.on('end', onEnd);
   });
-}
-
-/** The pid of the first process under `pid` (not itself) with `needle` as one of its arguments. */
-function descendantRunning(pid: number | undefined, needle: string): number {
-  const childrenOf = (parent: number): number[] => {
-    const kids = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim();
-    return kids ? kids.split(/\s+/).map(Number) : [];
-  };
-  const queue = pid === undefined ? [] : childrenOf(pid);
-  while (queue.length > 0) {
-    const next = queue.shift() as number;
-    // Arguments are NUL-separated: the script's own `-c "<command>"` is one argument, the CLI's path another.
-    if (readFileSync(`/proc/${next}/cmdline`, 'utf8').split('\0').includes(needle)) return next;
-    queue.push(...childrenOf(next));
-  }
-  throw new Error(`no process running ${needle} under ${pid}`);
 }
 
 const { cliServer, defer } = perTest();

@@ -7,6 +7,7 @@ import { normalizeOrigin } from '../server/handshake';
 import { createLogger, type Logger } from '../log/logger';
 import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
+import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
 import { behaviourFlags, behaviourOptionsFrom } from './behaviour-flags';
 import type { EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
@@ -30,6 +31,8 @@ interface ParsedFlags {
   quiet?: boolean;
   json?: boolean;
   color: boolean;
+  metrics: boolean;
+  stats?: boolean;
 }
 
 /** Where the CLI writes; tests may pass their own. */
@@ -48,8 +51,14 @@ Examples:
   ws-echo --mode one-shot --buffer-size 4 echo 4 bytes of the first message, then drop
   ws-echo --port 0 --json                 free port; the first JSON line has the URL
   ws-echo --cert cert.pem --key key.pem   serve wss://
+  ws-echo --stats                         a live status line: connections, msg/s and bytes/s, totals
   ws-echo --delay 10-50 --seed 7          every echo 10-50 ms late, the same delays on every run
   ws://127.0.0.1:8080/?close-after=3&close-code=4000   (a URL) this connection: 3 echoes, then close 4000
+
+Over HTTP, on the same port:
+  GET /          in a browser: a console to connect, send and close; from curl: where to connect
+  GET /healthz   readiness JSON
+  GET /metrics   Prometheus metrics (off with --no-metrics)
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.`;
 
@@ -102,6 +111,8 @@ export function buildProgram(io: CliIo): Command {
     .option('-q, --quiet', 'print only the listening line, warnings and errors')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('--stats', 'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)')
+    .option('--no-metrics', 'do not serve Prometheus metrics at GET /metrics (then 404)')
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
@@ -129,6 +140,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),
+    metrics: flags.metrics,
   };
 }
 
@@ -180,7 +192,10 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const signals = listenForSignals();
   try {
     const server = await startEchoServerLogging(optionsFrom(flags), logger);
+    const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
+    const statsReporter = flags.stats ? startStatsReporter(server.stats, logger, onTerminal ? 'status-line' : 'events') : undefined;
     const received = await signals.first;
+    statsReporter?.stop();
     logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
     await server.close();
     const stats = server.stats();

@@ -100,6 +100,8 @@ export interface EchoServerOptions extends BehaviourOptions {
   tls?: TlsOptions;
   /** Log options; logs are off when this is absent or `false`. */
   log?: LogOptions | false;
+  /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */
+  metrics?: boolean;
 }
 
 /** Counters since the server started. */

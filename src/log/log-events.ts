@@ -101,6 +101,22 @@ export interface SummaryEvent {
   logLinesDropped: number;
   uptimeMs: number;
 }
+/** Once a second with `--stats`: rates over the last interval and totals since start. */
+export interface StatsEvent {
+  event: 'stats';
+  connections: number;
+  connectionsTotal: number;
+  messagesInPerSecond: number;
+  messagesOutPerSecond: number;
+  bytesInPerSecond: number;
+  bytesOutPerSecond: number;
+  messagesReceived: number;
+  messagesEchoed: number;
+  bytesReceived: number;
+  bytesEchoed: number;
+  logLinesDropped: number;
+  uptimeMs: number;
+}
 /** Log lines were dropped because the log stream could not keep up. */
 export interface LogDroppedEvent {
   event: 'log-dropped';
@@ -120,10 +136,11 @@ export type LogEvent =
   | ErrorEvent
   | ShutdownEvent
   | SummaryEvent
+  | StatsEvent
   | LogDroppedEvent;
 
-/** Events that `--quiet` still prints. */
-export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error']);
+/** Events that `--quiet` still prints (`stats` only comes when `--stats` asks for it). */
+export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error', 'stats']);
 
 /** Events that go to stderr rather than stdout. */
 export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);

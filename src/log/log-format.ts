@@ -1,6 +1,6 @@
 // Turns log events into short colored lines for people.
 import type { Chalk } from 'chalk';
-import type { LogEvent } from './log-events';
+import type { LogEvent, StatsEvent } from './log-events';
 
 const TEXT_PREVIEW_CHARS = 80;
 const BINARY_PREVIEW_BYTES = 16;
@@ -67,6 +67,20 @@ function withoutMode(behaviour: Record<string, string | number | boolean> = {}):
   return rest;
 }
 
+const rate = (perSecond: number): string => (perSecond >= 10 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10).toLocaleString('en-US');
+
+/** The `--stats` line: `3 open · in 1,200 msg/s 37.5 KiB/s · out ... · total ... · 0 log lines dropped`. */
+export function formatStats(event: StatsEvent): string {
+  return (
+    `stats: ${event.connections} open (${event.connectionsTotal} total) · ` +
+    `in ${rate(event.messagesInPerSecond)} msg/s ${formatBytes(Math.round(event.bytesInPerSecond))}/s · ` +
+    `out ${rate(event.messagesOutPerSecond)} msg/s ${formatBytes(Math.round(event.bytesOutPerSecond))}/s · ` +
+    `total ${event.messagesReceived.toLocaleString('en-US')} in ${formatBytes(event.bytesReceived)}, ` +
+    `${event.messagesEchoed.toLocaleString('en-US')} out ${formatBytes(event.bytesEchoed)} · ` +
+    `${plural(event.logLinesDropped, 'log line')} dropped`
+  );
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -103,6 +117,8 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
         `${plural(event.protocolErrors, 'protocol error')}, up ${formatDuration(event.uptimeMs)}` +
         (event.logLinesDropped > 0 ? `, ${event.logLinesDropped} log lines dropped` : '')
       );
+    case 'stats':
+      return formatStats(event);
     case 'log-dropped':
       return c.yellow(`… ${event.count} log lines dropped (output could not keep up)`);
   }

@@ -18,6 +18,8 @@ export interface Logger {
   dropped(): number;
   /** Waits (at most `timeoutMs`) for queued lines to be written. */
   flush(timeoutMs: number): Promise<void>;
+  /** Shows `line` as a status line under the log on stdout (for a terminal), or removes it (undefined). */
+  status(line: string | undefined): void;
 }
 
 /** A logger that prints nothing and costs nothing. */
@@ -27,6 +29,7 @@ export const SILENT_LOGGER: Logger = {
   message: () => undefined,
   dropped: () => 0,
   flush: () => Promise.resolve(),
+  status: () => undefined,
 };
 
 /**
@@ -58,6 +61,8 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
   const notice = (c: Chalk) => (count: number) => render({ event: 'log-dropped', count }, c);
   const out = new LineWriter(stdout, notice(colors.stdout));
   const err = stderr === stdout ? out : new LineWriter(stderr, notice(colors.stderr));
+  // On a shared terminal, a warning must not land after stdout's status line.
+  if (err !== out) err.beforeWrite = () => out.hideStatus();
 
   const log = (event: LogEvent): void => {
     if (quiet && !QUIET_EVENTS.has(event.event)) return;
@@ -75,6 +80,7 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
       log({ event: 'message', id, type: isBinary ? 'binary' : 'text', size: data.length, ...previewOf(data, isBinary) });
     },
     dropped: () => out.dropped + (err === out ? 0 : err.dropped),
+    status: (line) => out.setStatus(line),
     flush: async (timeoutMs) => {
       await Promise.all([out.flush(timeoutMs), err === out ? undefined : err.flush(timeoutMs)]);
     },

@@ -2,6 +2,9 @@
 import type { Writable } from 'node:stream';
 import { LOG_HIGH_WATER } from '../core/constants';
 
+/** Back to the start of the line and erase it (a status line about to be redrawn or replaced). */
+const CLEAR_LINE = '\r\x1b[2K';
+
 /**
  * Writes lines to a stream, dropping (and counting) those that arrive while more than
  * `highWater` bytes are still waiting to be written. Node queues writes to a full pipe
@@ -16,6 +19,11 @@ export class LineWriter {
   private pending = '';
   private pendingLines = 0;
   private scheduled = false;
+  /** The status line kept under the log lines on a terminal ('' when none), and whether it is on screen. */
+  private status = '';
+  private statusShown = false;
+  /** Runs just before each batch is written (the stderr writer hides stdout's status line). */
+  beforeWrite: (() => void) | undefined;
 
   /**
    * @param stream where lines go
@@ -52,21 +60,53 @@ export class LineWriter {
     }
     this.pending += line + '\n';
     this.pendingLines++;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.writePending);
     }
   }
 
+  /**
+   * Keeps `text` as a status line under the log lines (a terminal only): each batch clears
+   * it, writes its lines, and draws it again, so lines never land in the middle of it.
+   * Undefined removes it. Cut to the terminal's width, so it never wraps.
+   */
+  setStatus(text: string | undefined): void {
+    const columns = (this.stream as { columns?: number }).columns;
+    const next = text === undefined ? '' : columns ? text.slice(0, columns - 1) : text;
+    if (next === this.status && this.statusShown === (next !== '')) return;
+    if (next !== '' && this.congested) return; // a status can wait for the next second
+    this.status = next;
+    this.schedule();
+  }
+
+  /** Clears the status line from the screen now (another stream is about to write); the next batch draws it again. */
+  hideStatus(): void {
+    if (!this.statusShown || this.stream.destroyed) return;
+    this.stream.write(CLEAR_LINE);
+    this.statusShown = false;
+    this.schedule();
+  }
+
   private readonly writePending = (): void => {
     this.scheduled = false;
-    const text = this.pending;
+    let text = this.pending;
     const lines = this.pendingLines;
     this.pending = '';
     this.pendingLines = 0;
-    if (text === '') return;
-    if (this.stream.destroyed) this.countDropped(lines);
-    else this.stream.write(text);
+    const redraw = this.statusShown || this.status !== '';
+    if (text === '' && !redraw) return;
+    if (this.stream.destroyed) return this.countDropped(lines);
+    if (redraw) {
+      text = (this.statusShown ? CLEAR_LINE : '') + text + this.status;
+      this.statusShown = this.status !== '';
+    }
+    this.beforeWrite?.();
+    if (text !== '') this.stream.write(text);
   };
 
   /** Resolves once queued lines are written, or after `timeoutMs` if the reader is stuck. */

@@ -13,6 +13,13 @@ export interface EchoCounters {
   bytesReceived: number;
   bytesEchoed: number;
   protocolErrors: number;
+  /** The binary share of the four counts above (text is the rest), for /metrics. */
+  binaryMessagesReceived: number;
+  binaryBytesReceived: number;
+  binaryMessagesEchoed: number;
+  binaryBytesEchoed: number;
+  /** Connections closed, by the code their close log line shows. */
+  closesByCode: Map<number, number>;
 }
 
 /** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
@@ -91,6 +98,7 @@ export class EchoConnection {
     this.messages++;
     counters.messagesReceived++;
     counters.bytesReceived += data.length;
+    if (isBinary) { counters.binaryMessagesReceived++; counters.binaryBytesReceived += data.length; }
     this.idleTimer?.refresh();
     if (logger.logsMessages) logger.message(this.id, data, isBinary);
     // Nothing is echoed after the mode's last echo, nor once a close frame is sent (ws would drop it).
@@ -100,6 +108,7 @@ export class EchoConnection {
     this.ws.send(echo, isBinary ? AS_BINARY : AS_TEXT);
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
+    if (isBinary) { counters.binaryMessagesEchoed++; counters.binaryBytesEchoed += echo.length; }
     if (this.echoesLeft === 0) this.drop(behavior.messagesToEcho === 1 ? 'first message echoed' : `${behavior.messagesToEcho} messages echoed`);
     else if (!this.paused && this.ws.bufferedAmount > BACKPRESSURE_HIGH_WATER) this.pauseReading();
   }
@@ -144,10 +153,12 @@ export class EchoConnection {
     clearTimeout(this.idleTimer);
     clearTimeout(this.lingerTimer);
     const received = peerCloseReceived(this.ws);
+    const shownCode = received ? code : (this.sentCode ?? CLOSE_ABNORMAL);
+    this.settings.counters.closesByCode.set(shownCode, (this.settings.counters.closesByCode.get(shownCode) ?? 0) + 1);
     this.settings.logger.log({
       event: 'close',
       id: this.id,
-      code: received ? code : (this.sentCode ?? CLOSE_ABNORMAL),
+      code: shownCode,
       reason: received ? reason.toString() : '',
       clean: received && this.sentCode !== undefined,
       initiator: this.initiator ?? 'client',

@@ -2,6 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf } from './handshake';
 import type { EchoMode } from '../core/types';
+import type { ConsolePage } from '../console/console-page';
+import { answerMetrics } from '../metrics/endpoint';
+import type { Metrics } from '../metrics/prometheus';
 
 /** What the plain HTTP answers report. */
 export interface HttpStatusSource {
@@ -9,11 +12,16 @@ export interface HttpStatusSource {
   url: () => string;
   connections: () => number;
   logLinesDropped: () => number;
+  /** `GET /metrics`; undefined with `--no-metrics` (404). */
+  metrics: Metrics | undefined;
+  /** The console page, for requests from a browser. */
+  console: ConsolePage;
 }
 
 /**
- * `GET /healthz`: 200 JSON for readiness checks; any other `GET`: 200 text saying what
- * this is and where to connect; other methods: 405; a half-made upgrade: 400.
+ * `GET /healthz`: 200 JSON for readiness checks; `GET /metrics`: Prometheus metrics; any
+ * other `GET`: the console page for a browser, else 200 text saying what this is and where
+ * to connect; other methods: 405; a half-made upgrade: 400.
  */
 export function answerHttp(req: IncomingMessage, res: ServerResponse, source: HttpStatusSource): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -38,11 +46,15 @@ export function answerHttp(req: IncomingMessage, res: ServerResponse, source: Ht
     send(res, 200, 'application/json', JSON.stringify(health) + '\n');
     return;
   }
+  if (pathOf(req.url) === '/metrics') return answerMetrics(req, res, source.metrics);
+  if (source.console.serve(req, res)) return;
   const text =
     `ws-echo: a WebSocket echo server (mode: ${source.mode}).\n` +
     `Connect a WebSocket client to ${source.url()}\n` +
-    `Health check: GET /healthz\n`;
-  send(res, 200, 'text/plain; charset=utf-8', text);
+    `Health check: GET /healthz\n` +
+    (source.metrics ? `Prometheus metrics: GET /metrics\n` : '') +
+    `A console to try it: open this address in a browser\n`;
+  send(res, 200, 'text/plain; charset=utf-8', text, { Vary: 'Accept' });
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {

@@ -30,6 +30,7 @@ export interface ResolvedOptions {
   origins: ReadonlySet<string> | undefined;
   tls: TlsOptions | undefined;
   log: LogOptions | false;
+  metrics: boolean;
   /** What a connection does when its URL asks for nothing else. */
   behaviour: Behaviour;
 }
@@ -50,6 +51,7 @@ function checkOrigin(text: string): string {
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  'metrics',
   ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
 ] satisfies Array<keyof EchoServerOptions>);
 
@@ -64,6 +66,9 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
   }
   if (options.tls && (!options.tls.cert || !options.tls.key)) {
     throw new EchoServerError('tls needs both cert and key', 2);
+  }
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    throw new EchoServerError(`metrics must be true or false, got ${JSON.stringify(options.metrics)}`, 2);
   }
   const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
     Math.round(numberOption(name, options[name], fallback) * 1000);
@@ -82,6 +87,7 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
+    metrics: options.metrics ?? true,
     behaviour: resolveBehaviour(options),
   };
 }

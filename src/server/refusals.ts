@@ -13,6 +13,8 @@ export interface Refusals {
   refuse(socket: Duplex, path: string, refusal: UpgradeRefusal): void;
   /** Requests refused so far. */
   readonly count: number;
+  /** Requests refused so far, by HTTP status. */
+  readonly byStatus: ReadonlyMap<number, number>;
 }
 
 /**
@@ -21,8 +23,10 @@ export interface Refusals {
  */
 export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger): Refusals {
   let count = 0;
+  const byStatus = new Map<number, number>();
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     count++;
+    byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
     log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
     refuseUpgrade(socket, refusal);
   };
@@ -43,6 +47,7 @@ export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger)
   wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(socket, req.url ?? '/', { status: 400, reason: error.message }));
   return {
     refuse,
+    byStatus,
     get count() {
       return count;
     },

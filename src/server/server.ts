@@ -7,6 +7,8 @@ import { CLOSE_GOING_AWAY } from '../core/constants';
 import type { EchoServer, EchoServerOptions, EchoStats } from '../core/types';
 import { MODES } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
+import { createConsolePage } from '../console/console-page';
+import { createMetrics } from '../metrics/prometheus';
 import { createAdmission } from './admission';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
@@ -68,7 +70,8 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
  */
 export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
   const config = resolveOptions(options);
-  const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
+  const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
+    binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
   const settings = {
     behavior: MODES[config.behaviour.mode],
     bufferSize: config.behaviour.bufferSize,
@@ -88,8 +91,17 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
 
+  const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
+  const consolePage = createConsolePage({ mode: config.mode, path: config.path });
   server.on('request', (req, res) =>
-    answerHttp(req, res, { mode: config.mode, url: () => url, connections: () => open.size, logLinesDropped: () => log.dropped() }),
+    answerHttp(req, res, {
+      mode: config.mode,
+      url: () => url,
+      connections: () => open.size,
+      logLinesDropped: () => log.dropped(),
+      metrics,
+      console: consolePage,
+    }),
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = admission.admit(req);
@@ -114,7 +126,11 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     connectionsTotal: open.total,
     connectionsOpen: open.size,
     upgradesRejected: refusals.count,
-    ...counters,
+    messagesReceived: counters.messagesReceived,
+    messagesEchoed: counters.messagesEchoed,
+    bytesReceived: counters.bytesReceived,
+    bytesEchoed: counters.bytesEchoed,
+    protocolErrors: counters.protocolErrors,
     logLinesDropped: log.dropped(),
     uptimeMs: Date.now() - startedAt,
   });

@@ -1,0 +1,62 @@
+// --stats: once a second, rates and totals from the server's counters, as a status line or a log event.
+import type { EchoStats } from '../core/types';
+import { formatStats } from '../log/log-format';
+import type { StatsEvent } from '../log/log-events';
+import type { Logger } from '../log/logger';
+
+/** How the numbers are shown. */
+export type StatsOutput =
+  /** A status line kept under the log lines (stdout is a terminal, no `--json`). */
+  | 'status-line'
+  /** A `stats` log event each interval: a JSON line with `--json`, else one plain line. */
+  | 'events';
+
+/** A running reporter. */
+export interface StatsReporter {
+  /** Stops reporting and removes the status line, if any. */
+  stop(): void;
+}
+
+/** The `stats` event for `now`, with rates over the time since `previous`. */
+export function statsEvent(now: EchoStats, previous: EchoStats): StatsEvent {
+  const seconds = Math.max(now.uptimeMs - previous.uptimeMs, 1) / 1000;
+  // Messages to a tenth, bytes to a whole number: enough for people and dashboards.
+  const perSecond = (current: number, before: number, unit = 10): number => Math.round((Math.max(current - before, 0) / seconds) * unit) / unit;
+  return {
+    event: 'stats',
+    connections: now.connectionsOpen,
+    connectionsTotal: now.connectionsTotal,
+    messagesInPerSecond: perSecond(now.messagesReceived, previous.messagesReceived),
+    messagesOutPerSecond: perSecond(now.messagesEchoed, previous.messagesEchoed),
+    bytesInPerSecond: perSecond(now.bytesReceived, previous.bytesReceived, 1),
+    bytesOutPerSecond: perSecond(now.bytesEchoed, previous.bytesEchoed, 1),
+    messagesReceived: now.messagesReceived,
+    messagesEchoed: now.messagesEchoed,
+    bytesReceived: now.bytesReceived,
+    bytesEchoed: now.bytesEchoed,
+    logLinesDropped: now.logLinesDropped,
+    uptimeMs: now.uptimeMs,
+  };
+}
+
+/**
+ * Reads `read()` every `intervalMs` and reports it through `logger`. Nothing is done per
+ * message: the counters already exist, and a timer reads them.
+ */
+export function startStatsReporter(read: () => EchoStats, logger: Logger, output: StatsOutput, intervalMs = 1000): StatsReporter {
+  let previous = read();
+  const tick = (): void => {
+    const now = read();
+    const event = statsEvent(now, previous);
+    previous = now;
+    if (output === 'status-line') logger.status(formatStats(event));
+    else logger.log(event);
+  };
+  const timer = setInterval(tick, intervalMs).unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      if (output === 'status-line') logger.status(undefined);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// Finding a process by its command line among a child's descendants (e.g. the CLI under `script`).
+import { readFileSync } from 'node:fs';
+
+/** The pid of the first process under `pid` (not itself) with `needle` as one of its arguments; throws if none. */
+export function descendantRunning(pid: number | undefined, needle: string): number {
+  const childrenOf = (parent: number): number[] => {
+    const kids = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim();
+    return kids ? kids.split(/\s+/).map(Number) : [];
+  };
+  const queue = pid === undefined ? [] : childrenOf(pid);
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    // Arguments are NUL-separated: a shell's `-c "<command>"` is one argument, the CLI's path another.
+    if (readFileSync(`/proc/${next}/cmdline`, 'utf8').split('\0').includes(needle)) return next;
+    queue.push(...childrenOf(next));
+  }
+  throw new Error(`no process running ${needle} under ${pid}`);
+}
