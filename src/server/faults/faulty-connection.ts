@@ -80,6 +80,10 @@ export class FaultyConnection extends EchoConnection {
     this.messages++;
     counters.messagesReceived++;
     counters.bytesReceived += data.length;
+    if (isBinary) {
+      counters.binaryMessagesReceived++;
+      counters.binaryBytesReceived += data.length;
+    }
     this.idleTimer?.refresh();
     if (logger.logsMessages) logger.message(this.id, data, isBinary);
     if (this.echoesLeft <= 0 || this.dropped || this.ws.readyState !== this.ws.OPEN) return;
@@ -98,10 +102,14 @@ export class FaultyConnection extends EchoConnection {
   }
 
   /** {@link EchoOutbox} listener: an echo was handed to ws. */
-  echoWritten(echo: Buffer): void {
+  echoWritten(echo: Buffer, isBinary: boolean): void {
     const { counters } = this.settings;
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
+    if (isBinary) {
+      counters.binaryMessagesEchoed++;
+      counters.binaryBytesEchoed += echo.length;
+    }
     this.afterEchoes(++this.echoesWritten);
     this.resumeIfRoom();
   }

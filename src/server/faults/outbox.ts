@@ -28,7 +28,7 @@ export interface OutboxPolicy {
 /** What the connection hears from its outbox. */
 export interface OutboxListener {
   /** An echo's last frame was handed to `ws` (synchronously, in order). */
-  echoWritten(echo: Buffer): void;
+  echoWritten(echo: Buffer, isBinary: boolean): void;
   /** An echo's last frame left the socket (in order). */
   echoFlushed(): void;
 }
@@ -116,6 +116,6 @@ export class EchoOutbox {
       this.head = 0;
     }
     this.cost -= echo.data.length + QUEUED_ECHO_OVERHEAD;
-    this.listener.echoWritten(echo.data);
+    this.listener.echoWritten(echo.data, echo.isBinary);
   }
 }
