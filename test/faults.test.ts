@@ -154,6 +154,21 @@ describe('ends after n echoes', () => {
   });
 });
 
+describe('counts', () => {
+  it('a faulty connection counts its echoes by type when they are written, as /metrics shows', async () => {
+    const server = await serve();
+    const c = await connect(`${server.url}/?delay=50&fragment=2`);
+    c.ws.send(Buffer.from([1, 2, 3]));
+    c.ws.send('text');
+    await within(c.nextMessages(2), 10_000, 'no echoes');
+    const metrics = await (await fetch(server.url.replace(/^ws/, 'http') + '/metrics')).text();
+    expect(metrics).toMatch(/^ws_echo_messages_echoed_total\{type="binary"\} 1$/m);
+    expect(metrics).toMatch(/^ws_echo_messages_echoed_total\{type="text"\} 1$/m);
+    expect(metrics).toMatch(/^ws_echo_echoed_bytes_total\{type="binary"\} 3$/m);
+    expect(metrics).toMatch(/^ws_echo_received_bytes_total\{type="binary"\} 3$/m);
+  });
+});
+
 describe('ping-interval per connection', () => {
   it('?ping-interval=0 turns the server pings off for that connection only', async () => {
     const server = await serve({ pingInterval: 0.2 });
