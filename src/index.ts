@@ -4,4 +4,6 @@ export { EchoServerError } from './core/errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './behaviour/modes';
 export type { ModeBehavior } from './behaviour/modes';
 export type { LogEvent } from './log/log-events';
-export type { EchoMode, EchoServer, EchoServerOptions, EchoStats, LogFormat, LogOptions, TlsOptions } from './core/types';
+export type { BehaviourOptions, DelayOption, EchoMode, EchoServer, EchoServerOptions, EchoStats, LogFormat, LogOptions, TlsOptions } from './core/types';
+export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
+export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';

@@ -185,7 +185,7 @@ describe('the console page: form, checks, escaping, log', () => {
     const fields = await page.$$eval('[data-param]', (elements) =>
       elements.map((el) => ({ name: (el as HTMLElement).dataset.param, tag: el.tagName.toLowerCase(), type: (el as HTMLInputElement).type })),
     );
-    const expected = { choice: ['select', 'select-one'], integer: ['input', 'text'], 'integer-range': ['input', 'text'], text: ['input', 'text'], flag: ['input', 'checkbox'] };
+    const expected = { choice: ['select', 'select-one'], integer: ['input', 'text'], number: ['input', 'text'], 'integer-range': ['input', 'text'], text: ['input', 'text'], flag: ['input', 'checkbox'] };
     expect(fields).toEqual(BEHAVIOUR_PARAMETERS.map((p) => ({ name: p.name, tag: expected[p.kind][0], type: expected[p.kind][1] })));
     await page.click('#more-params summary');
     const byKind = (kind: string) => BEHAVIOUR_PARAMETERS.find((p) => p.kind === kind)!;

@@ -1,15 +1,19 @@
 // The per-connection behaviours as data: one row per URL query parameter and CLI flag.
+import type { BehaviourOptions } from '../core/types';
+import { RULES } from '../core/validate';
 import { MODE_NAMES } from './modes';
 
 /** How a parameter's value is written, so the URL parser, the CLI, the API and the console page agree. */
 export type ParameterKind =
   /** One of `choices`. */
   | 'choice'
-  /** A whole number in [`min`, `max`]. */
+  /** A whole number in [`min`, `max`] (and in one of `ranges` when given). */
   | 'integer'
+  /** A decimal number in [`min`, `max`] (`0.5`). */
+  | 'number'
   /** A whole number or a range `min-max` of whole numbers, each in [`min`, `max`]. */
   | 'integer-range'
-  /** Free text (escaped wherever it is printed). */
+  /** Free text of at most `maxBytes` bytes of UTF-8 (escaped wherever it is printed). */
   | 'text'
   /** Present or absent; `=1`/`=true` and `=0`/`=false` also accepted in the URL. */
   | 'flag';
@@ -19,38 +23,66 @@ export interface BehaviourParameter {
   /** Query parameter and CLI flag name (`close-after` is `?close-after=3` and `--close-after 3`). */
   readonly name: string;
   /** The `startEchoServer()` option: the name in camelCase. */
-  readonly option: string;
+  readonly option: keyof BehaviourOptions;
   readonly kind: ParameterKind;
   /** For `choice`. */
   readonly choices?: readonly string[];
-  /** For `integer` and `integer-range`: inclusive bounds. */
+  /** For `integer`, `number` and `integer-range`: inclusive bounds. */
   readonly min?: number;
   readonly max?: number;
+  /** For `integer`: the value must also fall in one of these inclusive ranges (close codes have gaps). */
+  readonly ranges?: ReadonlyArray<readonly [number, number]>;
+  /** For `text`: the longest value, in bytes of UTF-8. */
+  readonly maxBytes?: number;
   /** Unit shown in help and on the console page (`ms`, `s`, `bytes`, `bytes/s`). */
   readonly unit?: string;
+  /** The value when the parameter is not given; absent means the behaviour is off. */
+  readonly default?: string | number | boolean;
+  /** A one-letter CLI alias (`-m`). */
+  readonly short?: string;
   /** What a client sees, one line, for `--help`, the README and the console page. */
   readonly summary: string;
+  /** The close code a client sees when this behaviour ends the connection, for the README. */
+  readonly closeCode?: string;
 }
+
+/** Longest close reason: a close frame's payload is at most 125 bytes, 2 of them the code (RFC 6455 §5.5). */
+export const MAX_CLOSE_REASON_BYTES = 123;
+/** Longest greeting: big enough for any banner, small enough to keep per-connection memory flat. */
+export const MAX_GREETING_BYTES = 64 * 1024;
+/** Longest delay of one echo or of the 101 answer: ten minutes. */
+export const MAX_DELAY_MS = 600_000;
+/** Close codes a server may send (RFC 6455 §7.4.1-2): not 1004-1006 (reserved), not 1015, nor 1015-2999 (unassigned). */
+export const SENDABLE_CLOSE_CODES: ReadonlyArray<readonly [number, number]> = [
+  [1000, 1003],
+  [1007, 1014],
+  [3000, 4999],
+];
 
 /**
  * Every per-connection behaviour, in the order `--help`, the README and the console page
  * show them. The rules here are the only place a value's bounds are written.
  */
 export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
-  { name: 'mode', option: 'mode', kind: 'choice', choices: MODE_NAMES, summary: 'echo mode' },
-  { name: 'buffer-size', option: 'bufferSize', kind: 'integer', min: 1, max: 1024 * 1024, unit: 'bytes', summary: 'bytes one-shot reads and echoes' },
-  { name: 'delay', option: 'delay', kind: 'integer-range', min: 0, max: 600_000, unit: 'ms', summary: 'each echo is sent this long after its message arrived (min-max: random); order is kept' },
-  { name: 'close-after', option: 'closeAfter', kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, summary: 'after n echoes the server starts a close handshake (graceful completes it, other modes drop)' },
-  { name: 'close-code', option: 'closeCode', kind: 'integer', min: 1000, max: 4999, summary: 'code of that close (default 1000)' },
-  { name: 'close-reason', option: 'closeReason', kind: 'text', summary: 'reason of that close (at most 123 bytes)' },
-  { name: 'drop-after', option: 'dropAfter', kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, summary: 'after n echoes the TCP connection ends with no close frame (1006)' },
-  { name: 'reset-after', option: 'resetAfter', kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, summary: 'after n echoes the TCP connection is reset (RST)' },
-  { name: 'greeting', option: 'greeting', kind: 'text', summary: 'a text message sent first, before any echo' },
-  { name: 'fragment', option: 'fragment', kind: 'integer', min: 1, max: 100 * 1024 * 1024, unit: 'bytes', summary: 'each echo is sent in frames of at most this many bytes' },
-  { name: 'reject', option: 'reject', kind: 'integer', min: 400, max: 599, summary: 'the upgrade is refused with this HTTP status' },
-  { name: 'accept-delay', option: 'acceptDelay', kind: 'integer', min: 0, max: 600_000, unit: 'ms', summary: 'the 101 answer is sent this long after the request' },
+  { name: 'mode', option: 'mode', kind: 'choice', choices: MODE_NAMES, default: 'graceful', short: 'm', summary: 'echo mode (see Modes below)' },
+  { name: 'buffer-size', option: 'bufferSize', kind: 'integer', min: RULES.bufferSize.min, max: RULES.bufferSize.max, unit: 'bytes', default: 8, summary: 'bytes one-shot reads and echoes' },
+  { name: 'delay', option: 'delay', kind: 'integer-range', min: 0, max: MAX_DELAY_MS, unit: 'ms', summary: 'each echo is sent this long after its message arrived (min-max: a random value in the range); order is kept' },
+  { name: 'close-after', option: 'closeAfter', kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'echoes', closeCode: '--close-code (1000)', summary: 'after n echoes the server starts a close handshake (graceful completes it; other modes send the close frame and drop TCP)' },
+  { name: 'close-code', option: 'closeCode', kind: 'integer', min: 1000, max: 4999, ranges: SENDABLE_CLOSE_CODES, default: 1000, summary: 'code of the close that --close-after starts' },
+  { name: 'close-reason', option: 'closeReason', kind: 'text', maxBytes: MAX_CLOSE_REASON_BYTES, summary: 'reason of the close that --close-after starts' },
+  { name: 'drop-after', option: 'dropAfter', kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'echoes', closeCode: '1006', summary: 'after n echoes the TCP connection ends (FIN) with no close frame' },
+  { name: 'reset-after', option: 'resetAfter', kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'echoes', closeCode: '1006', summary: 'after n echoes the TCP connection is reset (RST, not FIN)' },
+  { name: 'greeting', option: 'greeting', kind: 'text', maxBytes: MAX_GREETING_BYTES, summary: 'a text message sent first on every connection, before any echo' },
+  { name: 'fragment', option: 'fragment', kind: 'integer', min: 1, max: RULES.maxPayload.max, unit: 'bytes', summary: 'each echo is sent as a fragmented message, in frames of at most this many bytes' },
+  { name: 'reject', option: 'reject', kind: 'integer', min: 400, max: 599, unit: 'HTTP status', summary: 'the upgrade is refused with this HTTP status and a short body' },
+  { name: 'accept-delay', option: 'acceptDelay', kind: 'integer', min: 0, max: MAX_DELAY_MS, unit: 'ms', summary: 'the 101 answer is sent this long after the request' },
   { name: 'no-pong', option: 'noPong', kind: 'flag', summary: 'pings are not answered; echoes go on' },
-  { name: 'ping-interval', option: 'pingInterval', kind: 'integer', min: 1, max: 86_400, unit: 's', summary: 'the server pings this connection at this interval' },
+  { name: 'ping-interval', option: 'pingInterval', kind: 'number', min: RULES.pingInterval.min, max: RULES.pingInterval.max, unit: 's', default: 0, closeCode: '1006', summary: 'the server pings at this interval and drops a client that missed the last pong (0: off)' },
   { name: 'throttle', option: 'throttle', kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'bytes/s', summary: 'echoes are written no faster than this' },
-  { name: 'seed', option: 'seed', kind: 'integer', min: 0, max: 2 ** 32 - 1, summary: 'every random choice (delay ranges) repeats for the same seed' },
+  { name: 'seed', option: 'seed', kind: 'integer', min: 0, max: 2 ** 32 - 1, summary: 'every random choice (delay ranges) repeats exactly for the same seed' },
 ];
+
+/** The row named `name` (URL and CLI spelling), or undefined. */
+export function parameterNamed(name: string): BehaviourParameter | undefined {
+  return BEHAVIOUR_PARAMETERS.find((parameter) => parameter.name === name);
+}

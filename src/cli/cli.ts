@@ -2,36 +2,34 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
+import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from '../server/handshake';
 import { createLogger, type Logger } from '../log/logger';
-import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
+import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
 import { loadTlsFiles } from './tls-files';
 import { versionLine } from '../sea/bufferutil-status';
 import { negotiationFlags, type NegotiationFlags, negotiationOptions } from './negotiation-flags';
-import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
+import type { EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, pathProblem, type NumberRule } from '../core/validate';
 import { durationFlag, sizeFlag } from './units';
 import { HELP_WIDTH, helpParagraph, helpRows } from './help-text';
+import { behaviourFlags, behaviourOptionsFrom } from './behaviour-flags';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
 /** The flags as commander hands them over. */
 interface ParsedFlags {
-  mode: EchoMode;
   port: number;
   host: string;
   path?: string;
-  bufferSize: number;
   maxPayload: number;
   maxFragments?: number;
   maxConnections?: number;
   idleTimeout?: number;
-  pingInterval?: number;
   handshakeTimeout: number;
   origin?: string[];
   cert?: string;
@@ -69,6 +67,7 @@ ${helpRows(
     ['ws-echo --stats', 'a live status line: connections, msg/s, bytes/s'],
     ['ws-echo --protocol graphql-transport-ws --deflate', 'answer that subprotocol, compress'],
     ["ws-echo --header 'Server: nginx'", 'add a header to every answer'],
+    ['ws-echo --delay 10-50 --seed 7', 'every echo 10-50 ms late, the same delays every run'],
   ],
   39,
 )}
@@ -104,10 +103,9 @@ function workersFlag(text: string): number {
 
 /** Builds the commander program; exported so tests and `--help` share it. */
 export function buildProgram(io: CliIo): Command {
-  return new Command('ws-echo')
+  const program = new Command('ws-echo')
     .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
     .version(versionLine(version), '-V, --version')
-    .addOption(new Option('-m, --mode <mode>', 'echo mode (see Modes below)').choices(MODE_NAMES).default(DEFAULT_MODE))
     .addOption(
       new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),
     )
@@ -119,7 +117,6 @@ export function buildProgram(io: CliIo): Command {
         return text;
       }),
     )
-    .addOption(new Option('--buffer-size <size>', 'bytes one-shot reads and echoes').default(DEFAULT_BUFFER_SIZE).argParser(sizeFlag(RULES.bufferSize)))
     .addOption(
       new Option('--max-payload <size>', 'largest message accepted (bytes, or 64KiB, 16MiB...); larger closes the client with 1009')
         .default(DEFAULT_MAX_PAYLOAD, '100MiB')
@@ -132,7 +129,6 @@ export function buildProgram(io: CliIo): Command {
     )
     .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
     .addOption(new Option('--idle-timeout <duration>', 'close clients silent this long (seconds, or 500ms, 2m...) (default: off)').argParser(durationFlag(RULES.idleTimeout)))
-    .addOption(new Option('--ping-interval <duration>', 'ping clients this often; drop those that miss a pong (default: off)').argParser(durationFlag(RULES.pingInterval)))
     .addOption(
       new Option('--handshake-timeout <duration>', 'time a client has to send its opening handshake')
         .default(DEFAULT_HANDSHAKE_TIMEOUT, '10s')
@@ -166,6 +162,8 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  behaviourFlags().forEach((option) => program.addOption(option));
+  return program;
 }
 
 function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
@@ -177,16 +175,14 @@ function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
 /** Turns parsed flags into startEchoServer() options (logging is set up by the caller). */
 export function optionsFrom(flags: AllFlags): EchoServerOptions {
   return {
-    mode: flags.mode,
+    ...behaviourOptionsFrom(flags as unknown as Record<string, unknown>),
     port: flags.port,
     host: flags.host,
     path: flags.path,
-    bufferSize: flags.bufferSize,
     maxPayload: flags.maxPayload,
     maxFragments: flags.maxFragments,
     maxConnections: flags.maxConnections,
     idleTimeout: flags.idleTimeout,
-    pingInterval: flags.pingInterval,
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),

@@ -54,3 +54,23 @@ export function durationFlag(rule: NumberRule): (text: string) => number {
     return value;
   };
 }
+
+/** Base units per unit name of a behaviour parameter (its `unit` in the table). */
+const UNITS_BY_PARAMETER_UNIT: Record<string, { units: Record<string, number>; scale: number }> = {
+  bytes: { units: SIZE_UNITS, scale: 1 },
+  'bytes/s': { units: SIZE_UNITS, scale: 1 },
+  s: { units: DURATION_UNITS, scale: 1 },
+  ms: { units: DURATION_UNITS, scale: 1000 },
+};
+
+/**
+ * A flag's text with its unit turned into the plain number a behaviour parameter takes
+ * (`--fragment 16KiB` is `16384`, `--delay 2s` is `2000`, `--ping-interval 500ms` is `0.5`);
+ * text without a known unit (plain numbers, ranges, mistakes) is returned as it is.
+ */
+export function withoutUnit(text: string, unit: string | undefined): string {
+  const known = unit === undefined ? undefined : UNITS_BY_PARAMETER_UNIT[unit];
+  if (known === undefined) return text;
+  const value = parseWithUnit(text, known.units);
+  return value === undefined ? text : String(Math.round(value * known.scale * 1e9) / 1e9);
+}

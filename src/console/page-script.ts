@@ -44,10 +44,21 @@ export const PAGE_SCRIPT = String.raw`
   function check(el) {
     var d = el.dataset, name = d.param, kind = d.kind, value = kind === 'flag' ? el.checked : el.value.trim();
     var bounds = (d.min || '0') + '–' + (d.max === String(Number.MAX_SAFE_INTEGER) ? 'any' : d.max) + (d.unit ? ' ' + d.unit : '');
-    var whole = function (t) { return /^\d+$/.test(t) && Number(t) >= Number(d.min) && Number(t) <= Number(d.max); };
+    var inRanges = function (n) {
+      return !d.ranges || d.ranges.split(',').some(function (r) { var lohi = r.split('-'); return n >= Number(lohi[0]) && n <= Number(lohi[1]); });
+    };
+    var whole = function (t) { return /^\d+$/.test(t) && Number(t) >= Number(d.min) && Number(t) <= Number(d.max) && inRanges(Number(t)); };
     if (kind === 'flag') return { value: value ? '1' : '' };
     if (value === '') return { value: '' };
-    if (kind === 'integer' && !whole(value)) return { error: name + ' must be a whole number in ' + bounds + '; got ' + JSON.stringify(value) };
+    if (kind === 'integer' && !whole(value)) {
+      return { error: name + ' must be a whole number in ' + (d.ranges ? d.ranges.split(',').join(', ') : bounds) + '; got ' + JSON.stringify(value) };
+    }
+    if (kind === 'number' && !(/^\d+(\.\d+)?$/.test(value) && Number(value) >= Number(d.min) && Number(value) <= Number(d.max))) {
+      return { error: name + ' must be a number in ' + bounds + '; got ' + JSON.stringify(value) };
+    }
+    if (kind === 'text' && d.maxBytes && new TextEncoder().encode(value).length > Number(d.maxBytes)) {
+      return { error: name + ' must be at most ' + d.maxBytes + ' bytes of UTF-8' };
+    }
     if (kind === 'integer-range') {
       var parts = value.split('-');
       if (parts.length > 2 || !parts.every(whole) || (parts.length === 2 && Number(parts[0]) > Number(parts[1]))) {

@@ -12,7 +12,12 @@ function boundsOf(parameter: BehaviourParameter): string {
 function hintOf(parameter: BehaviourParameter): string {
   switch (parameter.kind) {
     case 'integer':
+      if (parameter.ranges) return `${parameter.summary} (${parameter.ranges.map(([lo, hi]) => `${lo}–${hi}`).join(', ')})`;
       return `${parameter.summary} (${boundsOf(parameter)})`;
+    case 'number':
+      return `${parameter.summary} (${boundsOf(parameter)}, fractions allowed)`;
+    case 'text':
+      return `${parameter.summary} (at most ${parameter.maxBytes} bytes)`;
     case 'integer-range':
       return `${parameter.summary} (n or min-max, each ${boundsOf(parameter)})`;
     default:
@@ -26,6 +31,8 @@ function dataAttributes(parameter: BehaviourParameter): string {
   if (parameter.min !== undefined) attributes.push(`data-min="${parameter.min}"`);
   if (parameter.max !== undefined) attributes.push(`data-max="${parameter.max}"`);
   if (parameter.unit !== undefined) attributes.push(`data-unit="${escapeHtml(parameter.unit)}"`);
+  if (parameter.ranges !== undefined) attributes.push(`data-ranges="${parameter.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',')}"`);
+  if (parameter.maxBytes !== undefined) attributes.push(`data-max-bytes="${parameter.maxBytes}"`);
   return attributes.join(' ');
 }
 
@@ -46,6 +53,8 @@ function fieldFor(parameter: BehaviourParameter, defaultMode: string): string {
     case 'integer':
     case 'integer-range':
       return `<div class="field"><label for="${id}">${name}</label><input type="text" inputmode="numeric" autocomplete="off" ${common}>${hint}</div>`;
+    case 'number':
+      return `<div class="field"><label for="${id}">${name}</label><input type="text" inputmode="decimal" autocomplete="off" ${common}>${hint}</div>`;
     case 'text':
       return `<div class="field"><label for="${id}">${name}</label><input type="text" autocomplete="off" ${common}>${hint}</div>`;
   }

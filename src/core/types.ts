@@ -27,8 +27,51 @@ export interface TlsOptions {
   key: string | Buffer;
 }
 
+/** A delay in milliseconds: a fixed value, or `[min, max]` for a random value in that range (inclusive). */
+export type DelayOption = number | readonly [min: number, max: number];
+
+/**
+ * What each connection does. As options of {@link startEchoServer} they are the default for
+ * every connection; a client overrides any of them in its URL as `?kebab-case-name=value`
+ * (`closeAfter` is `?close-after=3`). Faults are off unless given.
+ */
+export interface BehaviourOptions {
+  /** Echo mode (default `graceful`). URL: `?mode=one-shot`. */
+  mode?: EchoMode;
+  /** Bytes that `one-shot` reads and echoes (default 8, as in the article). URL: `?buffer-size=4`. */
+  bufferSize?: number;
+  /** Each echo is sent this many ms after its message arrived, or a random value in `[min, max]`; order is kept. URL: `?delay=100`, `?delay=10-50`. */
+  delay?: DelayOption;
+  /** After this many echoes the server starts a close handshake (`graceful` completes it; other modes send the close frame and drop). 0: right after the opening handshake. */
+  closeAfter?: number;
+  /** Code of the close that `closeAfter` starts (default 1000): 1000-1003, 1007-1014 or 3000-4999. */
+  closeCode?: number;
+  /** Reason of the close that `closeAfter` starts (default none; at most 123 bytes of UTF-8). */
+  closeReason?: string;
+  /** After this many echoes the TCP connection ends with no close frame (the client sees 1006). */
+  dropAfter?: number;
+  /** After this many echoes the TCP connection is reset (RST, not FIN). */
+  resetAfter?: number;
+  /** A text message sent first on every connection, before any echo (at most 64 KiB of UTF-8). */
+  greeting?: string;
+  /** Each echo is sent as a fragmented message, in frames of at most this many bytes. */
+  fragment?: number;
+  /** Every upgrade is refused with this HTTP status (400-599) and a short body. */
+  reject?: number;
+  /** The `101` answer is sent this many ms after the request. */
+  acceptDelay?: number;
+  /** Pings from the client are not answered; echoes go on. */
+  noPong?: boolean;
+  /** Seconds between server pings; a client that misses one is dropped (default 0: off). */
+  pingInterval?: number;
+  /** Echoes are written no faster than this many bytes per second. */
+  throttle?: number;
+  /** Seed of every random choice (delay ranges): the same seed gives the same delays. */
+  seed?: number;
+}
+
 /** Options of {@link startEchoServer}; every field is optional. */
-export interface EchoServerOptions {
+export interface EchoServerOptions extends BehaviourOptions {
   /** Echo mode (default `graceful`). */
   mode?: EchoMode;
   /** TCP port; `0` (default) takes a free one. */

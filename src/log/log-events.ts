@@ -9,6 +9,8 @@ export interface ListeningEvent {
   port: number;
   mode: EchoMode;
   tls: boolean;
+  /** Every connection's default behaviour where it differs from plain echo (see {@link ConnectionEvent.behaviour}). */
+  behaviour?: Record<string, string | number | boolean>;
 }
 /** A client completed the opening handshake. */
 export interface ConnectionEvent {
@@ -22,6 +24,17 @@ export interface ConnectionEvent {
   extensions?: string;
   /** Offers declined (subprotocols not listed, compression offers that could not be honoured). */
   declined?: string[];
+  /** What differs from plain echo, by URL parameter name (`{ mode: 'forever', delay: '10-50' }`); `{}` for plain echo. Always set by the server. */
+  behaviour?: Record<string, string | number | boolean>;
+}
+/** A fault a connection asked for took effect (`close-after`, `greeting`, `no-pong`, ...). */
+export interface FaultEvent {
+  event: 'fault';
+  id: number;
+  /** The parameter's name. */
+  fault: string;
+  /** What happened, one line. */
+  detail: string;
 }
 /** A message arrived from a client. */
 export interface MessageEvent {
@@ -120,6 +133,7 @@ export interface LogDroppedEvent {
 export type LogEvent =
   | ListeningEvent
   | ConnectionEvent
+  | FaultEvent
   | MessageEvent
   | CloseEvent
   | RejectedEvent

@@ -55,6 +55,19 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** ` [mode=forever delay=10-50 greeting="hi"]`: a connection's behaviour, compact; '' for plain echo. */
+function behaviourOf(behaviour: Record<string, string | number | boolean> = {}, c: Chalk): string {
+  const parts = Object.entries(behaviour).map(([name, value]) =>
+    value === true ? name : `${name}=${typeof value === 'string' && !/^[\w.-]+$/.test(value) ? quote(value) : value}`,
+  );
+  return parts.length === 0 ? '' : ` ${c.magenta(`[${parts.join(' ')}]`)}`;
+}
+
+function withoutMode(behaviour: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+  const { mode: _mode, ...rest } = behaviour;
+  return rest;
+}
+
 const rate = (perSecond: number): string => (perSecond >= 10 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10).toLocaleString('en-US');
 
 /** The `--stats` line: `3 open · in 1,200 msg/s 37.5 KiB/s · out ... · total ... · 0 log lines dropped`. */
@@ -83,9 +96,11 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
     case 'listening':
       // Kept free of prefixes so scripts can pick the URL out of it.
-      return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})`;
+      return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})${behaviourOf(withoutMode(event.behaviour), c)}`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${negotiated(event, c)}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}`;
+    case 'fault':
+      return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {
       const preview = event.type === 'text' ? quote(event.preview) : `<${event.preview}>`;
       return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;

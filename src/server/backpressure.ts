@@ -25,6 +25,19 @@ export class Backpressure {
   }
 
   /**
+   * After queuing echoes outside the socket (a fault's delayed, throttled or fragmented echoes):
+   * pauses reading if those `waiting` bytes and the socket's queue are past the bound.
+   */
+  afterQueue(waiting: number): void {
+    if (!this.paused && this.ws.bufferedAmount + waiting > BACKPRESSURE_HIGH_WATER) this.pause();
+  }
+
+  /** Reads again once the echoes waiting outside the socket (`waiting` bytes) and its queue are under the bound. */
+  resumeIfUnder(waiting: number): void {
+    if (this.paused && this.ws.bufferedAmount + waiting <= BACKPRESSURE_HIGH_WATER) this.resume();
+  }
+
+  /**
    * Answers a ping. `ws`'s own answering terminates a socket with more than 60 pongs unwritten,
    * which a client that sends 100 pings in one go hits; here every ping gets its pong and a
    * client that never reads them is paused instead.

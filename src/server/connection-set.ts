@@ -1,25 +1,30 @@
 // The live connections of one server: ids, the heartbeat, and ending them all at shutdown.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { EchoConnection, type ConnectionSettings } from './connection';
+import { MODES } from '../behaviour/modes';
+import type { Behaviour } from '../behaviour/behaviour';
+import type { EchoConnection, ConnectionSettings } from './connection';
+import { openConnection } from './faults/open-connection';
 import { gatherPayloads } from './payload-gatherer';
 
 /** Tracks each upgraded connection from its first frame until its socket is gone. */
 export class ConnectionSet {
   private readonly open = new Set<EchoConnection>();
+  /** The open connections the server's heartbeat pings (those whose ping interval is the server's). */
+  private readonly pinged = new Set<EchoConnection>();
   private added = 0;
   private readonly heartbeat: NodeJS.Timeout | undefined;
   private onEmpty: (() => void) | undefined;
 
   /**
-   * @param settings what every connection shares
-   * @param pingIntervalMs how often to ping every client (0: never)
+   * @param settings what every connection shares, and the default behaviour's mode and buffer size
+   * @param pingIntervalMs how often to ping every client whose URL does not choose its own interval (0: never)
    */
   constructor(
     private readonly settings: ConnectionSettings,
-    pingIntervalMs: number,
+    private readonly pingIntervalMs: number,
   ) {
-    if (pingIntervalMs > 0) this.heartbeat = setInterval(() => this.open.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
+    if (pingIntervalMs > 0) this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
   }
 
   /** Connections open now. */
@@ -33,17 +38,27 @@ export class ConnectionSet {
   }
 
   /**
-   * Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns its id
-   * (`id` if given, as `--workers` numbers connections across processes, else the next one).
+   * Starts echoing on a just-upgraded WebSocket as `behaviour` says and tracks it until it
+   * closes; `announce` gets its id first, so its connection line comes before anything it does.
+   * The id is `givenId` if given (`--workers` numbers connections across processes), else the next one.
    */
-  add(ws: WebSocket, socket: Duplex, id = this.added + 1): number {
+  add(ws: WebSocket, socket: Duplex, behaviour: Behaviour, announce: (id: number) => void = () => undefined, givenId?: number): number {
+    const id = givenId ?? this.added + 1;
     this.added++;
+    announce(id);
     gatherPayloads(ws);
-    const connection = new EchoConnection(id, ws, socket, this.settings, (closed) => {
+    const { settings } = this;
+    const own: ConnectionSettings =
+      MODES[behaviour.mode] === settings.behavior && behaviour.bufferSize === settings.bufferSize && behaviour.pingInterval > 0 === settings.heartbeat
+        ? settings
+        : { ...settings, behavior: MODES[behaviour.mode], bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
+    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, (closed) => {
       this.open.delete(closed);
+      this.pinged.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();
     });
     this.open.add(connection);
+    if (sharedHeartbeat) this.pinged.add(connection);
     return id;
   }
 

@@ -25,7 +25,7 @@ export interface EchoCounters {
   closesByCode: Map<number, number>;
 }
 
-/** What every connection of one server shares. */
+/** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
 export interface ConnectionSettings {
   behavior: ModeBehavior;
   bufferSize: number;
@@ -64,20 +64,22 @@ export class EchoConnection {
   private readonly startedAt = Date.now();
   private readonly sendCloseFrame: WebSocket['close'];
   private readonly echoes: EchoSender;
-  private messages = 0;
-  private echoesLeft: number;
-  private dropped = false;
-  private readonly backpressure: Backpressure;
+  protected messages = 0;
+  protected echoesLeft: number;
+  protected dropped = false;
+  protected readonly backpressure: Backpressure;
+  /** Whether pings get pongs (the `no-pong` fault turns them off). */
+  private answersPings = true;
   /** Whether the socket is corked until the current read is handled (see {@link corkForThisRead}). */
   private corked = false;
   private answeredLastPing = true;
   private sentCode: number | undefined;
   private sentReason = '';
   private lastCloseCode: number | undefined;
-  private initiator: 'client' | 'server' | undefined;
+  protected initiator: 'client' | 'server' | undefined;
   /** Why the server ended the connection, for the close log line. */
-  private cause: string | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  protected cause: string | undefined;
+  protected idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /**
@@ -89,9 +91,9 @@ export class EchoConnection {
    */
   constructor(
     readonly id: number,
-    private readonly ws: WebSocket,
-    private readonly socket: Duplex,
-    private readonly settings: ConnectionSettings,
+    protected readonly ws: WebSocket,
+    protected readonly socket: Duplex,
+    protected readonly settings: ConnectionSettings,
     private readonly onClosed: (connection: EchoConnection) => void,
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
@@ -107,31 +109,59 @@ export class EchoConnection {
     if (settings.heartbeat) ws.on('pong', () => (this.answeredLastPing = true));
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    const { counters, logger, behavior } = this.settings;
+  protected onMessage(data: Buffer, isBinary: boolean): void {
+    if (!this.received(data, isBinary)) return;
+    this.echoesLeft--;
+    const echo = this.echoOf(data, isBinary);
+    if (!this.corked) this.corkForThisRead();
+    this.echoes.send(echo, isBinary ? AS_BINARY : AS_TEXT);
+    this.countEchoed(echo, isBinary);
+    const { messagesToEcho } = this.settings.behavior;
+    if (this.echoesLeft === 0) this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
+    else this.backpressure.afterSend();
+  }
+
+  /** Counts and logs a message from the client; returns whether it may still be echoed. */
+  protected received(data: Buffer, isBinary: boolean): boolean {
+    const { counters, logger } = this.settings;
     this.messages++;
     counters.messagesReceived++;
     counters.bytesReceived += data.length;
-    if (isBinary) { counters.binaryMessagesReceived++; counters.binaryBytesReceived += data.length; }
+    if (isBinary) {
+      counters.binaryMessagesReceived++;
+      counters.binaryBytesReceived += data.length;
+    }
     this.idleTimer?.refresh();
     if (logger.logsMessages) logger.message(this.id, data, isBinary);
     // Nothing is echoed after the mode's last echo, nor once a close frame is sent (ws would drop it).
-    if (this.echoesLeft <= 0 || this.ws.readyState !== this.ws.OPEN) return;
-    this.echoesLeft--;
-    const echo = behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
-    if (!this.corked) this.corkForThisRead();
-    this.echoes.send(echo, isBinary ? AS_BINARY : AS_TEXT);
+    return this.echoesLeft > 0 && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** What is echoed for `data`: all of it, or what one read into the mode's buffer would hold. */
+  protected echoOf(data: Buffer, isBinary: boolean): Buffer {
+    return this.settings.behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
+  }
+
+  /** Counts an echo handed to `ws`. */
+  protected countEchoed(echo: Buffer, isBinary: boolean): void {
+    const { counters } = this.settings;
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
-    if (isBinary) { counters.binaryMessagesEchoed++; counters.binaryBytesEchoed += echo.length; }
-    if (this.echoesLeft === 0) this.drop(behavior.messagesToEcho === 1 ? 'first message echoed' : `${behavior.messagesToEcho} messages echoed`);
-    else this.backpressure.afterSend();
+    if (isBinary) {
+      counters.binaryMessagesEchoed++;
+      counters.binaryBytesEchoed += echo.length;
+    }
+  }
+
+  /** Leaves pings unanswered from now on (the `no-pong` fault); echoes go on. */
+  stopAnsweringPings(): void {
+    this.answersPings = false;
   }
 
   /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
   private onPing(data: Buffer): void {
     this.idleTimer?.refresh();
-    if (this.ws.readyState !== this.ws.OPEN) return; // no pong after a close frame, as ws does
+    if (!this.answersPings || this.ws.readyState !== this.ws.OPEN) return; // no pong after a close frame, as ws does
     if (!this.corked) this.corkForThisRead();
     this.backpressure.pong(data);
   }
@@ -208,7 +238,7 @@ export class EchoConnection {
   }
 
   /** Ends the TCP connection with no close frame; what `drop` modes do. */
-  private drop(cause: string): void {
+  protected drop(cause: string): void {
     if (this.dropped) return;
     this.dropped = true;
     this.echoesLeft = 0;

@@ -11,6 +11,8 @@ import {
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
+import { resolveBehaviour, type Behaviour } from '../behaviour/behaviour';
+import { BEHAVIOUR_PARAMETERS } from '../behaviour/parameters';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, fitsRule, pathProblem, type NumberRule } from '../core/validate';
 import { checkHeaderRecord, type ExtraHeaders } from '../protocols/extra-headers';
@@ -37,6 +39,8 @@ export interface ResolvedOptions {
   protocols: ProtocolList;
   deflate: boolean;
   headers: ExtraHeaders;
+  /** What a connection does when its URL asks for nothing else. */
+  behaviour: Behaviour;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -66,6 +70,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
   'metrics',
   'protocols', 'deflate', 'headers',
+  ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
 ] satisfies Array<keyof EchoServerOptions>);
 
 /** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
@@ -110,5 +115,6 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     protocols: options.protocols && checked('protocols', () => checkProtocolList(options.protocols ?? [])),
     deflate: options.deflate === true,
     headers: options.headers ? checked('headers', () => checkHeaderRecord(options.headers ?? {})) : [],
+    behaviour: resolveBehaviour(options),
   };
 }

@@ -22,6 +22,8 @@ import { receiveOptions } from './receive-options';
 import { watchRefusals } from './refusals';
 import { setExtraHeaders } from '../protocols/extra-headers';
 import { createNegotiation } from '../protocols/negotiation';
+import { describeBehaviour } from '../behaviour/behaviour';
+import { behaviourUpgrades } from './faults/upgrade';
 
 /**
  * Starts an echo server and resolves once it is listening.
@@ -55,7 +57,7 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
   // An empty --host binds every interface; show the address actually bound.
   const host = config.host === '' ? address : config.host;
   const url = formatUrl(config.tls !== undefined, host, port, config.path);
-  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined });
+  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined, behaviour: describeBehaviour(config.behaviour) });
   const exposed = exposure(address);
   if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
   if (fdCapacity < Math.min(config.maxConnections, 1000)) {
@@ -77,8 +79,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
     binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
   const settings = {
-    behavior: MODES[config.mode],
-    bufferSize: config.bufferSize,
+    behavior: MODES[config.behaviour.mode],
+    bufferSize: config.behaviour.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
     heartbeat: config.pingIntervalMs > 0,
     counters,
@@ -95,7 +97,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const server = createHttpServerFor(config);
   const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log, config.headers);
-  const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size });
+  const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
+  const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
   const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
   const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
@@ -116,14 +119,24 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     negotiation.prepare(req);
-    const accept = (givenId?: number): void =>
-      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        descriptors.upgraded(socket);
-        const id = open.add(ws, socket, givenId);
-        log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/', ...negotiation.describe(req, ws) });
-      });
-    if (!hooks) return accept();
-    hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
+    upgrades.handle(req, socket, head, (behaviour, early) => {
+      const accept = (givenId?: number): void =>
+        wss.handleUpgrade(req, socket, early, (ws: WebSocket) => {
+          descriptors.upgraded(socket);
+          const announce = (id: number): void =>
+            log.log({
+              event: 'connection',
+              id,
+              remote: remoteOf(req.socket),
+              path: req.url ?? '/',
+              behaviour: describeBehaviour(behaviour),
+              ...negotiation.describe(req, ws),
+            });
+          open.add(ws, socket, behaviour, announce, givenId);
+        });
+      if (!hooks) return accept();
+      hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
+    });
   });
 
   await listen(server, config.port, config.host);

@@ -1,0 +1,104 @@
+// One connection's behaviour: the server's defaults (flags, API options) with its URL's query on top.
+import { EchoServerError } from '../core/errors';
+import type { BehaviourOptions, EchoMode } from '../core/types';
+import { BEHAVIOUR_PARAMETERS, parameterNamed, type BehaviourParameter } from './parameters';
+import { checkParameterValue, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
+
+/** A connection's behaviour with every default applied; optional fields are faults that are off. */
+export type Behaviour = Readonly<BehaviourOptions> & {
+  readonly mode: EchoMode;
+  readonly bufferSize: number;
+  readonly closeCode: number;
+  readonly pingInterval: number;
+};
+
+/** Plain echo: the table's defaults and no fault. */
+export const PLAIN_BEHAVIOUR: Behaviour = Object.freeze(
+  Object.fromEntries(BEHAVIOUR_PARAMETERS.filter((p) => p.default !== undefined).map((p) => [p.option, p.default])) as Behaviour,
+);
+
+/** Shows a value in a message, escaped and cut short (it may be anything a client sent). */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/**
+ * Checks the behaviour options of {@link startEchoServer} and applies the defaults: the
+ * behaviour of a connection whose URL asks for nothing. Throws {@link EchoServerError} (exit 2).
+ */
+export function resolveBehaviour(options: BehaviourOptions): Behaviour {
+  const resolved: Record<string, ParameterValue> = { ...PLAIN_BEHAVIOUR };
+  for (const p of BEHAVIOUR_PARAMETERS) {
+    const value = options[p.option];
+    if (value === undefined) continue;
+    try {
+      resolved[p.option] = checkParameterValue(p, value);
+    } catch (error) {
+      if (!(error instanceof ParameterValueError)) throw error;
+      throw new EchoServerError(`${p.option} ${error.message}, got ${shown(value)}`, 2);
+    }
+  }
+  return resolved as Behaviour;
+}
+
+/** The query of a request target (`/path?a=1` gives `a=1`), or '' when it has none. */
+function queryOf(url: string | undefined): string {
+  const at = url?.indexOf('?') ?? -1;
+  return at === -1 ? '' : url!.slice(at + 1);
+}
+
+/** A behaviour for one connection, or why its URL is refused (HTTP 400). */
+export type ChosenBehaviour = { behaviour: Behaviour; error?: undefined } | { behaviour?: undefined; error: string };
+
+/**
+ * The behaviour a request to `url` asks for, on top of `defaults`. Parameters ws-echo does
+ * not know are left alone (clients add their own, such as tokens); a known one given twice
+ * or with a bad value is an error naming it, its value and what is allowed.
+ */
+export function behaviourFromUrl(url: string | undefined, defaults: Behaviour): ChosenBehaviour {
+  const query = queryOf(url);
+  if (query === '') return { behaviour: defaults };
+  const chosen: Record<string, ParameterValue> = {};
+  const seen = new Set<BehaviourParameter>();
+  for (const pair of query.split('&')) {
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const p = parameterNamed(decode(rawName) ?? rawName);
+    if (!p) continue;
+    const text = equals === -1 ? undefined : decode(pair.slice(equals + 1));
+    if (text === null) return { error: `${p.name} is not valid percent-encoding: ${shown(pair.slice(equals + 1))}` };
+    if (seen.has(p)) return { error: `${p.name} is given twice; give it once` };
+    seen.add(p);
+    try {
+      chosen[p.option] = parseParameterText(p, text);
+    } catch (error) {
+      if (!(error instanceof ParameterValueError)) throw error;
+      return { error: `${p.name}=${text === undefined ? '' : shown(text)} is not allowed: ${p.name} ${error.message}` };
+    }
+  }
+  return { behaviour: seen.size === 0 ? defaults : { ...defaults, ...chosen } };
+}
+
+/** `application/x-www-form-urlencoded` decoding (`+` is a space); null when the percent-encoding is broken. */
+function decode(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What differs from plain echo, by URL name and in URL form (`{ mode: 'forever', delay: '10-50' }`),
+ * in the table's order: the log's view of a connection, where a mistyped parameter shows by its absence.
+ */
+export function describeBehaviour(behaviour: Behaviour): Record<string, string | number | boolean> {
+  const described: Record<string, string | number | boolean> = {};
+  for (const p of BEHAVIOUR_PARAMETERS) {
+    const value = behaviour[p.option] as ParameterValue | undefined;
+    if (value === undefined || value === false || value === p.default) continue;
+    described[p.name] = formatParameterValue(value);
+  }
+  return described;
+}
