@@ -29,7 +29,7 @@ const BAD_URL_VALUES: Array<[name: string, value: string, allowed: RegExp]> = [
   ['reject', '302', /a whole number from 400 to 599/],
   ['accept-delay', '600001', /a whole number from 0 to 600000 ms/],
   ['no-pong', 'maybe', /given with no value, or 1, true, 0, false/],
-  ['ping-interval', '0x10', /a number from 0 to/],
+  ['ping-interval', '0x10', /0 \(off\) or a number from 0\.001 to \d+ s/],
   ['throttle', '0', /a whole number of at least 1 bytes\/s/],
   ['seed', '4294967296', /a whole number from 0 to 4294967295/],
 ];
@@ -152,11 +152,11 @@ describe('startEchoServer() checks every behaviour option', () => {
 
 describe('bad flags exit 2 and name the flag and what is allowed', () => {
   it.each([
-    [['--delay', '10-'], /--delay <ms\|min-max>' argument '10-' is invalid. It must be a whole number from 0 to 600000 ms, or a range min-max of them/],
+    [['--delay', '10-'], /--delay <ms\|min-max>' argument '10-' is invalid. It must be milliseconds or a duration with a unit \(500ms, 2s\): a whole number from 0 to 600000 ms, or a range min-max of them/],
     [['--close-code', '999'], /--close-code <code>' argument '999' is invalid/],
     [['--close-reason', 'x'.repeat(124)], /--close-reason <text>' argument 'x+' is invalid. It must be text of at most 123 bytes/],
     [['--reject', '600'], /--reject <status>' argument '600' is invalid. It must be a whole number from 400 to 599/],
-    [['--ping-interval', 'soon'], /--ping-interval <seconds>' argument 'soon' is invalid/],
+    [['--ping-interval', 'soon'], /--ping-interval <duration>' argument 'soon' is invalid. It must be seconds or a duration with a unit/],
     [['--throttle', '1e3'], /--throttle <bytes\/s>' argument '1e3' is invalid/],
     [['--mode', 'nope'], /'nope' is invalid.*one-shot, whole-message, forever, graceful/s],
   ])('%j', async (args, message) => {

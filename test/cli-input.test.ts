@@ -66,6 +66,17 @@ describe('sizes and durations take units', () => {
     const c = await client(cli.url);
     expect(await c.closed).toEqual({ code: 1000, reason: 'idle timeout' });
   });
+
+  it('per-connection flags take units too: --fragment 1KiB, --delay 0.2s, --ping-interval 500ms', async () => {
+    const cli = await cliServer(['--fragment', '1KiB', '--delay', '0.2s', '--ping-interval', '500ms']);
+    expect(cli.stdout().split('\n')[0]).toMatch(/\[delay=200 fragment=1024 ping-interval=0\.5\]$/);
+    const c = await client(cli.url);
+    const sentAt = Date.now();
+    c.ws.send(Buffer.alloc(3000, 1));
+    const [echo] = await c.nextMessages(1);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(190);
+    expect(echo.data.equals(Buffer.alloc(3000, 1))).toBe(true);
+  });
 });
 
 describe('times that would round to 0 ms (which means off) are refused', () => {

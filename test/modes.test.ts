@@ -134,9 +134,13 @@ describe('a drop waits for the echo to go out', () => {
     ['no heartbeat', {}],
     ['a 0.1 s ping interval', { pingInterval: 0.1 }],
   ])('whole-message with %s: a 20 MiB echo read after 2.5 s arrives whole', async (_name, extra) => {
-    const client = await connect((await serve({ mode: 'whole-message', ...extra })).url);
+    const server = await serve({ mode: 'whole-message', ...extra });
+    const client = await connect(server.url);
     const payload = Buffer.alloc(20 * 1024 * 1024, 7);
     client.ws.send(payload);
+    // Until the server has the whole message the client must read (and answer pings); a client
+    // that stops reading before that misses a pong and is dropped by the heartbeat, as it should be.
+    await waitUntil(() => server.stats().messagesReceived === 1);
     client.ws.pause(); // reads nothing for longer than the 2 s linger
     await new Promise((resolve) => setTimeout(resolve, 2500));
     client.ws.resume();

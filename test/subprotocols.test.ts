@@ -83,7 +83,7 @@ describe('the log says what was chosen and what was declined', () => {
     const sink = new LogSink();
     await serve({ log: sink.log });
     await answered(undefined);
-    expect(Object.keys(await sink.next('connection')).sort()).toEqual(['event', 'id', 'path', 'remote', 'time']);
+    expect(Object.keys(await sink.next('connection')).sort()).toEqual(['behaviour', 'event', 'id', 'path', 'remote', 'time']);
   });
 });
 

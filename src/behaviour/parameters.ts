@@ -30,6 +30,8 @@ export interface BehaviourParameter {
   /** For `integer`, `number` and `integer-range`: inclusive bounds. */
   readonly min?: number;
   readonly max?: number;
+  /** For `number`: the smallest value other than 0 (0 means off; less would round to 0 ms and turn it off too). */
+  readonly minAboveZero?: number;
   /** For `integer`: the value must also fall in one of these inclusive ranges (close codes have gaps). */
   readonly ranges?: ReadonlyArray<readonly [number, number]>;
   /** For `text`: the longest value, in bytes of UTF-8. */
@@ -77,7 +79,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
   { name: 'reject', option: 'reject', kind: 'integer', min: 400, max: 599, unit: 'HTTP status', summary: 'the upgrade is refused with this HTTP status and a short body' },
   { name: 'accept-delay', option: 'acceptDelay', kind: 'integer', min: 0, max: MAX_DELAY_MS, unit: 'ms', summary: 'the 101 answer is sent this long after the request' },
   { name: 'no-pong', option: 'noPong', kind: 'flag', summary: 'pings are not answered; echoes go on' },
-  { name: 'ping-interval', option: 'pingInterval', kind: 'number', min: RULES.pingInterval.min, max: RULES.pingInterval.max, unit: 's', default: 0, closeCode: '1006', summary: 'the server pings at this interval and drops a client that missed the last pong (0: off)' },
+  { name: 'ping-interval', option: 'pingInterval', kind: 'number', min: RULES.pingInterval.min, minAboveZero: RULES.pingInterval.minAboveZero, max: RULES.pingInterval.max, unit: 's', default: 0, closeCode: '1006', summary: 'the server pings at this interval and drops a client that missed the last pong (0: off)' },
   { name: 'throttle', option: 'throttle', kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'bytes/s', summary: 'echoes are written no faster than this' },
   { name: 'seed', option: 'seed', kind: 'integer', min: 0, max: 2 ** 32 - 1, summary: 'every random choice (delay ranges) repeats exactly for the same seed' },
 ];

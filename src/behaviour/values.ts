@@ -29,7 +29,7 @@ export function describeAllowed(p: BehaviourParameter): string {
     case 'integer':
       return p.ranges ? `a whole number in ${bounds(p)}` : `a whole number ${bounds(p)}`;
     case 'number':
-      return `a number ${bounds(p)}`;
+      return p.minAboveZero === undefined ? `a number ${bounds(p)}` : `0 (off) or a number from ${p.minAboveZero} to ${p.max}${p.unit ? ` ${p.unit}` : ''}`;
     case 'integer-range':
       return `a whole number ${bounds(p)}, or a range min-max of them`;
     case 'text':
@@ -42,6 +42,7 @@ export function describeAllowed(p: BehaviourParameter): string {
 function fits(p: BehaviourParameter, value: number, integer: boolean): boolean {
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) return false;
   if (value < (p.min ?? -Infinity) || value > (p.max ?? Infinity)) return false;
+  if (p.minAboveZero !== undefined && value !== 0 && value < p.minAboveZero) return false;
   return !p.ranges || p.ranges.some(([lo, hi]) => value >= lo && value <= hi);
 }
 

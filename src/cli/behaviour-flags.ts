@@ -3,11 +3,11 @@ import { InvalidArgumentError, Option } from 'commander';
 import { BEHAVIOUR_PARAMETERS, type BehaviourParameter } from '../behaviour/parameters';
 import { describeAllowed, parseParameterText, ParameterValueError } from '../behaviour/values';
 import type { BehaviourOptions } from '../core/types';
-import { withoutUnit } from './units';
+import { unitForms, withoutUnit } from './units';
 
 /** The heading of these flags in `--help`. */
 export const BEHAVIOUR_HELP_GROUP =
-  'Per connection (the default for every connection; a client overrides any of them in its URL, as in ws://HOST:PORT/?delay=100&close-after=3):';
+  'Per connection (a client overrides each in its URL: /?delay=100&close-after=3):';
 
 /** The placeholder after a flag: `<ms|min-max>`, `<bytes>`, `<text>`. */
 function placeholder(p: BehaviourParameter): string {
@@ -15,7 +15,8 @@ function placeholder(p: BehaviourParameter): string {
   if (p.kind === 'text') return '<text>';
   if (p.kind === 'integer-range') return `<${p.unit}|min-max>`;
   if (p.ranges) return '<code>';
-  if (p.unit === 's') return '<seconds>';
+  if (p.unit === 's') return '<duration>';
+  if (p.unit === 'bytes') return '<size>';
   if (p.unit === 'HTTP status') return '<status>';
   return p.unit && p.unit !== 'echoes' ? `<${p.unit}>` : '<n>';
 }
@@ -31,8 +32,10 @@ function optionFor(p: BehaviourParameter): Option {
       try {
         return parseParameterText(p, withoutUnit(text, p.unit));
       } catch (error) {
-        if (error instanceof ParameterValueError) throw new InvalidArgumentError(`It ${error.message}.`);
-        throw error;
+        if (!(error instanceof ParameterValueError)) throw error;
+        const forms = unitForms(p.unit);
+        // `must be a whole number from 1 to 4294967296 bytes` becomes `must be bytes or a size with a unit (...): a whole number ...`
+        throw new InvalidArgumentError(`It ${forms ? error.message.replace(/^must be /, `must be ${forms}: `) : error.message}.`);
       }
     });
   }

@@ -74,3 +74,11 @@ export function withoutUnit(text: string, unit: string | undefined): string {
   const value = parseWithUnit(text, known.units);
   return value === undefined ? text : String(Math.round(value * known.scale * 1e9) / 1e9);
 }
+
+/** How a flag of a behaviour parameter with this unit may be written, for its error message; undefined for plain numbers. */
+export function unitForms(unit: string | undefined): string | undefined {
+  if (unit === 'bytes' || unit === 'bytes/s') return 'bytes or a size with a unit (64KiB, 16MiB, 100MB)';
+  if (unit === 's') return 'seconds or a duration with a unit (500ms, 30s, 2m)';
+  if (unit === 'ms') return 'milliseconds or a duration with a unit (500ms, 2s)';
+  return undefined;
+}
