@@ -3,5 +3,6 @@ export { startEchoServer } from './server/server';
 export { EchoServerError } from './core/errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './behaviour/modes';
 export type { ModeBehavior } from './behaviour/modes';
-export type { LogEvent } from './log/log-events';
+export type { CloseEvent, ConnectionEvent, LogEvent, MessageEvent } from './log/log-events';
 export type { EchoMode, EchoServer, EchoServerOptions, EchoStats, LogFormat, LogOptions, TlsOptions } from './core/types';
+export type { ClientClosed, EchoClient, EchoServerEvents, OutgoingData, ReceivedMessage, WaitOptions } from './core/types';

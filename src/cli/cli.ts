@@ -132,6 +132,7 @@ export function optionsFrom(flags: ParsedFlags): EchoServerOptions {
     handshakeTimeout: flags.handshakeTimeout,
     origins: flags.origin,
     tls: tlsFrom(flags),
+    record: false, // the CLI has no test to hand recordings to: a message costs nothing extra
   };
 }
 

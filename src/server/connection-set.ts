@@ -31,15 +31,15 @@ export class ConnectionSet {
     return this.lastId;
   }
 
-  /** Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns its id. */
-  add(ws: WebSocket, socket: Duplex): number {
+  /** Starts echoing on a just-upgraded WebSocket and tracks it until it closes; returns it (its id is the next number). */
+  add(ws: WebSocket, socket: Duplex): EchoConnection {
     const id = ++this.lastId;
     const connection = new EchoConnection(id, ws, socket, this.settings, (closed) => {
       this.open.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();
     });
     this.open.add(connection);
-    return id;
+    return connection;
   }
 
   /**

@@ -28,6 +28,8 @@ export interface ResolvedOptions {
   origins: ReadonlySet<string> | undefined;
   tls: TlsOptions | undefined;
   log: LogOptions | false;
+  echo: boolean;
+  record: boolean;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -45,8 +47,14 @@ function checkOrigin(text: string): string {
 
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxConnections', 'idleTimeout',
-  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log', 'echo', 'record',
 ] satisfies Array<keyof EchoServerOptions>);
+
+function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new EchoServerError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2);
+  return value;
+}
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
@@ -77,5 +85,7 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
     tls: options.tls,
     log: options.log ?? false,
+    echo: booleanOption('echo', options.echo),
+    record: booleanOption('record', options.record),
   };
 }

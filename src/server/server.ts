@@ -7,6 +7,9 @@ import { CLOSE_GOING_AWAY } from '../core/constants';
 import type { EchoServer, EchoServerOptions, EchoStats } from '../core/types';
 import { MODES } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
+import type { ConnectionEvent } from '../log/log-events';
+import { FixtureHub } from '../fixture/fixture-hub';
+import { createServerHandle } from '../fixture/server-handle';
 import { createAdmission } from './admission';
 import type { EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
@@ -64,11 +67,14 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
  * failures); `options.log` is ignored. Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, log: Logger): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger): Promise<EchoServer> {
   const config = resolveOptions(options);
+  const fixture = new FixtureHub(config.record);
+  const log = fixture.watch(logger);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0 };
   const settings = {
-    behavior: MODES[config.mode],
+    // echo: false is the mode with nothing to echo: received, recorded, ended as the mode says.
+    behavior: config.echo ? MODES[config.mode] : { ...MODES[config.mode], messagesToEcho: 0 },
     bufferSize: config.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
     heartbeat: config.pingIntervalMs > 0,
@@ -92,8 +98,10 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const id = open.add(ws, socket);
-      log.log({ event: 'connection', id, remote: remoteOf(req.socket), path: req.url ?? '/' });
+      const connection = open.add(ws, socket);
+      const event: ConnectionEvent = { event: 'connection', id: connection.id, remote: remoteOf(req.socket), path: req.url ?? '/' };
+      log.log(event);
+      fixture.connected(event, connection, ws, socket, req);
     });
   });
 
@@ -121,13 +129,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     await serverClosed;
   };
 
-  return {
-    url,
-    port: bound.port,
-    host: bound.host,
-    mode: config.mode,
-    connections: () => open.size,
-    stats,
-    close: () => (closing ??= shutdown()),
-  };
+  return createServerHandle(
+    { url, port: bound.port, host: bound.host, mode: config.mode, connections: () => open.size, stats, close: () => (closing ??= shutdown()) },
+    fixture,
+  );
 }
