@@ -1,12 +1,13 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from '../server/handshake';
 import { createLogger, type Logger } from '../log/logger';
 import { DEFAULT_MODE, MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
+import { sendStdinLines } from './stdin-lines';
 import { loadTlsFiles } from './tls-files';
 import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, type NumberRule } from '../core/validate';
@@ -32,12 +33,15 @@ interface ParsedFlags {
   quiet?: boolean;
   json?: boolean;
   color: boolean;
+  stdin?: boolean;
 }
 
 /** Where the CLI writes; tests may pass their own. */
 export interface CliIo {
   stdout: Writable;
   stderr: Writable;
+  /** What `--stdin` reads (default `process.stdin`). */
+  stdin?: Readable;
 }
 
 const EXAMPLES = `
@@ -105,6 +109,7 @@ export function buildProgram(io: CliIo): Command {
     .option('-q, --quiet', 'print only the listening line, warnings and errors')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('--stdin', 'send each line of standard input to every open connection as a text message')
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run ws-echo --help for usage)')
     .exitOverride()
@@ -184,7 +189,9 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const signals = listenForSignals();
   try {
     const server = await startEchoServerLogging(optionsFrom(flags), logger);
+    const stopStdin = flags.stdin ? sendStdinLines(io.stdin ?? process.stdin, server, logger) : undefined;
     const received = await signals.first;
+    stopStdin?.();
     logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
     await server.close();
     const stats = server.stats();
