@@ -3,6 +3,8 @@
 module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Example projects for other runners (test/runners.test.ts runs each with its own runner).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/fixtures/'],
   transform: {
     // tsconfig.json sets isolatedModules, so ts-jest transpiles file by file; `make typecheck` type-checks.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

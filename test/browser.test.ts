@@ -1,4 +1,4 @@
-// A browser's own WebSocket (Chromium) against the real server: echoes and how each mode's end looks to it.
+// A browser's own WebSocket (Chromium) against the real server: echoes, how each mode's end looks to it, and a scripted (echo: false) server.
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from './helpers/browser';
 import { perTest } from './helpers/per-test';
@@ -67,5 +67,37 @@ describe('a browser WebSocket (Chromium)', () => {
     const session = await talk(page, server.url, false);
     expect(session.echoes).toEqual([{ type: 'text', text: 'héllo', size: 6 }]);
     expect(session.close).toMatchObject({ code: 1006, wasClean: false });
+  });
+});
+
+describe('a browser WebSocket against a scripted server (echo: false)', () => {
+  it('the test sees what the page sent and answers from Node; the page sees only those answers', async () => {
+    const server = await serve({ echo: false });
+    const connection = server.nextConnection({ timeout: 10_000 });
+    const pageSide = page.evaluate(
+      (url) =>
+        new Promise<string[]>((resolve, reject) => {
+          const ws = new WebSocket(`${url}/scripted?as=page`);
+          ws.binaryType = 'arraybuffer';
+          const seen: string[] = [];
+          ws.onopen = () => ws.send('question from the page');
+          ws.onmessage = (event) => {
+            seen.push(event.data instanceof ArrayBuffer ? `binary ${new Uint8Array(event.data).join(',')}` : `text ${event.data}`);
+            if (seen.length === 2) ws.close(1000, 'thanks');
+          };
+          ws.onclose = (event) => resolve([...seen, `close ${event.code} ${event.reason} ${event.wasClean}`]);
+          setTimeout(() => reject(new Error(`no close after 10 s; seen: ${JSON.stringify(seen)}`)), 10_000);
+        }),
+      server.url,
+    );
+    const client = await connection;
+    expect(client).toMatchObject({ path: '/scripted', query: { as: 'page' } });
+    expect(client.headers['user-agent']).toMatch(/Chrome/);
+    const question = await client.nextMessage({ timeout: 10_000 });
+    expect(question).toMatchObject({ data: 'question from the page', isBinary: false });
+    client.send('answer from Node');
+    client.send(Buffer.from([4, 2]));
+    expect(await pageSide).toEqual(['text answer from Node', 'binary 4,2', 'close 1000 thanks true']);
+    expect(await client.closed).toEqual({ code: 1000, reason: 'thanks', clean: true, initiator: 'client' });
   });
 });

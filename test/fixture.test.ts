@@ -1,46 +1,9 @@
-// ws-echo as a test fixture: the README's Jest globalSetup/globalTeardown example runs as
-// written (test/fixtures/jest-example, quoted verbatim in README.md), and the built
-// dist/ works from CommonJS (require) and from TypeScript (import, with its types).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// The built dist/ from a consumer project: works from CommonJS (require) and from TypeScript
+// (import, with its types). The runner set-ups from the README are test/runners.test.ts.
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, expectSuccess, ROOT, runCommand } from './helpers/cli';
-
-const EXAMPLE = path.join(ROOT, 'test', 'fixtures', 'jest-example');
-const EXAMPLE_FILES = ['jest.config.js', 'ws-echo-setup.js', 'ws-echo-teardown.js', 'echo.test.js'];
-
-describe('the README Jest example (test/fixtures/jest-example)', () => {
-  it('is exactly the set of files the README quotes', () => {
-    expect(readdirSync(EXAMPLE).sort()).toEqual([...EXAMPLE_FILES].sort());
-  });
-
-  it.each(EXAMPLE_FILES)('README.md quotes %s verbatim', (file) => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    expect(readme).toContain(readFileSync(path.join(EXAMPLE, file), 'utf8'));
-  });
-
-  it('passes under a nested Jest: globalSetup starts the server, the test echoes through it, globalTeardown stops it', async () => {
-    const env = childEnv();
-    delete env.JEST_WORKER_ID;
-    delete env.WS_ECHO_URL;
-    const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-    // No --forceExit: a server that globalTeardown failed to close would keep this Jest alive.
-    const result = await runCommand(process.execPath, [jest, '--config', path.join(EXAMPLE, 'jest.config.js'), '--ci', '--json'], { cwd: ROOT, env });
-    expectSuccess(result, 'nested jest');
-    const report = JSON.parse(result.stdout) as {
-      success: boolean;
-      numPassedTests: number;
-      numFailedTests: number;
-      testResults: Array<{ name: string; assertionResults: Array<{ title: string; status: string }> }>;
-    };
-    expect(report.success).toBe(true);
-    expect(report.numFailedTests).toBe(0);
-    expect(report.testResults.map((r) => path.relative(EXAMPLE, r.name))).toEqual(['echo.test.js']);
-    expect(report.testResults[0].assertionResults).toEqual([
-      expect.objectContaining({ title: 'the echo server sends each message back', status: 'passed' }),
-    ]);
-  }, 120_000);
-});
+import { expectSuccess, ROOT, runCommand } from './helpers/cli';
 
 describe('the built package from a consumer project (node_modules/ws-echo linked to this checkout)', () => {
   let consumer: string;

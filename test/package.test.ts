@@ -1,9 +1,9 @@
 // The npm tarball holds only what runs, installs into an empty project from it, and works
 // there: `npx ws-echo`, every echo mode through the installed CLI, and require('ws-echo').
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { expectSuccess, ROOT, runCommand } from './helpers/cli';
+import { INSTALL_TIMEOUT, packAndInstall, removeInstalled, type InstalledPackage } from './helpers/package';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from './helpers/mode-checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,32 +15,17 @@ const MODULES = (readdirSync(path.join(ROOT, 'src'), { recursive: true }) as str
   .map((file) => file.slice(0, -'.ts'.length));
 const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/ws-echo', ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`])];
 
-const INSTALL_TIMEOUT = 300_000;
-
-let work: string;
+let installed: InstalledPackage | undefined;
 let tarball: string;
 let files: string[];
 let app: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-package-'));
-  // --ignore-scripts: `make test` has built dist/ already; prepack would rebuild it under the other tests' feet.
-  const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
-  expectSuccess(packed, 'npm pack');
-  const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  tarball = path.join(work, info.filename);
-  files = info.files.map((file) => file.path).sort();
-
-  app = path.join(work, 'app');
-  mkdirSync(app);
-  // A package.json of its own, so npm installs here and not into a project further up.
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ws-echo-consumer', version: '1.0.0', private: true }) + '\n');
-  expectSuccess(await runCommand('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app }), 'npm install <tarball>');
+  installed = await packAndInstall();
+  ({ tarball, files, app } = installed);
 }, INSTALL_TIMEOUT);
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => removeInstalled(installed));
 
 describe('the tarball', () => {
   it('is named after the package version', () => {

@@ -1,7 +1,7 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from '../server/handshake';
@@ -9,10 +9,11 @@ import { createLogger, type Logger } from '../log/logger';
 import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
+import { sendStdinLines } from './stdin-lines';
 import { loadTlsFiles } from './tls-files';
 import { versionLine } from '../sea/bufferutil-status';
 import { negotiationFlags, type NegotiationFlags, negotiationOptions } from './negotiation-flags';
-import type { EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
+import type { EchoServerCore, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
 import { RULES, describeRule, parseNumber, pathProblem, type NumberRule } from '../core/validate';
 import { durationFlag, sizeFlag } from './units';
 import { HELP_WIDTH, helpParagraph, helpRows } from './help-text';
@@ -40,6 +41,7 @@ interface ParsedFlags {
   metrics: boolean;
   stats?: boolean;
   workers: number;
+  stdin?: boolean;
 }
 
 /** Every flag, the handshake ones (negotiation-flags.ts) included. */
@@ -49,6 +51,8 @@ type AllFlags = ParsedFlags & NegotiationFlags;
 export interface CliIo {
   stdout: Writable;
   stderr: Writable;
+  /** What `--stdin` reads (default `process.stdin`). */
+  stdin?: Readable;
 }
 
 const EXAMPLES = `
@@ -157,6 +161,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
     .option('--stats', 'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)')
     .option('--no-metrics', 'do not serve Prometheus metrics at GET /metrics (then 404)')
+    .option('--stdin', 'send each line of standard input to every open connection as a text message')
     .configureHelp({ helpWidth: HELP_WIDTH })
     .addHelpText('after', EXAMPLES)
     .showHelpAfterError('(run ws-echo --help for usage)')
@@ -188,6 +193,7 @@ export function optionsFrom(flags: AllFlags): EchoServerOptions {
     tls: tlsFrom(flags),
     metrics: flags.metrics,
     ...negotiationOptions(flags),
+    record: false, // the CLI has no test to hand recordings to: a message costs nothing extra
   };
 }
 
@@ -240,15 +246,23 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const logger: Logger = createLogger(logOptions);
   const signals = listenForSignals();
   try {
-    // Cluster code loads only for --workers 2 or more.
-    const server =
-      flags.workers > 1
-        ? await (await import('../workers/primary')).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions)
-        : await startEchoServerLogging(optionsFrom(flags), logger);
+    // The connections live in the workers, so the primary has none to send stdin lines to.
+    if (flags.stdin && flags.workers > 1) throw new EchoServerError('--stdin works with one process only: drop --workers, or use --workers 1', 2);
+    let stopStdin: (() => void) | undefined;
+    let server: EchoServerCore;
+    if (flags.workers > 1) {
+      // Cluster code loads only for --workers 2 or more.
+      server = await (await import('../workers/primary')).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions);
+    } else {
+      const single = await startEchoServerLogging(optionsFrom(flags), logger);
+      if (flags.stdin) stopStdin = sendStdinLines(io.stdin ?? process.stdin, single, logger);
+      server = single;
+    }
     const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
     const statsReporter = flags.stats ? startStatsReporter(server.stats, logger, onTerminal ? 'status-line' : 'events') : undefined;
     const received = await signals.first;
     statsReporter?.stop();
+    stopStdin?.();
     logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
     await server.close();
     const stats = server.stats();

@@ -36,3 +36,13 @@ export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_PROTOCOL_ERROR = 1002;
 export const CLOSE_ABNORMAL = 1006;
+
+/** What a recorded connection keeps of what its client sent (the newest message is always kept). */
+export const RECORD_MAX_MESSAGES = 1000;
+export const RECORD_MAX_BYTES = 16 * 1024 * 1024;
+/** Connections a recorded server keeps for `nextConnection()` until it is called (oldest out first). */
+export const PENDING_CONNECTIONS_MAX = 1000;
+/** Milliseconds `nextConnection()` and `nextMessage()` wait unless told otherwise. */
+export const DEFAULT_WAIT_MS = 2000;
+/** Longest line `--stdin` sends; a longer one is skipped up to its newline, with a warning. */
+export const STDIN_MAX_LINE_BYTES = 1024 * 1024;

@@ -1,5 +1,8 @@
 // The shapes shared by the server, the CLI and the public API.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Writable } from 'node:stream';
+// Type-only (erased from the build): the API's events are the JSON log events, field for field.
+import type { CloseEvent, ConnectionEvent, MessageEvent } from '../log/log-events';
 
 /** The four echo modes, from the article's naive first try to an RFC 6455-correct server. */
 export type EchoMode = 'one-shot' | 'whole-message' | 'forever' | 'graceful';
@@ -117,6 +120,17 @@ export interface EchoServerOptions extends BehaviourOptions {
   log?: LogOptions | false;
   /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */
   metrics?: boolean;
+  /**
+   * Echo each message back (default `true`). With `false` messages are received and recorded
+   * but not answered: a scripted server whose test answers with {@link EchoClient.send}.
+   */
+  echo?: boolean;
+  /**
+   * Record what each client sends, for {@link EchoClient.received}, `nextMessage()`,
+   * `nextConnection()` and `message` events (default `true`; the CLI records nothing).
+   * Chosen per connection when it opens: with `false`, a message costs nothing extra.
+   */
+  record?: boolean;
 }
 
 /** Counters since the server started. */
@@ -160,6 +174,132 @@ export interface EchoServer {
   /**
    * Stops accepting, ends every connection (close 1001 in `graceful`, waiting up to
    * `closeTimeout`; a TCP drop in the other modes) and resolves when every socket is gone.
+   * Pending `nextConnection()` and `nextMessage()` calls reject.
    */
   close(): Promise<void>;
+  /**
+   * The open connections, oldest first.
+   * @example for (const client of server.clients()) client.send('tick');
+   */
+  clients(): EchoClient[];
+  /**
+   * The next connection not yet handed out by an earlier call, in the order they opened
+   * (one that opened before the call counts, even if it has closed since). Rejects after
+   * `timeout` with an error that says what did arrive. Needs `record` (the default).
+   * @example const client = await server.nextConnection({ timeout: 1000 });
+   */
+  nextConnection(options?: WaitOptions): Promise<EchoClient>;
+  /**
+   * Sends `data` to every open connection (a string as text, bytes as binary) and returns how many it went to.
+   * @example server.broadcast(JSON.stringify({ type: 'tick' }));
+   */
+  broadcast(data: OutgoingData): number;
+  /**
+   * Listens for `connection`, `message` (needs `record`) or `close`; each listener gets the
+   * event with the same fields as the JSON log line, then the {@link EchoClient}.
+   * @example server.on('message', (event, message, client) => client.send(`got ${event.size} bytes`));
+   */
+  on<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
+  /** {@link EchoServer.on} for the next event only. */
+  once<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
+  /** Removes a listener added with {@link EchoServer.on} or {@link EchoServer.once}. */
+  off<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
 }
+
+/** What a listener of each {@link EchoServer} event receives. */
+export interface EchoServerEvents {
+  /** A client completed its opening handshake. */
+  connection: [event: ConnectionEvent, client: EchoClient];
+  /** A message arrived (recorded servers only): the log event (size and preview), the message, its client. */
+  message: [event: MessageEvent, message: ReceivedMessage, client: EchoClient];
+  /** A connection ended: code, reason, clean, initiator, cause, duration, messages. */
+  close: [event: CloseEvent, client: EchoClient];
+}
+
+/** What `send()` and `broadcast()` take: a string goes as a text message, bytes as a binary one. */
+export type OutgoingData = string | Buffer | Uint8Array | ArrayBuffer;
+
+/** How long `nextConnection()` and `nextMessage()` wait. */
+export interface WaitOptions {
+  /** Milliseconds before the promise rejects (default 2000; `Infinity` waits for ever). */
+  timeout?: number;
+}
+
+/** One message a client sent, as recorded. */
+export interface ReceivedMessage {
+  /** A text message as a string, a binary one as a Buffer (a copy: keeping it holds nothing else). */
+  data: string | Buffer;
+  isBinary: boolean;
+  /** When it arrived. */
+  time: Date;
+}
+
+/** How a connection ended: the fields of the `close` log event. */
+export interface ClientClosed {
+  /** The client's close code if it sent a close frame, else the server's, else 1006. */
+  code: number;
+  reason: string;
+  /** Both close frames were exchanged. */
+  clean: boolean;
+  /** Who ended the connection first. */
+  initiator: 'client' | 'server';
+  /** Why the server ended it, when it did (`closed by the test`, `dropped by the test`, `idle timeout`, ...). */
+  cause?: string;
+}
+
+/** One WebSocket connection to an {@link EchoServer}, as a test sees it. */
+export interface EchoClient {
+  /** The number in the logs (`#1`). */
+  readonly id: number;
+  /** The request path, without the query (`/chat`). */
+  readonly path: string;
+  /** The query parameters; a name given more than once maps to an array. */
+  readonly query: Readonly<Record<string, string | string[]>>;
+  /** The upgrade request's headers (lower-case names). */
+  readonly headers: IncomingHttpHeaders;
+  /** The subprotocol agreed on, or `''`. */
+  readonly protocol: string;
+  /** The client's `address:port`. */
+  readonly remote: string;
+  /**
+   * What the client sent, oldest first (recorded servers only). Bounded: at most 1,000
+   * messages and 16 MiB per connection, the oldest going first (the newest is always kept).
+   */
+  readonly received: readonly ReceivedMessage[];
+  /** Bytes queued for this client and not yet written to its socket. */
+  readonly bufferedAmount: number;
+  /** Whether the connection can still send (open, no close frame or drop under way). */
+  readonly isOpen: boolean;
+  /**
+   * The next message not yet handed out by an earlier call (one that arrived before the call
+   * counts). Rejects after `timeout`, or as soon as the connection closes with nothing left,
+   * with an error that says what did arrive.
+   * @example const { data, isBinary } = await client.nextMessage({ timeout: 1000 });
+   */
+  nextMessage(options?: WaitOptions): Promise<ReceivedMessage>;
+  /**
+   * Sends a message to this client: a string as text, a Buffer, Uint8Array or ArrayBuffer as binary.
+   * Throws if the connection is no longer open.
+   * @example client.send('hello'); client.send(Buffer.from([1, 2, 3]));
+   */
+  send(data: OutgoingData): void;
+  /**
+   * Starts the close handshake with a close frame, whatever the mode (default 1000, no reason);
+   * `closed` resolves when it is done. Does nothing if the connection is already ending.
+   * @example client.close(4000, 'test over');
+   */
+  close(code?: number, reason?: string): void;
+  /**
+   * Ends the TCP connection with no close frame (the client sees 1006), after what is queued is written.
+   * @example client.drop();
+   */
+  drop(): void;
+  /**
+   * Resolves when the connection is gone, with how it ended; never rejects.
+   * @example expect(await client.closed).toMatchObject({ code: 1000, clean: true, initiator: 'client' });
+   */
+  readonly closed: Promise<ClientClosed>;
+}
+
+/** What every running server offers, one process or several (`--workers`): its address, counters and `close()`. */
+export type EchoServerCore = Pick<EchoServer, 'url' | 'port' | 'host' | 'mode' | 'connections' | 'stats' | 'close'>;

@@ -123,6 +123,19 @@ export interface StatsEvent {
   logLinesDropped: number;
   uptimeMs: number;
 }
+/** A line of standard input was sent to the open connections as a text message (`--stdin`). */
+export interface StdinLineEvent {
+  event: 'stdin';
+  /** How many open connections it went to. */
+  connections: number;
+  size: number;
+  preview: string;
+  truncated: boolean;
+}
+/** Standard input ended (`--stdin`); the server keeps running. */
+export interface StdinEndEvent {
+  event: 'stdin-end';
+}
 /** Log lines were dropped because the log stream could not keep up. */
 export interface LogDroppedEvent {
   event: 'log-dropped';
@@ -143,6 +156,8 @@ export type LogEvent =
   | ShutdownEvent
   | SummaryEvent
   | StatsEvent
+  | StdinLineEvent
+  | StdinEndEvent
   | LogDroppedEvent;
 
 /**

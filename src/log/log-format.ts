@@ -129,6 +129,10 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       );
     case 'stats':
       return formatStats(event);
+    case 'stdin':
+      return `stdin → ${plural(event.connections, 'connection')}: text ${formatBytes(event.size)} ${c.dim(quote(event.preview) + (event.truncated ? '…' : ''))}`;
+    case 'stdin-end':
+      return 'stdin ended; still serving (Ctrl+C or SIGTERM stops the server)';
     case 'log-dropped':
       return c.yellow(`… ${event.count} log lines dropped (output could not keep up)`);
   }

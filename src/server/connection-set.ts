@@ -1,7 +1,8 @@
 // The live connections of one server: ids, the heartbeat, and ending them all at shutdown.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { MODES } from '../behaviour/modes';
+import { MODES, type ModeBehavior } from '../behaviour/modes';
+import type { EchoMode } from '../core/types';
 import type { Behaviour } from '../behaviour/behaviour';
 import type { EchoConnection, ConnectionSettings } from './connection';
 import { openConnection } from './faults/open-connection';
@@ -23,6 +24,7 @@ export class ConnectionSet {
   constructor(
     private readonly settings: ConnectionSettings,
     private readonly pingIntervalMs: number,
+    private readonly behaviorOf: (mode: EchoMode) => ModeBehavior = (mode) => MODES[mode],
   ) {
     if (pingIntervalMs > 0) this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
   }
@@ -39,27 +41,34 @@ export class ConnectionSet {
 
   /**
    * Starts echoing on a just-upgraded WebSocket as `behaviour` says and tracks it until it
-   * closes; `announce` gets its id first, so its connection line comes before anything it does.
-   * The id is `givenId` if given (`--workers` numbers connections across processes), else the next one.
+   * closes; `announce` gets the connection first, so its connection line comes before anything
+   * it sends. The id is `givenId` if given (`--workers` numbers connections across processes),
+   * else the next one.
    */
-  add(ws: WebSocket, socket: Duplex, behaviour: Behaviour, announce: (id: number) => void = () => undefined, givenId?: number): number {
+  add(
+    ws: WebSocket,
+    socket: Duplex,
+    behaviour: Behaviour,
+    announce: (connection: EchoConnection) => void = () => undefined,
+    givenId?: number,
+  ): EchoConnection {
     const id = givenId ?? this.added + 1;
     this.added++;
-    announce(id);
     gatherPayloads(ws);
     const { settings } = this;
+    const behavior = this.behaviorOf(behaviour.mode);
     const own: ConnectionSettings =
-      MODES[behaviour.mode] === settings.behavior && behaviour.bufferSize === settings.bufferSize && behaviour.pingInterval > 0 === settings.heartbeat
+      behavior === settings.behavior && behaviour.bufferSize === settings.bufferSize && behaviour.pingInterval > 0 === settings.heartbeat
         ? settings
-        : { ...settings, behavior: MODES[behaviour.mode], bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
-    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, (closed) => {
+        : { ...settings, behavior, bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
+    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, announce, (closed) => {
       this.open.delete(closed);
       this.pinged.delete(closed);
       if (this.open.size === 0) this.onEmpty?.();
     });
     this.open.add(connection);
     if (sharedHeartbeat) this.pinged.add(connection);
-    return id;
+    return connection;
   }
 
   /**

@@ -237,8 +237,8 @@ export class EchoConnection {
     this.onClosed(this);
   }
 
-  /** Ends the TCP connection with no close frame; what `drop` modes do. */
-  protected drop(cause: string): void {
+  /** Ends the TCP connection with no close frame; what `drop` modes do, and a test's `client.drop()`. */
+  drop(cause: string): void {
     if (this.dropped) return;
     this.dropped = true;
     this.echoesLeft = 0;
@@ -258,6 +258,12 @@ export class EchoConnection {
   end(code: number, reason: string): void {
     if (this.settings.behavior.ending === 'drop') this.drop(reason);
     else this.ws.close(code, reason);
+  }
+
+  /** A close frame whatever the mode, for `cause`: a test's `client.close()`. */
+  closeWith(code: number, reason: string, cause: string): void {
+    this.cause ??= cause;
+    this.ws.close(code, reason);
   }
 
   /** Destroys the socket at once, for `cause` (shutdown timeout, missed pong). */

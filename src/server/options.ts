@@ -41,6 +41,8 @@ export interface ResolvedOptions {
   headers: ExtraHeaders;
   /** What a connection does when its URL asks for nothing else. */
   behaviour: Behaviour;
+  echo: boolean;
+  record: boolean;
 }
 
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
@@ -67,7 +69,7 @@ function checkOrigin(text: string): string {
 
 const KNOWN_OPTIONS = new Set<string>([
   'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxFragments', 'maxConnections', 'idleTimeout',
-  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log',
+  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log', 'echo', 'record',
   'metrics',
   'protocols', 'deflate', 'headers',
   ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
@@ -76,6 +78,12 @@ const KNOWN_OPTIONS = new Set<string>([
 /** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
 export function defaultMaxFragments(maxPayload: number): number {
   return Math.max(MIN_DEFAULT_MAX_FRAGMENTS, Math.ceil(maxPayload / SMALLEST_EXPECTED_FRAGMENT));
+}
+
+function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw new EchoServerError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2);
+  return value;
 }
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
@@ -116,5 +124,7 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
     deflate: options.deflate === true,
     headers: options.headers ? checked('headers', () => checkHeaderRecord(options.headers ?? {})) : [],
     behaviour: resolveBehaviour(options),
+    echo: booleanOption('echo', options.echo),
+    record: booleanOption('record', options.record),
   };
 }

@@ -4,13 +4,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
-import type { EchoServer, EchoServerOptions, EchoStats } from '../core/types';
-import { MODES } from '../behaviour/modes';
+import type { EchoMode, EchoServer, EchoServerOptions, EchoStats } from '../core/types';
+import { MODES, type ModeBehavior } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
 import { createConsolePage } from '../console/console-page';
 import { createMetrics } from '../metrics/prometheus';
+import type { ConnectionEvent } from '../log/log-events';
+import { FixtureHub } from '../fixture/fixture-hub';
+import { createServerHandle } from '../fixture/server-handle';
 import { createAdmission } from './admission';
-import type { EchoCounters } from './connection';
+import type { EchoConnection, EchoCounters } from './connection';
 import { ConnectionSet } from './connection-set';
 import { guardDescriptors } from './fd-guard';
 import { openFileLimit } from './fd-limit';
@@ -74,12 +77,16 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
  * failures); `options.log` is ignored. `hooks` make this process one of several serving one
  * port (`--workers`). Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, log: Logger, hooks?: ServerHooks): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks): Promise<EchoServer> {
   const config = resolveOptions(options);
+  const fixture = new FixtureHub(config.record);
+  const log = fixture.watch(logger);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
     binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
+  // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
+  const behaviorOf = (mode: EchoMode): ModeBehavior => (config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 });
   const settings = {
-    behavior: MODES[config.behaviour.mode],
+    behavior: behaviorOf(config.behaviour.mode),
     bufferSize: config.behaviour.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
     heartbeat: config.pingIntervalMs > 0,
@@ -87,7 +94,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     logger: log,
     limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
   };
-  const open = new ConnectionSet(settings, config.pingIntervalMs);
+  const open = new ConnectionSet(settings, config.pingIntervalMs, behaviorOf);
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
@@ -123,15 +130,19 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
       const accept = (givenId?: number): void =>
         wss.handleUpgrade(req, socket, early, (ws: WebSocket) => {
           descriptors.upgraded(socket);
-          const announce = (id: number): void =>
-            log.log({
+          // Logged (and handed to the fixture) before the connection sends anything: a greeting, a fault.
+          const announce = (connection: EchoConnection): void => {
+            const event: ConnectionEvent = {
               event: 'connection',
-              id,
+              id: connection.id,
               remote: remoteOf(req.socket),
               path: req.url ?? '/',
               behaviour: describeBehaviour(behaviour),
               ...negotiation.describe(req, ws),
-            });
+            };
+            log.log(event);
+            fixture.connected(event, connection, ws, socket, req);
+          };
           open.add(ws, socket, behaviour, announce, givenId);
         });
       if (!hooks) return accept();
@@ -167,13 +178,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
     await serverClosed;
   };
 
-  return {
-    url,
-    port: bound.port,
-    host: bound.host,
-    mode: config.mode,
-    connections: () => open.size,
-    stats,
-    close: () => (closing ??= shutdown()),
-  };
+  return createServerHandle(
+    { url, port: bound.port, host: bound.host, mode: config.mode, connections: () => open.size, stats, close: () => (closing ??= shutdown()) },
+    fixture,
+  );
 }

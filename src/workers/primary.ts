@@ -1,5 +1,5 @@
 // --workers: n processes serve one port through node:cluster, and to the user they stay one server.
-import type { EchoServer, EchoServerOptions, EchoStats, LogOptions } from '../core/types';
+import type { EchoServerCore, EchoServerOptions, EchoStats, LogOptions } from '../core/types';
 import type { Logger } from '../log/logger';
 import { resolveOptions } from '../server/options';
 import { ConnectionLedger } from './ledger';
@@ -33,7 +33,7 @@ const COUNTERS = [
  * @param log the CLI's logger, for this process's own lines
  * @param logOptions how the CLI logs; workers render their lines the same way
  */
-export async function startWorkers(count: number, options: EchoServerOptions, log: Logger, logOptions: LogOptions | false): Promise<EchoServer> {
+export async function startWorkers(count: number, options: EchoServerOptions, log: Logger, logOptions: LogOptions | false): Promise<EchoServerCore> {
   const config = resolveOptions(options);
   const ledger = new ConnectionLedger(config.maxConnections);
   const relay = new LogRelay(logOptions);

@@ -80,7 +80,7 @@ export class FaultyConnection extends EchoConnection {
     this.backpressure.afterQueue(this.outbox.cost);
   }
 
-  protected override drop(cause: string): void {
+  override drop(cause: string): void {
     this.outbox.clear();
     super.drop(cause);
   }
@@ -109,7 +109,7 @@ export class FaultyConnection extends EchoConnection {
       this.drop(`drop-after=${count}`);
     } else if (count === closeAfter) {
       this.closeAsAsked(count);
-    } else if (count === messagesToEcho) {
+    } else if (count === messagesToEcho && count > 0) { // 0: `echo: false`, nothing to end on
       this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
     }
   }

@@ -6,7 +6,7 @@ import { EchoConnection, type ConnectionSettings } from '../connection';
 import { changesEchoes, FaultyConnection } from './faulty-connection';
 
 /**
- * Creates the connection for `behaviour`: {@link FaultyConnection} only when a fault changes
+ * Creates the connection for `behaviour` and `announce`s it: {@link FaultyConnection} only when a fault changes
  * echoes, so a plain connection runs the plain loop with no per-message check. Then sends the
  * greeting, turns pongs off (ws's own are off server-wide; the connection answers them) and starts its own ping timer if its interval is not the server's
  * (`sharedPingMs`); returns whether the server's heartbeat should ping it.
@@ -18,12 +18,14 @@ export function openConnection(
   settings: ConnectionSettings,
   behaviour: Behaviour,
   sharedPingMs: number,
+  announce: (connection: EchoConnection) => void,
   onClosed: (connection: EchoConnection) => void,
 ): { connection: EchoConnection; sharedHeartbeat: boolean } {
   const faulty = changesEchoes(behaviour);
   const connection = faulty
     ? new FaultyConnection(id, ws, socket, settings, onClosed, behaviour)
     : new EchoConnection(id, ws, socket, settings, onClosed);
+  announce(connection);
   const log = settings.logger;
   if (behaviour.greeting !== undefined) {
     ws.send(behaviour.greeting);
