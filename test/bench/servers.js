@@ -36,6 +36,16 @@ const SERVERS = [
   { key: 'ws', label: 'plain ws + bufferutil', baseline: true, command: [process.execPath, PLAIN], listen: 'port-line' },
   { key: 'ws-echo', label: 'ws-echo --quiet', command: [process.execPath, BIN, '--quiet', '--port', '0'], listen: 'listening-line' },
   {
+    // Two worker processes (and the cluster primary) share both CPUs, the one the load generator
+    // is pinned to included: on a 2-core machine this row measures what a second worker gains
+    // when it has to share a core with the client, not what 2 cores would give it alone.
+    key: 'ws-echo-workers-2',
+    label: 'ws-echo --quiet --workers 2 (CPUs 0,1)',
+    cpus: '0,1',
+    command: [process.execPath, BIN, '--quiet', '--port', '0', '--workers', '2'],
+    listen: 'listening-line',
+  },
+  {
     key: 'ws-echo-logs',
     label: 'ws-echo, logs to a file',
     command: [process.execPath, BIN, '--port', '0', '--no-color'],
