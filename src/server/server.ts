@@ -101,7 +101,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, log: Lo
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
   const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
-  const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
+  const metricsSource = { stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus };
+  const metrics = config.metrics ? (hooks?.metrics ?? createMetrics)(metricsSource) : undefined;
   const consolePage = createConsolePage({ mode: config.mode, path: config.path });
   const answer = hooks?.answerHttp ?? answerHttp;
   server.on('request', (req, res) => {

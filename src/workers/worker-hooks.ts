@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import { pathOf, type UpgradeRefusal } from '../server/handshake';
 import type { ServerHooks } from '../server/hooks';
 import { answerHttp, type HttpStatusSource } from '../server/http-answers';
+import type { MetricsSource } from '../metrics/prometheus';
+import { clusterMetrics, metricsDetail, type MetricsDetail } from './cluster-metrics';
 import type { FromWorker, PrimaryAnswer, WorkerRequest } from './messages';
 
 /** Requests to the primary, each answered by the message with its `seq`. */
@@ -36,7 +38,7 @@ export class PrimaryChannel {
  * its slot until its socket closes, whatever happens in between (a client that leaves during
  * the round trip, an upgrade `ws` refuses): the socket's `close` is the one release.
  */
-export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker) => void): ServerHooks {
+export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker) => void, worker: number): WorkerHooks {
   const admit = (socket: Duplex, open: (id: number) => void, refuse: (refusal: UpgradeRefusal) => void): void => {
     let slot: 'asking' | 'held' | 'gone' = 'asking';
     // Node removed its own listener when it handed the socket over; ws adds one only in handleUpgrade.
@@ -63,5 +65,20 @@ export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker)
     });
   };
 
-  return { admit, answerHttp: answer };
+  let local: MetricsSource | undefined;
+  const metrics = (source: MetricsSource): ReturnType<typeof clusterMetrics> => {
+    local = source;
+    const ask = async (own: Parameters<Parameters<typeof clusterMetrics>[1]>[0]) => {
+      const reply = await channel.ask({ type: 'metrics', own });
+      return reply.type === 'metrics' ? reply.metrics : own;
+    };
+    return clusterMetrics(source, ask, worker);
+  };
+
+  return { admit, answerHttp: answer, metrics, detail: () => local && metricsDetail(local) };
+}
+
+/** The hooks of a worker, and its /metrics detail counters for its reports (none with --no-metrics). */
+export interface WorkerHooks extends ServerHooks {
+  detail(): MetricsDetail | undefined;
 }
