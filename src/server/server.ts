@@ -35,9 +35,9 @@ import { behaviourUpgrades } from './faults/upgrade';
  * await server.close();
  *
  * @param options see {@link EchoServerOptions}; by default port 0, mode `graceful`, no logs
- * @throws {EchoServerError} for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
+ * @throws {EchoServerError} (as a rejection) for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
  */
-export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
   return startEchoServerLogging(options, createLogger(options.log));
 }
 
