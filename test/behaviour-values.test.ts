@@ -85,13 +85,13 @@ describe('unknown parameters are left alone; the connection line shows what is i
     const c = await connect(`${server.url}/?token=abc&Delay=5&dealy=5`);
     c.ws.send('x');
     await c.nextMessages(1);
-    const known = await connect(`${server.url}/?mode=forever&delay=0-3&seed=9&greeting=hi%20%22there%22&no-pong&close-code=4000`);
+    const known = await connect(`${server.url}/?mode=forever&delay=0-3&seed=9&greeting=hi%20%22there%22&no-pong&close-code=4000&close-after=50`);
     await known.nextMessages(1);
     const connections = (await pollUntil(events, (e) => e.filter((event) => event.event === 'connection').length === 2, 50, 20)).filter(
       (event) => event.event === 'connection',
     );
     expect(connections[0]).toMatchObject({ path: '/?token=abc&Delay=5&dealy=5', behaviour: {} });
-    expect(connections[1].behaviour).toEqual({ mode: 'forever', delay: '0-3', 'close-code': 4000, greeting: 'hi "there"', 'no-pong': true, seed: 9 });
+    expect(connections[1].behaviour).toEqual({ mode: 'forever', delay: '0-3', 'close-after': 50, 'close-code': 4000, greeting: 'hi "there"', 'no-pong': true, seed: 9 });
   });
 
   it('pretty logs show the behaviour compactly, text quoted, and a random seed for an unseeded range', async () => {
