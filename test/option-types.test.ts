@@ -19,7 +19,7 @@ describe('options of the wrong type', () => {
   it.each([
     [{ origins: 'http://a' }, 'origins must be an array of origins such as ["https://example.com"], got "http://a"'],
     [{ origins: [1] }, 'origins must be an array of origins'],
-    [{ protocols: 'mqtt' }, 'protocols must be an array of names such as ["mqtt"], got "mqtt"'],
+    [{ protocols: 'mqtt' }, 'protocols: must be an array of names, such as ["mqtt"]'],
     [{ headers: ['X-A: 1'] }, 'headers must be an object such as { "X-Server": "ws-echo" }, got an array'],
     [{ host: 127 }, 'host must be a string such as "127.0.0.1", got 127'],
     [{ path: 5 }, 'path must be a string such as "/ws", got 5'],

@@ -2,7 +2,7 @@
 import { EchoServerError } from '../core/errors';
 import type { BehaviourOptions, EchoMode } from '../core/types';
 import { BEHAVIOUR_PARAMETERS, parameterNamed, type BehaviourParameter } from './parameters';
-import { checkParameterValue, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
+import { checkParameterValue, describeAllowedInApi, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
 
 /** A connection's behaviour with every default applied; optional fields are faults that are off. */
 export type Behaviour = Readonly<BehaviourOptions> & {
@@ -49,7 +49,7 @@ export function resolveBehaviour(options: BehaviourOptions): Behaviour {
       resolved[p.option] = checkParameterValue(p, value);
     } catch (error) {
       if (!(error instanceof ParameterValueError)) throw error;
-      throw new EchoServerError(`${p.option} ${error.message}, got ${shown(value)}`, 2);
+      throw new EchoServerError(`${p.option} must be ${describeAllowedInApi(p)}, got ${shown(value)}`, 2);
     }
   }
   const missing = closeAfterMissing(options as Record<string, unknown>, (p) => p.option);

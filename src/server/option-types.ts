@@ -11,12 +11,11 @@ const isStringArray = (value: unknown): boolean => Array.isArray(value) && value
 const isPem = (value: unknown): boolean => typeof value === 'string' || Buffer.isBuffer(value);
 const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Options whose values are only checked for their type here (numbers and behaviours are checked with their ranges elsewhere). */
+/** Options whose type is checked here (numbers, behaviours and protocols are checked with their values elsewhere). */
 const TYPES: Partial<Record<keyof EchoServerOptions, [check: (value: unknown) => boolean, allowed: string]>> = {
   host: [isString, 'a string such as "127.0.0.1"'],
   path: [isString, 'a string such as "/ws"'],
   origins: [isStringArray, 'an array of origins such as ["https://example.com"]'],
-  protocols: [isStringArray, 'an array of names such as ["mqtt"]'],
   headers: [isPlainObject, 'an object such as { "X-Server": "ws-echo" }'],
   deflate: [(value) => typeof value === 'boolean', 'true or false'],
   metrics: [(value) => typeof value === 'boolean', 'true or false'],
