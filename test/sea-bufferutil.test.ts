@@ -122,6 +122,17 @@ describe('falls back to JavaScript, silently', () => {
     expect({ stdout, stderr }).toEqual({ stdout: `${version} (bufferutil: javascript)\n`, stderr: '' });
   });
 
+  // Node 20's recursive mkdirSync loops forever under /proc; a hang here is killed after 10 s and fails.
+  it.each([
+    ['XDG_CACHE_HOME is under /proc', { XDG_CACHE_HOME: '/proc/none' }],
+    ['HOME is under /proc', { HOME: '/proc/none/home' }],
+  ])('when %s, without hanging', async (_what, extra) => {
+    const started = Date.now();
+    const result = await runCommand(bin, ['--version'], { cwd: dir, env: { ...envWith({}), ...extra }, timeoutMs: 10_000 });
+    expect(result).toEqual({ code: 0, stdout: `${version} (bufferutil: javascript)\n`, stderr: '' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('when WS_NO_BUFFER_UTIL turns bufferutil off', async () => {
     const { stdout } = await runCommand(bin, ['--version'], { cwd: dir, env: envWith({ XDG_CACHE_HOME: freshCache(), WS_NO_BUFFER_UTIL: '1' }) });
     expect(stdout).toBe(`${version} (bufferutil: javascript)\n`);

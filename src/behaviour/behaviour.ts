@@ -2,7 +2,7 @@
 import { EchoServerError } from '../core/errors';
 import type { BehaviourOptions, EchoMode } from '../core/types';
 import { BEHAVIOUR_PARAMETERS, parameterNamed, type BehaviourParameter } from './parameters';
-import { checkParameterValue, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
+import { checkParameterValue, describeAllowedInApi, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
 
 /** A connection's behaviour with every default applied; optional fields are faults that are off. */
 export type Behaviour = Readonly<BehaviourOptions> & {
@@ -24,6 +24,19 @@ function shown(value: unknown): string {
 }
 
 /**
+ * close-code and close-reason only say how close-after closes: given without it they would
+ * do nothing, so they are refused. Returns why, naming each parameter by `name` (URL, flag
+ * or option form), or undefined when they are fine.
+ */
+export function closeAfterMissing(given: Readonly<Record<string, unknown>>, name: (p: BehaviourParameter) => string): string | undefined {
+  if (given.closeAfter !== undefined) return undefined;
+  const alone = BEHAVIOUR_PARAMETERS.filter((p) => (p.option === 'closeCode' || p.option === 'closeReason') && given[p.option] !== undefined);
+  if (alone.length === 0) return undefined;
+  const closeAfter = name(parameterNamed('close-after') as BehaviourParameter);
+  return `${alone.map(name).join(' and ')} ${alone.length > 1 ? 'need' : 'needs'} ${closeAfter}: ${alone.length > 1 ? 'they say' : 'it says'} how the close that ${closeAfter} starts ends the connection`;
+}
+
+/**
  * Checks the behaviour options of {@link startEchoServer} and applies the defaults: the
  * behaviour of a connection whose URL asks for nothing. Throws {@link EchoServerError} (exit 2).
  */
@@ -36,9 +49,11 @@ export function resolveBehaviour(options: BehaviourOptions): Behaviour {
       resolved[p.option] = checkParameterValue(p, value);
     } catch (error) {
       if (!(error instanceof ParameterValueError)) throw error;
-      throw new EchoServerError(`${p.option} ${error.message}, got ${shown(value)}`, 2);
+      throw new EchoServerError(`${p.option} must be ${describeAllowedInApi(p)}, got ${shown(value)}`, 2);
     }
   }
+  const missing = closeAfterMissing(options as Record<string, unknown>, (p) => p.option);
+  if (missing) throw new EchoServerError(missing, 2);
   return resolved as Behaviour;
 }
 
@@ -77,6 +92,8 @@ export function behaviourFromUrl(url: string | undefined, defaults: Behaviour): 
       return { error: `${p.name}=${text === undefined ? '' : shown(text)} is not allowed: ${p.name} ${error.message}` };
     }
   }
+  const missing = closeAfterMissing({ closeAfter: defaults.closeAfter, ...chosen }, (p) => p.name);
+  if (missing) return { error: missing };
   return { behaviour: seen.size === 0 ? defaults : { ...defaults, ...chosen } };
 }
 

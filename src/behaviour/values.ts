@@ -15,10 +15,14 @@ export class ParameterValueError extends Error {
   }
 }
 
+/** Units in the singular, for a bound of exactly 1 ("at least 1 byte/s", not "1 bytes/s"). */
+const SINGULAR: Record<string, string> = { bytes: 'byte', 'bytes/s': 'byte/s', echoes: 'echo' };
+
 function bounds(p: BehaviourParameter): string {
   const unit = p.unit && p.unit !== 'HTTP status' ? ` ${p.unit}` : '';
   if (p.ranges) return `${p.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(', ')}${unit}`;
-  return (p.max ?? Infinity) >= Number.MAX_SAFE_INTEGER ? `of at least ${p.min}${unit}` : `from ${p.min} to ${p.max}${unit}`;
+  const one = p.min === 1 && p.unit && SINGULAR[p.unit] ? ` ${SINGULAR[p.unit]}` : unit;
+  return (p.max ?? Infinity) >= Number.MAX_SAFE_INTEGER ? `of at least ${p.min}${one}` : `from ${p.min} to ${p.max}${unit}`;
 }
 
 /** What `p` allows, in words: "a whole number from 400 to 599 (HTTP status)". */
@@ -37,6 +41,13 @@ export function describeAllowed(p: BehaviourParameter): string {
     case 'flag':
       return 'given with no value, or 1, true, 0, false';
   }
+}
+
+/** What `p` allows as a typed API option, where a range is `[min, max]` and a flag a boolean. */
+export function describeAllowedInApi(p: BehaviourParameter): string {
+  if (p.kind === 'integer-range') return `a whole number ${bounds(p)}, or [min, max] of them`;
+  if (p.kind === 'flag') return 'true or false';
+  return describeAllowed(p);
 }
 
 function fits(p: BehaviourParameter, value: number, integer: boolean): boolean {

@@ -2,6 +2,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { BEHAVIOUR_PARAMETERS, type BehaviourParameter } from '../behaviour/parameters';
 import { describeAllowed, parseParameterText, ParameterValueError } from '../behaviour/values';
+import { closeAfterMissing } from '../behaviour/behaviour';
+import { EchoServerError } from '../core/errors';
 import type { BehaviourOptions } from '../core/types';
 import { unitForms, withoutUnit } from './units';
 
@@ -59,5 +61,9 @@ export function behaviourOptionsFrom(flags: Record<string, unknown>): BehaviourO
     if (option.negate) chosen[p.option] = value === false ? true : undefined;
     else chosen[p.option] = value;
   });
-  return chosen as BehaviourOptions;
+  // commander fills in defaults (--close-code 1000): only a value that differs counts as given.
+  const given = Object.fromEntries(BEHAVIOUR_PARAMETERS.map((p) => [p.option, chosen[p.option] === p.default ? undefined : chosen[p.option]]));
+  const missing = closeAfterMissing(given, (p) => `--${p.name}`);
+  if (missing) throw new EchoServerError(missing, 2);
+  return given as BehaviourOptions; // a default left out is the same default in startEchoServer()
 }

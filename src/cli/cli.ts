@@ -109,7 +109,7 @@ function workersFlag(text: string): number {
 export function buildProgram(io: CliIo): Command {
   const program = new Command('ws-echo')
     .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
-    .version(versionLine(version), '-V, --version')
+    .version(versionLine(version), '-V, --version', 'print the version, and how frames are masked (bufferutil: native or javascript)')
     .addOption(
       new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),
     )

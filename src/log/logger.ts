@@ -6,6 +6,7 @@ import { formatPretty, previewOf } from './log-format';
 import { LineWriter } from './output';
 import type { LogOptions } from '../core/types';
 import { escapeBeyondC0 } from '../core/escape';
+import { checkLogOptions } from './log-options';
 
 /** What the server logs through. */
 export interface Logger {
@@ -46,8 +47,12 @@ export function colorLevel(stream: Writable, explicit: boolean | undefined, env 
   return level;
 }
 
-/** Creates the logger described by `options`; `false` or `undefined` gives {@link SILENT_LOGGER}. */
+/**
+ * Creates the logger described by `options`; `false` or `undefined` gives {@link SILENT_LOGGER}.
+ * Throws `EchoServerError` (exit code 2) for unknown fields or values of the wrong type.
+ */
 export function createLogger(options: LogOptions | false | undefined): Logger {
+  checkLogOptions(options);
   if (!options) return SILENT_LOGGER;
   const json = options.format === 'json';
   const quiet = options.quiet === true;

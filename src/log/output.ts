@@ -97,7 +97,7 @@ export class LineWriter {
    */
   setStatus(text: string | undefined): void {
     const columns = (this.stream as { columns?: number }).columns;
-    const next = text === undefined ? '' : columns ? text.slice(0, columns - 1) : text;
+    const next = text === undefined ? '' : columns ? fitStatus(text, columns - 1) : text;
     if (next === this.status && this.statusShown === (next !== '')) return;
     if (next !== '' && this.congested) return; // a status can wait for the next second
     this.status = next;
@@ -148,4 +148,17 @@ export class LineWriter {
       });
     });
   }
+}
+
+/**
+ * `status` cut to `width` characters so it never wraps, at the last ` · ` separator that fits
+ * (else the last space), so no number is cut in half; a status with neither is cut at `width`.
+ */
+export function fitStatus(status: string, width: number): string {
+  if (status.length <= width) return status;
+  const head = status.slice(0, width + 1); // a separator may start right after the last column
+  const separator = head.lastIndexOf(' · ');
+  if (separator > 0) return status.slice(0, separator);
+  const space = head.lastIndexOf(' ');
+  return space > 0 ? status.slice(0, space) : status.slice(0, width);
 }

@@ -51,9 +51,10 @@ function loadPromClient(): Prom {
  * prom-client starts an event-loop monitor and a GC observer for them: one set per process,
  * shared by every server in it.
  */
-function processMetrics(client: Prom): PromClient.Registry {
+function processMetrics(client: Prom, labels?: Record<string, string>): PromClient.Registry {
   if (!processRegistry) {
     processRegistry = new client.Registry();
+    if (labels) processRegistry.setDefaultLabels(labels);
     client.collectDefaultMetrics({ register: processRegistry });
   }
   return processRegistry;
@@ -149,15 +150,18 @@ function serverRegistry(client: Prom, source: MetricsSource): ServerRegistry {
   return { registry, startScrape: () => void (snapshot = undefined) };
 }
 
-/** The /metrics endpoint of one server; nothing loads until the first scrape. */
-export function createMetrics(source: MetricsSource): Metrics {
+/**
+ * The /metrics endpoint of one server; nothing loads until the first scrape. `processLabels`
+ * label the process metrics (a --workers worker names itself); the first server of a process sets them.
+ */
+export function createMetrics(source: MetricsSource, processLabels?: Record<string, string>): Metrics {
   let ours: ServerRegistry | undefined;
   return {
     async scrape() {
       const client = loadPromClient();
       ours ??= serverRegistry(client, source);
       ours.startScrape();
-      const body = (await ours.registry.metrics()) + (await processMetrics(client).metrics());
+      const body = (await ours.registry.metrics()) + (await processMetrics(client, processLabels).metrics());
       return { contentType: ours.registry.contentType, body };
     },
   };

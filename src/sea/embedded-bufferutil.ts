@@ -1,6 +1,6 @@
 // The single executable's bufferutil: the addon embedded as a SEA asset, written once to a per-user cache file and loaded from there.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sea from 'node:sea';
@@ -33,6 +33,26 @@ export function userCacheDir(): string {
 }
 
 /**
+ * Creates `dir` and any missing parent, one component at a time and never recursively:
+ * Node 20's `mkdirSync(..., { recursive: true })` spins forever at 100% CPU under /proc
+ * (e.g. XDG_CACHE_HOME=/proc/none). A component that exists must be a folder; any error
+ * throws, and the caller falls back to JavaScript.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      if (!statSync(at).isDirectory()) throw new Error(`${at} is not a folder`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(at) === at) throw error;
+      missing.unshift(at);
+    }
+  }
+  for (const folder of missing) mkdirSync(folder, { mode: 0o700 });
+}
+
+/**
  * The addon file in the cache, named by the hash of its bytes (so binaries of different
  * versions never share a file); written once, through a temporary file and a rename, so a
  * concurrent start never loads half a file. A file whose bytes differ is replaced.
@@ -46,7 +66,7 @@ function cachedAddonFile(bytes: Buffer): string {
   } catch {
     // not there yet
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeFolders(dir);
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, bytes, { mode: 0o700 });

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRefusal } from './handshake';
+import type { Metrics, MetricsSource } from '../metrics/prometheus';
 import type { HttpStatusSource } from './http-answers';
 
 /**
@@ -16,4 +17,6 @@ export interface ServerHooks {
   admit(socket: Duplex, open: (id: number) => void, refuse: (refusal: UpgradeRefusal) => void): void;
   /** Answers a plain HTTP request in place of the single-process answers. */
   answerHttp(req: IncomingMessage, res: ServerResponse, source: HttpStatusSource): void;
+  /** Makes `GET /metrics` from this process's counters (`local`): with workers, the sum over all of them. */
+  metrics?(local: MetricsSource): Metrics;
 }

@@ -10,6 +10,7 @@ import {
 } from '../core/constants';
 import { EchoServerError } from '../core/errors';
 import { normalizeOrigin } from './handshake';
+import { checkOptionTypes } from './option-types';
 import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
 import { resolveBehaviour, type Behaviour } from '../behaviour/behaviour';
 import { BEHAVIOUR_PARAMETERS } from '../behaviour/parameters';
@@ -88,6 +89,7 @@ function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
+  checkOptionTypes(options);
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
   if (unknown.length > 0) throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
   const mode = options.mode ?? DEFAULT_MODE;
@@ -96,9 +98,6 @@ export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions
   if (badPath !== undefined) throw new EchoServerError(`path ${badPath}, got ${JSON.stringify(options.path)}`, 2);
   if (options.tls && (!options.tls.cert || !options.tls.key)) {
     throw new EchoServerError('tls needs both cert and key', 2);
-  }
-  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
-    throw new EchoServerError(`metrics must be true or false, got ${JSON.stringify(options.metrics)}`, 2);
   }
   const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
     Math.round(numberOption(name, options[name], fallback) * 1000);

@@ -38,9 +38,9 @@ import { behaviourUpgrades } from './faults/upgrade';
  * await server.close();
  *
  * @param options see {@link EchoServerOptions}; by default port 0, mode `graceful`, no logs
- * @throws {EchoServerError} for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
+ * @throws {EchoServerError} (as a rejection) for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
  */
-export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
   return startEchoServerLogging(options, createLogger(options.log));
 }
 
@@ -108,7 +108,8 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
   const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
-  const metrics = config.metrics ? createMetrics({ stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus }) : undefined;
+  const metricsSource = { stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus };
+  const metrics = config.metrics ? (hooks?.metrics ?? createMetrics)(metricsSource) : undefined;
   const consolePage = createConsolePage({ mode: config.mode, path: config.path });
   const answer = hooks?.answerHttp ?? answerHttp;
   server.on('request', (req, res) => {

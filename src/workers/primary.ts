@@ -2,6 +2,7 @@
 import type { EchoServerCore, EchoServerOptions, EchoStats, LogOptions } from '../core/types';
 import type { Logger } from '../log/logger';
 import { resolveOptions } from '../server/options';
+import { sumDetails, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
 import { ConnectionLedger } from './ledger';
 import { LogRelay } from './log-relay';
 import type { ClusterHealth, FromWorker, ToWorker } from './messages';
@@ -39,7 +40,10 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
   const relay = new LogRelay(logOptions);
   const reported = new Map<WorkerProcess, EchoStats>();
   const departed: EchoStats[] = []; // last counters of workers that exited
+  const details = new Map<WorkerProcess, MetricsDetail>();
+  const departedDetails: MetricsDetail[] = [];
   let first: ListeningMessage | undefined;
+  let startedAt = Date.now();
 
   const totals = (): Omit<EchoStats, 'connectionsOpen' | 'uptimeMs'> => {
     const sum = Object.fromEntries(COUNTERS.map((name) => [name, 0])) as Record<(typeof COUNTERS)[number], number>;
@@ -56,6 +60,13 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
       .map((proc) => ({ worker: proc.slot, pid: proc.worker.process.pid ?? 0, connections: ledger.openBy(proc.worker.id) })),
   });
   const answer = (proc: WorkerProcess, message: ToWorker): void => void proc.worker.send(message);
+  // The asking worker's counters are fresh; every other worker's are its last report.
+  const metrics = (proc: WorkerProcess, own: ClusterMetrics): ClusterMetrics => {
+    reported.set(proc, own.stats);
+    details.set(proc, own.detail);
+    const stats = { ...totals(), connectionsOpen: ledger.open, uptimeMs: Date.now() - startedAt };
+    return { stats, detail: sumDetails([...details.values(), ...departedDetails]) };
+  };
 
   const onMessage = (proc: WorkerProcess, message: FromWorker): void => {
     switch (message.type) {
@@ -71,7 +82,10 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
         return ledger.release(proc.worker.id);
       case 'health':
         return answer(proc, { type: 'health', seq: message.seq, health: health() });
+      case 'metrics':
+        return answer(proc, { type: 'metrics', seq: message.seq, metrics: metrics(proc, message.own) });
       case 'stats':
+        if (message.detail) details.set(proc, message.detail);
         return void reported.set(proc, message.stats);
     }
   };
@@ -84,12 +98,15 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
       const last = reported.get(proc);
       if (last) departed.push(last);
       reported.delete(proc);
+      const lastDetail = details.get(proc);
+      if (lastDetail) departedDetails.push(lastDetail);
+      details.delete(proc);
     },
   });
   await pool.start();
   const listening = first as ListeningMessage;
   listening.events.forEach((event) => log.log(event)); // the listening line and start-up warnings, once
-  const startedAt = Date.now();
+  startedAt = Date.now();
 
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {

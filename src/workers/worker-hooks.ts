@@ -1,9 +1,11 @@
-// A worker's server hooks: connection ids, the global connection limit and /healthz, asked of the primary.
+// A worker's server hooks: connection ids, the global connection limit, /healthz and /metrics totals, asked of the primary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pathOf, type UpgradeRefusal } from '../server/handshake';
 import type { ServerHooks } from '../server/hooks';
 import { answerHttp, type HttpStatusSource } from '../server/http-answers';
+import type { MetricsSource } from '../metrics/prometheus';
+import { clusterMetrics, metricsDetail, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
 import type { FromWorker, PrimaryAnswer, WorkerRequest } from './messages';
 
 /** Requests to the primary, each answered by the message with its `seq`. */
@@ -35,8 +37,9 @@ export class PrimaryChannel {
  * The hooks that make this worker one part of a single server. An admitted connection holds
  * its slot until its socket closes, whatever happens in between (a client that leaves during
  * the round trip, an upgrade `ws` refuses): the socket's `close` is the one release.
+ * `worker` is this worker's number, which labels its process metrics.
  */
-export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker) => void): ServerHooks {
+export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker) => void, worker: number): WorkerHooks {
   const admit = (socket: Duplex, open: (id: number) => void, refuse: (refusal: UpgradeRefusal) => void): void => {
     let slot: 'asking' | 'held' | 'gone' = 'asking';
     // Node removed its own listener when it handed the socket over; ws adds one only in handleUpgrade.
@@ -63,5 +66,21 @@ export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker)
     });
   };
 
-  return { admit, answerHttp: answer };
+  let local: MetricsSource | undefined;
+  // /metrics: this worker's counters go along with each scrape, and the primary answers the sum.
+  const metrics = (source: MetricsSource): ReturnType<typeof clusterMetrics> => {
+    local = source;
+    const ask = async (own: ClusterMetrics): Promise<ClusterMetrics> => {
+      const reply = await channel.ask({ type: 'metrics', own });
+      return reply.type === 'metrics' ? reply.metrics : own;
+    };
+    return clusterMetrics(source, ask, worker);
+  };
+
+  return { admit, answerHttp: answer, metrics, detail: () => local && metricsDetail(local) };
+}
+
+/** The hooks of a worker, and its /metrics detail counters for its reports (none with --no-metrics). */
+export interface WorkerHooks extends ServerHooks {
+  detail(): MetricsDetail | undefined;
 }

@@ -53,9 +53,10 @@ export async function runWorker(): Promise<number> {
   // which prints one worker's for all of them.
   let startupEvents: LogEvent[] | undefined = [];
   const log: Logger = { ...logger, log: (event) => (startupEvents ? void startupEvents.push(event) : logger.log(event)) };
+  const hooks = workerHooks(channel, send, start.worker);
   let server: EchoServer;
   try {
-    server = await startEchoServerLogging(start.options, log, workerHooks(channel, send));
+    server = await startEchoServerLogging(start.options, log, hooks);
   } catch (error) {
     if (!(error instanceof EchoServerError)) throw error;
     await sendAndWait({ type: 'failed', message: error.message, exitCode: error.exitCode });
@@ -64,12 +65,12 @@ export async function runWorker(): Promise<number> {
   send({ type: 'listening', url: server.url, host: server.host, port: server.port, events: startupEvents });
   startupEvents = undefined;
 
-  const report = setInterval(() => send({ type: 'stats', stats: server.stats() }), STATS_INTERVAL_MS).unref();
+  const report = setInterval(() => send({ type: 'stats', stats: server.stats(), detail: hooks.detail() }), STATS_INTERVAL_MS).unref();
   await stopped;
   clearInterval(report);
   await server.close();
   await logger.flush(1000);
   // After every log line: the primary prints its summary once each worker's final counters are in.
-  await sendAndWait({ type: 'stats', stats: server.stats() });
+  await sendAndWait({ type: 'stats', stats: server.stats(), detail: hooks.detail() });
   return 0;
 }

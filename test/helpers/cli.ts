@@ -47,11 +47,12 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs `command args...` to its end; never rejects, a failure shows in the code. */
-export function runCommand(command: string, args: string[], options: Omit<StartOptions, 'command'> = {}): Promise<RunResult> {
+/** Runs `command args...` to its end (or `timeoutMs`); never rejects, a failure shows in the code. */
+export function runCommand(command: string, args: string[], options: Omit<StartOptions, 'command'> & { timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const { cwd, env = childEnv(), user } = options;
-    execFile(command, args, { cwd, env, ...user, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const { cwd, env = childEnv(), user, timeoutMs: timeout = 0 } = options;
+    // With a timeout, a command still running is killed (SIGKILL) and its code is null.
+    execFile(command, args, { cwd, env, ...user, maxBuffer: 16 * 1024 * 1024, timeout, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const code = error ? (error as { code?: unknown }).code : 0;
       resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
