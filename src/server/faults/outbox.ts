@@ -58,9 +58,10 @@ export class EchoOutbox {
   /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
   private waitingForSocket = false;
   private readonly flushed: () => void;
+  /** Socket write callbacks run before I/O (process.nextTick): the next batch waits for the next turn, so other clients are read in between. */
   private readonly batchWritten = (): void => {
     this.waitingForSocket = false;
-    this.pump();
+    setImmediate(this.pump);
   };
   private readonly flushedAndBatchWritten = (): void => {
     this.flushed();
