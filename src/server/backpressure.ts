@@ -1,40 +1,62 @@
-// Stops reading from a client while what we send it waits unwritten: echoes past the bound, or pongs.
+// Stops reading from a client while what we send it waits unwritten: echoes, pongs and their bookkeeping past the bound.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { BACKPRESSURE_HIGH_WATER, PONGS_PENDING_HIGH_WATER } from '../core/constants';
 
 /**
+ * What one echo or pong handed to the socket costs besides its payload bytes (Node's write
+ * queue entries, the frame header Buffer, ws's queue entry): a flood of empty messages to a
+ * client that never reads must reach the bound too, not only large ones.
+ */
+export const QUEUED_SEND_OVERHEAD = 256;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
  * One connection's reading, paused while the client does not read what we send: more than
- * {@link BACKPRESSURE_HIGH_WATER} bytes queued, or more than {@link PONGS_PENDING_HIGH_WATER}
- * pongs unwritten (each costs far more memory than its bytes). Reading resumes once the
- * socket has written its queue. A paused client is slowed, never closed.
+ * {@link BACKPRESSURE_HIGH_WATER} of cost queued (payload bytes, plus
+ * {@link QUEUED_SEND_OVERHEAD} per echo or pong sent since the socket was last seen empty,
+ * plus every queue outside the socket registered with {@link Backpressure.countQueue}), or
+ * more than {@link PONGS_PENDING_HIGH_WATER} pongs unwritten. Reading resumes once all of
+ * them are back under the bound. A paused client is slowed, never closed.
  */
 export class Backpressure {
   private paused = false;
-  private watchingDrain = false;
   private pongsPending = 0;
+  /** Echoes and pongs handed to the socket and not known to be written (a per-send counter: the hot path pays an increment). */
+  private sends = 0;
+  /** Of {@link sends}, those written before the marker now in the socket's queue; undefined when none is. */
+  private sendsBeforeMarker: number | undefined;
+  private readonly queues: Array<() => number> = [];
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
   ) {}
 
+  /**
+   * Counts a queue outside the socket (delayed echoes, echoes waiting for compression):
+   * `cost` says what it holds now, in bytes with its overhead. Its owner calls
+   * {@link Backpressure.afterQueue} when it grows and {@link Backpressure.resumeIfUnder} when it shrinks.
+   */
+  countQueue(cost: () => number): void {
+    this.queues.push(cost);
+  }
+
   /** After a send: pauses reading if the queue is now past the bound. */
   afterSend(): void {
-    if (!this.paused && this.ws.bufferedAmount > BACKPRESSURE_HIGH_WATER) this.pause();
+    this.sends++;
+    if (!this.paused && this.ws.bufferedAmount + this.sends * QUEUED_SEND_OVERHEAD > BACKPRESSURE_HIGH_WATER) this.pause();
   }
 
-  /**
-   * After queuing echoes outside the socket (a fault's delayed, throttled or fragmented echoes):
-   * pauses reading if those `waiting` bytes and the socket's queue are past the bound.
-   */
-  afterQueue(waiting: number): void {
-    if (!this.paused && this.ws.bufferedAmount + waiting > BACKPRESSURE_HIGH_WATER) this.pause();
+  /** After a queue outside the socket grew: pauses reading if everything queued is past the bound. */
+  afterQueue(): void {
+    if (!this.paused && this.cost() > BACKPRESSURE_HIGH_WATER) this.pause();
   }
 
-  /** Reads again once the echoes waiting outside the socket (`waiting` bytes) and its queue are under the bound. */
-  resumeIfUnder(waiting: number): void {
-    if (this.paused && this.ws.bufferedAmount + waiting <= BACKPRESSURE_HIGH_WATER) this.resume();
+  /** After a queue outside the socket shrank: reads again if everything queued is under the bound. */
+  resumeIfUnder(): void {
+    if (this.paused) this.resume();
   }
 
   /**
@@ -56,21 +78,46 @@ export class Backpressure {
     this.ws.resume();
   }
 
+  /** Everything queued: the socket's bytes and sends, and every queue outside it. */
+  private cost(): number {
+    let cost = this.ws.bufferedAmount + this.sends * QUEUED_SEND_OVERHEAD;
+    for (const queue of this.queues) cost += queue();
+    return cost;
+  }
+
   private readonly pongWritten = (): void => {
     this.pongsPending--;
     if (this.paused && this.pongsPending === 0) this.resume();
   };
 
+  /** The socket wrote everything queued before the marker: those sends are out. */
+  private readonly markerWritten = (): void => {
+    this.sends -= this.sendsBeforeMarker ?? 0;
+    this.sendsBeforeMarker = undefined;
+    if (this.paused) this.resume();
+  };
+
   private pause(): void {
     this.paused = true;
     this.ws.pause();
-    if (this.watchingDrain) return;
-    this.watchingDrain = true;
-    this.socket.on('drain', () => this.resume());
+    this.watchSocket();
+  }
+
+  /**
+   * Writes an empty marker behind what the socket holds; its callback says when all of it is
+   * written. Unlike 'drain', it fires however little is queued (a socket under its own high-water
+   * mark never emits 'drain'). At most one is in flight, and only while paused.
+   */
+  private watchSocket(): void {
+    if (this.sendsBeforeMarker !== undefined || this.socket.writableEnded || this.socket.destroyed) return;
+    if (this.sends === 0 && this.socket.writableLength === 0) return;
+    this.sendsBeforeMarker = this.sends;
+    this.socket.write(EMPTY, this.markerWritten);
   }
 
   private resume(): void {
-    if (this.pongsPending > 0 || this.socket.writableNeedDrain) return;
+    if (this.pongsPending > 0) return;
+    if (this.cost() > BACKPRESSURE_HIGH_WATER) return this.watchSocket(); // a queue outside the socket wakes us when it shrinks
     this.release();
   }
 }

@@ -99,7 +99,7 @@ export class EchoConnection {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
     this.sendCloseFrame = ws.close.bind(ws);
-    this.echoes = echoSenderFor(ws);
+    this.echoes = echoSenderFor(ws, this.backpressure);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));

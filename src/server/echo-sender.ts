@@ -1,5 +1,6 @@
 // How a connection hands echoes to ws: directly, or, when compression is negotiated, counted until zlib has let ws write them.
 import type WebSocket from 'ws';
+import { QUEUED_SEND_OVERHEAD, type Backpressure } from './backpressure';
 
 /** Sends echoes and says when all of them are written to the socket. */
 export interface EchoSender {
@@ -12,7 +13,9 @@ export interface EchoSender {
 /**
  * Counts compressed echoes until ws has written them. With permessage-deflate, `ws.send`
  * returns before the frame exists (zlib compresses it on the thread pool), so a drop that
- * ended the socket at once would lose the echo; it waits here instead.
+ * ended the socket at once would lose the echo; it waits here instead. The echoes waiting for
+ * compression count towards backpressure ({@link QUEUED_SEND_OVERHEAD} each: an empty one adds
+ * nothing to `bufferedAmount`), so a client that never reads cannot fill ws's compression queue.
  */
 class CountingSender implements EchoSender {
   private unwritten = 0;
@@ -20,13 +23,20 @@ class CountingSender implements EchoSender {
   /** One callback per connection, not one per message. */
   private readonly written = (): void => {
     this.unwritten--;
-    if (this.unwritten > 0 || this.pending === undefined) return;
+    if (this.unwritten > 0) return;
+    this.backpressure.resumeIfUnder();
+    if (this.pending === undefined) return;
     const action = this.pending;
     this.pending = undefined;
     action();
   };
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly backpressure: Backpressure,
+  ) {
+    backpressure.countQueue(() => this.unwritten * QUEUED_SEND_OVERHEAD);
+  }
 
   send(data: Buffer, options: { binary: boolean }): void {
     this.unwritten++;
@@ -40,7 +50,7 @@ class CountingSender implements EchoSender {
 }
 
 /** The sender for `ws`, chosen once at set-up: without compression, `ws.send` itself and nothing counted. */
-export function echoSenderFor(ws: WebSocket): EchoSender {
+export function echoSenderFor(ws: WebSocket, backpressure: Backpressure): EchoSender {
   if (ws.extensions === '') return { send: ws.send.bind(ws), whenWritten: (action) => action() };
-  return new CountingSender(ws);
+  return new CountingSender(ws, backpressure);
 }

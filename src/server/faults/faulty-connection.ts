@@ -64,6 +64,7 @@ export class FaultyConnection extends EchoConnection {
     const { delay, seed, fragment, throttle } = faults;
     this.pickDelay = delay === undefined ? NO_DELAY : delayPicker(delay, seed === undefined ? Math.random : seededRandom(seed));
     this.outbox = new EchoOutbox(ws, { fragment, throttle }, this);
+    this.backpressure.countQueue(() => this.outbox.cost);
     ws.once('close', () => this.outbox.clear());
   }
 
@@ -77,7 +78,7 @@ export class FaultyConnection extends EchoConnection {
     if (!this.received(data, isBinary) || this.dropped) return;
     this.echoesLeft--;
     this.outbox.add(this.echoOf(data, isBinary), isBinary, this.pickDelay());
-    this.backpressure.afterQueue(this.outbox.cost);
+    this.backpressure.afterQueue();
   }
 
   override drop(cause: string): void {
@@ -89,7 +90,7 @@ export class FaultyConnection extends EchoConnection {
   echoWritten(echo: Buffer, isBinary: boolean): void {
     this.countEchoed(echo, isBinary);
     this.afterEchoes(++this.echoesWritten);
-    if (!this.dropped) this.backpressure.resumeIfUnder(this.outbox.cost);
+    if (!this.dropped) this.backpressure.resumeIfUnder();
   }
 
   /** {@link EchoOutbox} listener: an echo left the socket. */

@@ -7,6 +7,13 @@ import type WebSocket from 'ws';
  */
 export const QUEUED_ECHO_OVERHEAD = 256;
 
+/**
+ * Frames written in one go before the outbox waits for the socket to write them: so a message
+ * sent as a million 1-byte frames neither holds the event loop nor fills the socket's queue
+ * with a million entries (each costs far more memory than its byte).
+ */
+export const FRAMES_PER_FLUSH = 256;
+
 /** One echo waiting to be written. */
 interface QueuedEcho {
   data: Buffer;
@@ -48,7 +55,18 @@ export class EchoOutbox {
   private linkFreeAt = 0;
   /** Payload bytes plus {@link QUEUED_ECHO_OVERHEAD} per echo not yet fully written. */
   cost = 0;
+  /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
+  private waitingForSocket = false;
   private readonly flushed: () => void;
+  /** Socket write callbacks run before I/O (process.nextTick): the next batch waits for the next turn, so other clients are read in between. */
+  private readonly batchWritten = (): void => {
+    this.waitingForSocket = false;
+    setImmediate(this.pump);
+  };
+  private readonly flushedAndBatchWritten = (): void => {
+    this.flushed();
+    this.batchWritten();
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -69,7 +87,7 @@ export class EchoOutbox {
     const own = data.buffer.byteLength > data.length * 2 + 8192 ? Buffer.from(data) : data;
     this.queue.push({ data: own, isBinary, readyAt: performance.now() + delayMs, written: 0 });
     this.cost += own.length + QUEUED_ECHO_OVERHEAD;
-    if (this.timer === undefined && this.length === 1) this.pump();
+    if (this.timer === undefined && !this.waitingForSocket && this.length === 1) this.pump();
   }
 
   /** Drops every waiting echo and its timer (the connection is ending). */
@@ -81,9 +99,12 @@ export class EchoOutbox {
     this.cost = 0;
   }
 
-  /** Writes every frame that is due, then sets one timer for the next. */
+  /** Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the next. */
   private readonly pump = (): void => {
+    clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.waitingForSocket) return;
+    let frames = 0;
     while (this.head < this.queue.length) {
       if (this.ws.readyState !== this.ws.OPEN) return this.clear();
       const echo = this.queue[this.head]!;
@@ -101,6 +122,12 @@ export class EchoOutbox {
       const fin = end === echo.data.length;
       const frame = echo.written === 0 && fin ? echo.data : echo.data.subarray(echo.written, end);
       echo.written = end;
+      if (++frames === FRAMES_PER_FLUSH) {
+        this.waitingForSocket = true; // the rest waits until the socket has written this batch
+        this.ws.send(frame, { binary: echo.isBinary, fin }, fin ? this.flushedAndBatchWritten : this.batchWritten);
+        if (fin) this.finish(echo);
+        return;
+      }
       this.ws.send(frame, { binary: echo.isBinary, fin }, fin ? this.flushed : undefined);
       if (fin) this.finish(echo);
     }
