@@ -22,6 +22,9 @@ export function changesEchoes(behaviour: Behaviour): boolean {
 }
 
 const NO_DELAY = (): number => 0;
+
+/** `1 echo written`, `3 echoes written`: what a fault line opens with. */
+const echoesWritten = (count: number): string => `${count} echo${count === 1 ? '' : 'es'} written`;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -106,7 +109,7 @@ export class FaultyConnection extends EchoConnection {
       this.stopEchoing();
       this.resetWhenFlushed = count; // the client gets its echoes first, then the RST
     } else if (count === dropAfter) {
-      this.fault('drop-after', `${count} echoes written: ending TCP with no close frame`);
+      this.fault('drop-after', `${echoesWritten(count)}: ending TCP with no close frame`);
       this.drop(`drop-after=${count}`);
     } else if (count === closeAfter) {
       this.closeAsAsked(count);
@@ -119,7 +122,7 @@ export class FaultyConnection extends EchoConnection {
   private closeAsAsked(count: number): void {
     const { closeCode, closeReason = '' } = this.faults;
     const dropping = this.settings.behavior.ending === 'drop';
-    this.fault('close-after', `${count} echoes written: closing with ${closeCode}${closeReason ? ` ${JSON.stringify(closeReason)}` : ''}${dropping ? ', then ending TCP' : ''}`);
+    this.fault('close-after', `${echoesWritten(count)}: closing with ${closeCode}${closeReason ? ` ${JSON.stringify(closeReason)}` : ''}${dropping ? ', then ending TCP' : ''}`);
     this.initiator ??= 'server';
     this.cause ??= `close-after=${count}`;
     this.stopEchoing();
@@ -137,7 +140,7 @@ export class FaultyConnection extends EchoConnection {
     this.initiator ??= 'server';
     this.cause ??= `reset-after=${count}`;
     this.dropped = true; // no frame may follow
-    this.fault('reset-after', `${count} echoes written: ${resetSocket(this.socket)}`);
+    this.fault('reset-after', `${echoesWritten(count)}: ${resetSocket(this.socket)}`);
   }
 
   private fault(fault: string, detail: string): void {
