@@ -259,7 +259,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       server = single;
     }
     const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
-    const statsReporter = flags.stats ? startStatsReporter(server.stats, logger, onTerminal ? 'status-line' : 'events') : undefined;
+    const statsReporter = flags.stats ? startStatsReporter(() => server.stats(), logger, onTerminal ? 'status-line' : 'events') : undefined;
     const received = await signals.first;
     statsReporter?.stop();
     stopStdin?.();
