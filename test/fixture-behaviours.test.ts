@@ -31,3 +31,16 @@ describe('echo: false with behaviours chosen in the URL', () => {
     expect(events[0]).toMatchObject({ event: 'connection', path: '/?mode=forever&delay=5&token=abc', behaviour: { mode: 'forever', delay: 5 } });
   });
 });
+
+describe('the server object', () => {
+  it('its methods work unbound, as in afterAll(server.close)', async () => {
+    const { startEchoServer } = await import('../src');
+    const server = await startEchoServer();
+    const { stats, connections, clients, broadcast, close } = server;
+    expect(stats().connectionsOpen).toBe(0);
+    expect(connections()).toBe(0);
+    expect(clients()).toEqual([]);
+    expect(broadcast('nobody')).toBe(0);
+    await close();
+  });
+});
