@@ -1,6 +1,5 @@
 // Parses the command line and runs the server until a signal stops it.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
@@ -9,13 +8,14 @@ import { createLogger, type Logger } from '../log/logger';
 import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
+import { listenForSignals } from './signals';
 import { sendStdinLines } from './stdin-lines';
 import { loadTlsFiles } from './tls-files';
 import { versionLine } from '../sea/bufferutil-status';
 import { negotiationFlags, type NegotiationFlags, negotiationOptions } from './negotiation-flags';
 import type { EchoServerCore, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
-import { RULES, describeRule, parseNumber, pathProblem, type NumberRule } from '../core/validate';
-import { durationFlag, sizeFlag } from './units';
+import { RULES, pathProblem } from '../core/validate';
+import { durationFlag, numberFlag, sizeFlag, workersFlag } from './units';
 import { HELP_WIDTH, helpParagraph, helpRows } from './help-text';
 import { behaviourFlags, behaviourOptionsFrom } from './behaviour-flags';
 
@@ -87,23 +87,6 @@ ${helpRows(
 )}
 
 ${helpParagraph('Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.')}`;
-
-function numberFlag(rule: NumberRule): (text: string) => number {
-  return (text) => {
-    const value = parseNumber(text, rule);
-    if (value === undefined) throw new InvalidArgumentError(`It must be ${describeRule(rule)}.`);
-    return value;
-  };
-}
-
-/** `--workers`: a count, or `auto` for one per CPU. */
-const WORKERS_RULE: NumberRule = { min: 1, max: 1024, integer: true };
-function workersFlag(text: string): number {
-  if (text === 'auto') return availableParallelism();
-  const count = parseNumber(text, WORKERS_RULE);
-  if (count === undefined) throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
-  return count;
-}
 
 /** Builds the commander program; exported so tests and `--help` share it. */
 export function buildProgram(io: CliIo): Command {
@@ -194,30 +177,6 @@ export function optionsFrom(flags: AllFlags): EchoServerOptions {
     metrics: flags.metrics,
     ...negotiationOptions(flags),
     record: false, // the CLI has no test to hand recordings to: a message costs nothing extra
-  };
-}
-
-/**
- * Listens for SIGINT and SIGTERM: `first` resolves with the first one; after it, a second
- * means "now" and exits at once with the shell's 128 + signal number. `stop()` removes the handlers.
- */
-function listenForSignals(): { first: Promise<NodeJS.Signals>; stop: () => void } {
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const first = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = (signal) => {
-      onSignal = (again) => process.exit(again === 'SIGINT' ? 130 : 143);
-      resolve(signal);
-    };
-  });
-  const handler = (signal: NodeJS.Signals): void => onSignal(signal);
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    first,
-    stop: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
   };
 }
 

@@ -1,5 +1,6 @@
-// Sizes and durations in flags: plain numbers, or with a unit (16MiB, 64KB, 30s, 500ms, 2m).
+// Numbers in flags: counts, --workers, and sizes and durations plain or with a unit (16MiB, 64KB, 30s, 500ms, 2m).
 import { InvalidArgumentError } from 'commander';
+import { availableParallelism } from 'node:os';
 import { describeRule, fitsRule, parseNumber, type NumberRule } from '../core/validate';
 
 /** Bytes per size unit, by lower-case name: decimal (kB = 1000) and binary (KiB = 1024). */
@@ -81,4 +82,22 @@ export function unitForms(unit: string | undefined): string | undefined {
   if (unit === 's') return 'seconds or a duration with a unit (500ms, 30s, 2m)';
   if (unit === 'ms') return 'milliseconds or a duration with a unit (500ms, 2s)';
   return undefined;
+}
+
+/** A commander parser for a plain number under `rule`. */
+export function numberFlag(rule: NumberRule): (text: string) => number {
+  return (text) => {
+    const value = parseNumber(text, rule);
+    if (value === undefined) throw new InvalidArgumentError(`It must be ${describeRule(rule)}.`);
+    return value;
+  };
+}
+
+/** `--workers`: a count, or `auto` for one per CPU. */
+const WORKERS_RULE: NumberRule = { min: 1, max: 1024, integer: true };
+export function workersFlag(text: string): number {
+  if (text === 'auto') return availableParallelism();
+  const count = parseNumber(text, WORKERS_RULE);
+  if (count === undefined) throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
+  return count;
 }

@@ -8,6 +8,7 @@ import { firstBytes } from '../core/utf8';
 import { Backpressure } from './backpressure';
 import { protocolErrorReason, type ReceiveLimits } from './close-reasons';
 import { echoSenderFor, type EchoSender } from './echo-sender';
+import { ownCloseSent, peerCloseReceived } from './ws-close-flags';
 
 /** Counters a connection adds to; the server owns them. */
 export interface EchoCounters {
@@ -41,19 +42,6 @@ export interface ConnectionSettings {
 
 const AS_TEXT = { binary: false } as const;
 const AS_BINARY = { binary: true } as const;
-
-/**
- * `ws` keeps no public flag for "the peer's close frame has arrived"; this is the one place we
- * read it (package.json pins ws to 8.23.x; the forever and graceful tests fail if it moves).
- */
-function peerCloseReceived(ws: WebSocket): boolean {
-  return (ws as unknown as { _closeFrameReceived: boolean })._closeFrameReceived === true;
-}
-
-/** Whether our close frame has been written to the socket (ws's `_closeFrameSent`, pinned as above). */
-function ownCloseSent(ws: WebSocket): boolean {
-  return (ws as unknown as { _closeFrameSent: boolean })._closeFrameSent === true;
-}
 
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
