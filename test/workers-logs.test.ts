@@ -1,37 +1,18 @@
 // --workers logs: whole lines from every worker, --quiet and colors as in one process, bounded across processes.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { BIN, childEnv, memoryOf, startCli, type CliChild } from './helpers/cli';
+import { BIN, childEnv, memoryOf, type CliChild } from './helpers/cli';
 import { closeClient, openClient, type TestClient } from './helpers/clients';
 import { echoMany } from './helpers/echo-load';
 import { perTest } from './helpers/per-test';
 import { getHealth, pollUntil, stopChild } from './helpers/probe';
+import { echo, jsonLines, startJsonCli } from './helpers/json-cli';
 
 const { client, cliServer, defer } = perTest();
 const MiB = 1024 * 1024;
 
 /** Starts the CLI with `--json` on a free port (stopped after the test) and resolves with it and its URL. */
-async function jsonServer(args: string[]): Promise<CliChild & { url: string }> {
-  const cli = startCli(['--port', '0', '--json', ...args]);
-  defer(() => stopChild(cli.child));
-  const [, url] = await cli.waitFor(/"event":"listening".*"url":"(wss?:\/\/[^"]+)"/);
-  return Object.assign(cli, { url });
-}
-
-/** Sends `text` and resolves with its echo. */
-async function echo(c: TestClient, text: string): Promise<string> {
-  const next = c.received.length + 1;
-  c.ws.send(text);
-  return (await c.nextMessages(next))[next - 1].data.toString();
-}
-
-/** The JSON log lines of `text`; every line must be whole JSON. */
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const jsonServer = (args: string[]): Promise<CliChild & { url: string }> => startJsonCli(args, defer);
 
 describe('--workers 2: logs', () => {
   it('log lines from many busy connections never interleave (every JSON line parses, every message is logged once)', async () => {

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { closeClient, upgradeStatus, type TestClient } from './helpers/clients';
 import { ROOT, startCli, type CliChild } from './helpers/cli';
 import { perTest } from './helpers/per-test';
-import { getHealth, pollUntil, stopChild, within } from './helpers/probe';
+import { getHealth, pollUntil, within } from './helpers/probe';
 import { openRawClient } from './helpers/raw-client';
 import { portOf } from './helpers/raw-http';
 import { makeTestCert } from './helpers/tls-cert';
+import { echo, jsonLines, startJsonCli } from './helpers/json-cli';
 
 const { client, cliServer, defer } = perTest();
 
@@ -24,27 +25,7 @@ function health(url: string): Promise<WorkerHealth> {
 }
 
 /** Starts the CLI with `--json` on a free port (stopped after the test) and resolves with it and its URL. */
-async function jsonServer(args: string[]): Promise<CliChild & { url: string }> {
-  const cli = startCli(['--port', '0', '--json', ...args]);
-  defer(() => stopChild(cli.child));
-  const [, url] = await cli.waitFor(/"event":"listening".*"url":"(wss?:\/\/[^"]+)"/);
-  return Object.assign(cli, { url });
-}
-
-/** Sends `text` and resolves with its echo. */
-async function echo(c: TestClient, text: string): Promise<string> {
-  const next = c.received.length + 1;
-  c.ws.send(text);
-  return (await c.nextMessages(next))[next - 1].data.toString();
-}
-
-/** The JSON log lines of `text`; every line must be whole JSON. */
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const jsonServer = (args: string[]): Promise<CliChild & { url: string }> => startJsonCli(args, defer);
 
 /** Whether a process is still there. */
 function alive(pid: number): boolean {
