@@ -3,7 +3,7 @@ export { startEchoServer } from './server/server';
 export { EchoServerError } from './core/errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './behaviour/modes';
 export type { ModeBehavior } from './behaviour/modes';
-export type { CloseEvent, ConnectionEvent, LogEvent, MessageEvent } from './log/log-events';
+export type { CloseEvent, ConnectionEvent, LogEvent, MessageEvent } from './core/log-events';
 export type { BehaviourOptions, DelayOption, EchoMode, EchoServer, EchoServerOptions, EchoStats, LogFormat, LogOptions, TlsOptions } from './core/types';
 export type { ClientClosed, EchoClient, EchoServerEvents, OutgoingData, ReceivedMessage, WaitOptions } from './core/types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';

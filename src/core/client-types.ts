@@ -1,9 +1,8 @@
 // The shapes a test sees of each connection and of the server's events (the fixture API).
 import type { IncomingHttpHeaders } from 'node:http';
 // Type-only (erased from the build): the API's events are the JSON log events, field for field.
-import type { CloseEvent, ConnectionEvent, MessageEvent } from '../log/log-events';
-import type { EchoServer } from './types';
-/** What a listener of each {@link EchoServer} event receives. */
+import type { CloseEvent, ConnectionEvent, MessageEvent } from './log-events';
+/** What a listener of each `EchoServer` event receives. */
 export interface EchoServerEvents {
   /** A client completed its opening handshake. */
   connection: [event: ConnectionEvent, client: EchoClient];
@@ -44,7 +43,7 @@ export interface ClientClosed {
   cause?: string;
 }
 
-/** One WebSocket connection to an {@link EchoServer}, as a test sees it. */
+/** One WebSocket connection to an `EchoServer`, as a test sees it. */
 export interface EchoClient {
   /** The number in the logs (`#1`). */
   readonly id: number;

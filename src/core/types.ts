@@ -1,12 +1,13 @@
 // The shapes shared by the server, the CLI and the public API.
 import type { Writable } from 'node:stream';
 import type { EchoClient, EchoServerEvents, OutgoingData, WaitOptions } from './client-types';
+import type { EchoMode } from './echo-mode';
+
+export type { EchoMode } from './echo-mode';
 
 // What a test sees of each connection lives in client-types.ts; importers get it from here too.
 export type { ClientClosed, EchoClient, EchoServerEvents, OutgoingData, ReceivedMessage, WaitOptions } from './client-types';
 
-/** The four echo modes, from the article's naive first try to an RFC 6455-correct server. */
-export type EchoMode = 'one-shot' | 'whole-message' | 'forever' | 'graceful';
 
 /** How log lines are written: short colored lines for people, or one JSON object per line. */
 export type LogFormat = 'pretty' | 'json';

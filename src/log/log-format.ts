@@ -1,6 +1,6 @@
 // Turns log events into short colored lines for people.
 import type { Chalk } from 'chalk';
-import type { ConnectionEvent, LogEvent, StatsEvent } from './log-events';
+import type { ConnectionEvent, LogEvent, StatsEvent } from '../core/log-events';
 import { escapeClientText } from '../core/escape';
 
 const TEXT_PREVIEW_CHARS = 80;

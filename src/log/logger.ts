@@ -1,7 +1,7 @@
 // Routes log events to stdout/stderr as colored lines or JSON, bounded and cheap when off.
 import chalk, { type Chalk } from 'chalk';
 import type { Writable } from 'node:stream';
-import { QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from './log-events';
+import { QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from '../core/log-events';
 import { formatPretty, previewOf } from './log-format';
 import { LineWriter } from './output';
 import type { LogOptions } from '../core/types';

@@ -9,7 +9,7 @@ import { MODES, type ModeBehavior } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
 import { createConsolePage } from '../console/console-page';
 import { createMetrics } from '../metrics/prometheus';
-import type { ConnectionEvent } from '../log/log-events';
+import type { ConnectionEvent } from '../core/log-events';
 import { FixtureHub } from '../fixture/fixture-hub';
 import { createServerHandle } from '../fixture/server-handle';
 import { createAdmission } from './admission';

@@ -1,7 +1,7 @@
 // --stats: once a second, rates and totals from the server's counters, as a status line or a log event.
 import type { EchoStats } from '../core/types';
 import { formatStats } from '../log/log-format';
-import type { StatsEvent } from '../log/log-events';
+import type { StatsEvent } from '../core/log-events';
 import type { Logger } from '../log/logger';
 
 /** How the numbers are shown. */

@@ -1,6 +1,6 @@
 // The messages a --workers primary and its worker processes exchange over the cluster IPC channel.
 import type { EchoServerOptions, EchoStats, LogFormat } from '../core/types';
-import type { LogEvent } from '../log/log-events';
+import type { LogEvent } from '../core/log-events';
 import type { UpgradeRefusal } from '../server/handshake';
 import type { ClusterMetrics, MetricsDetail } from './cluster-metrics';
 

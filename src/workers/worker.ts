@@ -1,7 +1,7 @@
 // A --workers process: serves with the primary's options, logs through it, and stops when it says so.
 import { EchoServerError } from '../core/errors';
 import type { EchoServer } from '../core/types';
-import type { LogEvent } from '../log/log-events';
+import type { LogEvent } from '../core/log-events';
 import { createLogger, type Logger } from '../log/logger';
 import { startEchoServerLogging } from '../server/server';
 import { ipcLogStream } from './ipc-log-stream';

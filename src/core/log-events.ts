@@ -1,5 +1,5 @@
 // The events ws-echo logs; their fields are the documented JSON log format.
-import type { EchoMode } from '../core/types';
+import type { EchoMode } from './echo-mode';
 
 /** The server is listening. Always the first line, even with `--quiet`. */
 export interface ListeningEvent {
