@@ -30,7 +30,8 @@ RESULTS := node_modules/.cache/ws-echo-test-results.json
 # Ends with one plain "N passed, N failed" line for CI logs.
 test: build typecheck binary test-tools
 	@mkdir -p $(dir $(RESULTS))
-	npx jest --json --outputFile=$(RESULTS)
+	@# --forceExit: a handle a failing test leaves open must not keep CI waiting after the results are in.
+	npx jest --json --outputFile=$(RESULTS) --forceExit
 	@node -e 'const r = require("./$(RESULTS)"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script

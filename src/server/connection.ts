@@ -94,7 +94,15 @@ export class EchoConnection {
     ws.once('close', (code: number, reason: Buffer) => this.onClose(code, reason));
     ws.on('ping', (data: Buffer) => this.onPing(data));
     if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(() => this.end(CLOSE_NORMAL, 'idle timeout'), settings.idleTimeoutMs);
-    if (settings.heartbeat) ws.on('pong', () => (this.answeredLastPing = true));
+    if (settings.heartbeat) {
+      // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
+      // send its pong until the frame is done, and it is plainly alive. Only with a heartbeat on.
+      const alive = (): void => {
+        this.answeredLastPing = true;
+      };
+      ws.on('pong', alive);
+      socket.on('data', alive);
+    }
   }
 
   protected onMessage(data: Buffer, isBinary: boolean): void {

@@ -41,9 +41,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves once `condition()` holds, checking every few milliseconds (Jest's timeout bounds it). */
-export async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(5);
+/**
+ * Resolves once `condition()` holds, checking every few milliseconds; rejects after `limitMs`,
+ * so a condition that never comes fails its test instead of polling on after it (an open handle).
+ */
+export async function waitUntil(condition: () => boolean, limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`waitUntil: the condition did not hold within ${limitMs} ms`);
+    await sleep(5);
+  }
 }
 
 /**
