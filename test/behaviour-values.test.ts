@@ -11,6 +11,7 @@ import { runCliToEnd, startCli } from './helpers/cli';
 import { perTest } from './helpers/per-test';
 import { pollUntil, stopChild } from './helpers/probe';
 import { rawUpgrade } from './helpers/raw-http';
+import { jsonLogInMemory } from './helpers/json-log';
 
 const { serve, cliServer, defer } = perTest();
 
@@ -40,24 +41,13 @@ async function upgradeAnswer(port: number, path: string): Promise<{ status: numb
   return { status, body };
 }
 
-/** A JSON logger into memory, and the events logged so far. */
-function memoryLog(): { log: EchoServerOptions['log']; events: () => Array<Record<string, unknown>> } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return {
-    log: { format: 'json', stdout: stream, stderr: stream },
-    events: () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line)),
-  };
-}
-
 describe('a bad URL value gets 400 before the upgrade, naming the parameter, the value and what is allowed', () => {
   it('covers every parameter', () => {
     expect(BAD_URL_VALUES.map(([name]) => name).sort()).toEqual(BEHAVIOUR_PARAMETERS.map((p) => p.name).sort());
   });
 
   it.each(BAD_URL_VALUES)('%s=%s', async (name, value, allowed) => {
-    const { log, events } = memoryLog();
+    const { options: log, events } = jsonLogInMemory();
     const server = await serve({ log });
     const path = `/?token=abc&${name}=${value}`;
     const { status, body } = await upgradeAnswer(server.port, path);
@@ -80,7 +70,7 @@ describe('a bad URL value gets 400 before the upgrade, naming the parameter, the
 
 describe('unknown parameters are left alone; the connection line shows what is in effect', () => {
   it('?token=abc&Delay=5&dealy=5 connects as plain echo, and the event says so', async () => {
-    const { log, events } = memoryLog();
+    const { options: log, events } = jsonLogInMemory();
     const server = await serve({ log });
     const c = await connect(`${server.url}/?token=abc&Delay=5&dealy=5`);
     c.ws.send('x');

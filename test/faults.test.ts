@@ -1,8 +1,7 @@
 // Faults in detail: order under random delays, the single-message modes, backpressure, bounded logs, timers, and what is logged when a fault fires.
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { BACKPRESSURE_HIGH_WATER, LOG_HIGH_WATER } from '../src/core/constants';
 import { QUEUED_ECHO_OVERHEAD } from '../src/server/faults/outbox';
-import type { EchoServerOptions } from '../src';
 import { destroyRawClients, howTcpEnds, rawTo } from './helpers/behaviour-checks';
 import { connect, upgradeStatus } from './helpers/clients';
 import { buildFrame, Opcode, parseClosePayload, ZERO_MASK } from './helpers/frames';
@@ -10,21 +9,11 @@ import { perTest } from './helpers/per-test';
 import { pollUntil, sleep, within } from './helpers/probe';
 import { expectEcho, flood } from './helpers/raw-client';
 import { openTcp, httpRequestText, randomKey, upgradeHeaders } from './helpers/raw-http';
+import { jsonLogInMemory } from './helpers/json-log';
 
 afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, defer } = perTest();
 const KiB = 1024;
-
-/** A JSON logger into memory, and the events logged so far. */
-function memoryLog(): { log: EchoServerOptions['log']; events: () => Array<Record<string, unknown>> } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return {
-    log: { format: 'json', stdout: stream, stderr: stream },
-    events: () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line)),
-  };
-}
 
 describe('delay', () => {
   it('keeps the order of echoes whatever delays the range draws', async () => {
@@ -37,7 +26,7 @@ describe('delay', () => {
   });
 
   it('an unseeded range logs the seed it drew, so the run can be repeated with ?seed=', async () => {
-    const { log, events } = memoryLog();
+    const { options: log, events } = jsonLogInMemory();
     const server = await serve({ log });
     await connect(`${server.url}/?delay=0-100`);
     const logged = await pollUntil(events, (e) => e.some((event) => event.event === 'connection'), 50, 20);
@@ -134,7 +123,7 @@ describe('ends after n echoes', () => {
   });
 
   it('logs each fault when it fires, and the close line names it as the cause', async () => {
-    const { log, events } = memoryLog();
+    const { options: log, events } = jsonLogInMemory();
     const server = await serve({ log });
     const cases = ['close-after=1', 'drop-after=1', 'reset-after=1'];
     for (const query of cases) {
