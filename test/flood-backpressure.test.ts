@@ -1,6 +1,6 @@
 // Floods from clients that never read: empty messages, empty messages under --deflate, and delayed
 // echoes with pings in between all stop being read at about the 1 MiB bound (README "What one client can cost").
-import { memoryOf } from './helpers/cli';
+import { memoryOf, rssSettled } from './helpers/cli';
 import { frameHeader, Opcode, ZERO_MASK } from './helpers/frames';
 import { perTest } from './helpers/per-test';
 import { parsePrometheusText, valueOf } from './helpers/prom-text';
@@ -30,17 +30,6 @@ async function flood(socket: Socket, batch: Buffer, total: number, ms: number): 
   return written;
 }
 
-/** Resolves once `pid`'s RSS has not grown for a second. */
-async function settled(pid: number): Promise<void> {
-  let last = memoryOf(pid).rss;
-  for (let calm = 0; calm < 5; ) {
-    await sleep(200);
-    const now = memoryOf(pid).rss;
-    calm = now > last + MiB ? 0 : calm + 1;
-    last = Math.max(last, now);
-  }
-}
-
 /** Opens `count` raw clients that never read (their sockets stay paused). */
 async function nonReaders(url: string, count: number, request: UpgradeRequest = {}): Promise<Socket[]> {
   const opened = await Promise.all(Array.from({ length: count }, () => openUpgraded(portOf(url), request)));
@@ -56,7 +45,7 @@ async function growthUnderFlood(args: string[], clients: number, batch: Buffer, 
   const baseline = memoryOf(pid).rss;
   const sockets = await nonReaders(cli.url, clients, request);
   await Promise.all(sockets.map((socket) => flood(socket, batch, total, 8000)));
-  await settled(pid);
+  await rssSettled(pid);
   const growth = (memoryOf(pid).peak - baseline) / MiB;
   if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(`${args.join(' ')}: peak RSS growth ${growth.toFixed(0)} MiB\n`);
   return growth;

@@ -1,12 +1,11 @@
 // Clients that each send one large message and never read (issue 8 §6): the server holds
 // each message once (it becomes the queued echo), not the reads it arrived in plus a copy.
 // The server runs as the CLI in a child process so its memory can be read from /proc.
-import { memoryOf } from './helpers/cli';
+import { memoryOf, rssSettled } from './helpers/cli';
 import { closeClient, openClient } from './helpers/clients';
 import { echoMany } from './helpers/echo-load';
 import { frameHeader, FrameParser, Opcode, ZERO_MASK } from './helpers/frames';
 import { perTest } from './helpers/per-test';
-import { sleep } from './helpers/probe';
 import { openUpgraded, portOf } from './helpers/raw-http';
 
 const MiB = 1024 * 1024;
@@ -23,17 +22,6 @@ const GROWTH_FACTOR = 1.5;
 
 const { cliServer, defer } = perTest();
 
-/** Resolves once `pid`'s RSS has not grown for a second (the server has taken every message in). */
-async function settled(pid: number): Promise<void> {
-  let last = memoryOf(pid).rss;
-  for (let calm = 0; calm < 5; ) {
-    await sleep(200);
-    const now = memoryOf(pid).rss;
-    calm = now > last + MiB ? 0 : calm + 1;
-    last = Math.max(last, now);
-  }
-}
-
 describe(`${CLIENTS} clients that each send one ${MESSAGE_BYTES / MiB} MiB message and never read`, () => {
   it('grow the server by at most 1.5x what they sent, and each echo is still whole', async () => {
     const cli = await cliServer(['--quiet', '--max-payload', String(MESSAGE_BYTES)]);
@@ -49,7 +37,7 @@ describe(`${CLIENTS} clients that each send one ${MESSAGE_BYTES / MiB} MiB messa
     sockets.forEach(({ socket }) => defer(() => socket.destroy()));
     // All four at once, each as a header and one large write; none reads anything (the sockets stay paused).
     await Promise.all(sockets.map(({ socket }) => new Promise((resolve) => socket.write(Buffer.concat([header, payload]), resolve))));
-    await settled(pid);
+    await rssSettled(pid);
     const { rss, peak } = memoryOf(pid);
     const sent = CLIENTS * MESSAGE_BYTES;
     if (process.env.WS_ECHO_TEST_VERBOSE) {

@@ -3,13 +3,12 @@
 // child process so its memory can be read from /proc/<pid>/status (VmRSS now, VmHWM peak).
 import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { BIN, childEnv, memoryOf } from './helpers/cli';
 import { closeClient, openClient } from './helpers/clients';
 import { echoMany } from './helpers/echo-load';
 import { buildFrame, frameHeader, Opcode, ZERO_MASK } from './helpers/frames';
 import { perTest } from './helpers/per-test';
-import { descendantRunning } from './helpers/processes';
+import { descendantRunning, readUntil } from './helpers/processes';
 import { getHealth, pollUntil, stopChild } from './helpers/probe';
 import { flood, openRawClient } from './helpers/raw-client';
 import { openUpgraded, portOf } from './helpers/raw-http';
@@ -86,25 +85,6 @@ async function baselineOf(url: string, pid: number | undefined): Promise<number>
   await echoMany(ws, { count: 200, size: 1 * KiB, window: 20 });
   await closeClient(ws);
   return memory(pid).rss;
-}
-
-/** Reads `stream` until `pattern` matches, then stops listening and pauses it. */
-function readUntil(stream: Readable, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      const match = text.match(pattern);
-      if (!match) return;
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.pause();
-      resolve(match);
-    };
-    const onEnd = (): void => reject(new Error(`stream ended before ${pattern}: ${text}`));
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-  });
 }
 
 const { cliServer, defer } = perTest();

@@ -1,10 +1,10 @@
 // --workers logs: whole lines from every worker, --quiet and colors as in one process, bounded across processes.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { BIN, childEnv, memoryOf, type CliChild } from './helpers/cli';
 import { closeClient, openClient, type TestClient } from './helpers/clients';
 import { echoMany } from './helpers/echo-load';
 import { perTest } from './helpers/per-test';
+import { readUntil } from './helpers/processes';
 import { getHealth, pollUntil, stopChild } from './helpers/probe';
 import { echo, jsonLines, startJsonCli } from './helpers/json-cli';
 
@@ -105,18 +105,3 @@ describe('--workers 2: logs', () => {
   });
 });
 
-/** Reads `stream` until `pattern` matches, then stops listening and pauses it. */
-function readUntil(stream: Readable, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve) => {
-    let text = '';
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      const match = text.match(pattern);
-      if (!match) return;
-      stream.off('data', onData);
-      stream.pause();
-      resolve(match);
-    };
-    stream.on('data', onData);
-  });
-}

@@ -118,3 +118,14 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
   const kib = (field: string): number => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
+
+/** Resolves once `pid`'s RSS has not grown by more than 1 MiB for a second (the server has taken in what was sent). */
+export async function rssSettled(pid: number): Promise<void> {
+  let last = memoryOf(pid).rss;
+  for (let calm = 0; calm < 5; ) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = memoryOf(pid).rss;
+    calm = now > last + 1024 * 1024 ? 0 : calm + 1;
+    last = Math.max(last, now);
+  }
+}
