@@ -34,6 +34,13 @@ const SERVERS = [
     listen: 'port-line',
   },
   { key: 'ws', label: 'plain ws + bufferutil', baseline: true, command: [process.execPath, PLAIN], listen: 'port-line' },
+  {
+    key: 'ws-corked',
+    label: 'plain ws + bufferutil, corked per read (the prototype)',
+    command: [process.execPath, PLAIN],
+    env: { WS_ECHO_CORK: '1' },
+    listen: 'port-line',
+  },
   { key: 'ws-echo', label: 'ws-echo --quiet', command: [process.execPath, BIN, '--quiet', '--port', '0'], listen: 'listening-line' },
   {
     // Two worker processes (and the cluster primary) share both CPUs, the one the load generator
