@@ -4,6 +4,7 @@ import type WebSocket from 'ws';
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
 import type { Logger } from '../log/logger';
 import type { ModeBehavior } from '../behaviour/modes';
+import type { OutgoingData } from '../core/client-types';
 import { firstBytes } from '../core/utf8';
 import { Backpressure } from './backpressure';
 import { protocolErrorReason, type ReceiveLimits } from './close-reasons';
@@ -40,9 +41,6 @@ export interface ConnectionSettings {
   limits: ReceiveLimits;
 }
 
-const AS_TEXT = { binary: false } as const;
-const AS_BINARY = { binary: true } as const;
-
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
  * {@link EchoConnection.onCloseRequested}, so a mode that ends by dropping the TCP
@@ -58,8 +56,6 @@ export class EchoConnection {
   protected readonly backpressure: Backpressure;
   /** Whether pings get pongs (the `no-pong` fault turns them off). */
   private answersPings = true;
-  /** Whether the socket is corked until the current read is handled (see {@link corkForThisRead}). */
-  private corked = false;
   private answeredLastPing = true;
   private sentCode: number | undefined;
   private sentReason = '';
@@ -87,7 +83,7 @@ export class EchoConnection {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
     this.sendCloseFrame = ws.close.bind(ws);
-    this.echoes = echoSenderFor(ws, this.backpressure);
+    this.echoes = echoSenderFor(ws, socket, this.backpressure);
     ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error) => this.onError(error));
@@ -109,12 +105,12 @@ export class EchoConnection {
     if (!this.received(data, isBinary)) return;
     this.echoesLeft--;
     const echo = this.echoOf(data, isBinary);
-    if (!this.corked) this.corkForThisRead();
-    this.echoes.send(echo, isBinary ? AS_BINARY : AS_TEXT);
+    this.echoes.send(echo, isBinary);
     this.countEchoed(echo, isBinary);
-    const { messagesToEcho } = this.settings.behavior;
-    if (this.echoesLeft === 0) this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
-    else this.backpressure.afterSend();
+    if (this.echoesLeft === 0) {
+      const { messagesToEcho } = this.settings.behavior;
+      this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
+    }
   }
 
   /** Counts and logs a message from the client; returns whether it may still be echoed. */
@@ -158,26 +154,15 @@ export class EchoConnection {
   private onPing(data: Buffer): void {
     this.idleTimer?.refresh();
     if (!this.answersPings || this.ws.readyState !== this.ws.OPEN) return; // no pong after a close frame, as ws does
-    if (!this.corked) this.corkForThisRead();
+    this.echoes.corkForThisRead(); // the pongs of a ping flood leave in one write, after the echoes before them
     this.backpressure.pong(data);
   }
 
-  /**
-   * Holds what this read makes us send (its echoes, pongs, a close frame) in the socket until
-   * every message of the read is handled, then writes it at once: one system call instead of
-   * one per echo. The corked bytes count in `bufferedAmount`, and `end()` uncorks first.
-   */
-  private corkForThisRead(): void {
-    this.corked = true;
-    this.socket.cork();
-    process.nextTick(EchoConnection.uncorkAfterRead, this);
+  /** Sends a message of the server's own (a test's), after every echo before it. */
+  send(data: OutgoingData, isBinary: boolean): void {
+    this.echoes.flush();
+    this.ws.send(data, { binary: isBinary });
   }
-
-  private static uncorkAfterRead(connection: EchoConnection): void {
-    connection.corked = false;
-    connection.socket.uncork();
-  }
-
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */
   private onCloseRequested(code?: number, reason?: string | Buffer): void {
@@ -197,6 +182,7 @@ export class EchoConnection {
       this.sentCode = code;
       this.sentReason = reason === undefined ? '' : reason.toString();
     }
+    this.echoes.flush(); // the close frame goes after the echoes before it
     this.sendCloseFrame(code, reason);
   }
 
@@ -276,6 +262,7 @@ export class EchoConnection {
     if (this.dropped) return; // a ping after our FIN would be a write after end
     if (!this.answeredLastPing) return this.terminate('no pong to the last ping');
     this.answeredLastPing = false;
+    this.echoes.flush();
     this.ws.ping();
   }
 }

@@ -1,13 +1,81 @@
-// How a connection hands echoes to ws: directly, or, when compression is negotiated, counted until zlib has let ws write them.
+// How a connection writes: small echoes batched by hand, larger ones through ws with the socket corked for the read; counted until zlib is done when compression is on.
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { QUEUED_SEND_OVERHEAD, type Backpressure } from './backpressure';
+import { addToBatch, BATCHED_PAYLOAD_MAX, flushBatchOf, type BatchOwner } from './frame-batch';
 
-/** Sends echoes and says when all of them are written to the socket. */
+/** Writes a connection's echoes, and keeps whatever else it writes (pongs, close frames, a test's messages) in order after them. */
 export interface EchoSender {
-  /** Sends one echo, as `ws.send` does. */
-  send(data: Buffer, options: { binary: boolean }): void;
+  /** Sends one echo and counts it towards backpressure. */
+  send(data: Buffer, isBinary: boolean): void;
+  /** Writes every echo held back so far, so that what is written next follows them. */
+  flush(): void;
+  /** {@link EchoSender.flush}, then holds what this read makes us write in the socket until the read is handled: one system call for all of it. */
+  corkForThisRead(): void;
   /** Runs `action` once every echo sent so far is written (at once when none is waiting). */
   whenWritten(action: () => void): void;
+}
+
+const AS_TEXT = { binary: false } as const;
+const AS_BINARY = { binary: true } as const;
+
+/** What every sender shares: corking the socket until the current read is handled. */
+abstract class CorkingSender implements EchoSender {
+  private corked = false;
+
+  constructor(
+    protected readonly ws: WebSocket,
+    protected readonly socket: Duplex,
+    protected readonly backpressure: Backpressure,
+  ) {}
+
+  abstract send(data: Buffer, isBinary: boolean): void;
+  abstract flush(): void;
+  abstract whenWritten(action: () => void): void;
+
+  /** The corked bytes count in `bufferedAmount`, and `socket.end()` uncorks first. */
+  corkForThisRead(): void {
+    this.flush();
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(CorkingSender.uncorkAfterRead, this);
+  }
+
+  private static uncorkAfterRead(sender: CorkingSender): void {
+    sender.corked = false;
+    sender.socket.uncork();
+  }
+}
+
+/**
+ * Without compression: echoes of up to {@link BATCHED_PAYLOAD_MAX} bytes are framed into the
+ * read's batch ({@link addToBatch}), written as one Buffer once the read is handled; larger
+ * ones go to `ws.send` with the socket corked. Each batch written counts as one send towards
+ * backpressure (its bytes and one queue entry's overhead).
+ */
+class BatchingSender extends CorkingSender implements BatchOwner {
+  send(data: Buffer, isBinary: boolean): void {
+    if (data.length <= BATCHED_PAYLOAD_MAX) return addToBatch(this, data, isBinary);
+    this.corkForThisRead();
+    this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT);
+    this.backpressure.afterSend();
+  }
+
+  writeBatch(frames: Buffer): void {
+    if (!this.socket.writable) return; // ended or destroyed since: ws would not have sent these either
+    this.socket.write(frames);
+    this.backpressure.afterSend();
+  }
+
+  flush(): void {
+    flushBatchOf(this);
+  }
+
+  whenWritten(action: () => void): void {
+    this.flush();
+    action();
+  }
 }
 
 /**
@@ -17,7 +85,7 @@ export interface EchoSender {
  * compression count towards backpressure ({@link QUEUED_SEND_OVERHEAD} each: an empty one adds
  * nothing to `bufferedAmount`), so a client that never reads cannot fill ws's compression queue.
  */
-class CountingSender implements EchoSender {
+class CountingSender extends CorkingSender {
   private unwritten = 0;
   private pending: (() => void) | undefined;
   /** One callback per connection, not one per message. */
@@ -31,17 +99,19 @@ class CountingSender implements EchoSender {
     action();
   };
 
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly backpressure: Backpressure,
-  ) {
+  constructor(ws: WebSocket, socket: Duplex, backpressure: Backpressure) {
+    super(ws, socket, backpressure);
     backpressure.countQueue(() => this.unwritten * QUEUED_SEND_OVERHEAD);
   }
 
-  send(data: Buffer, options: { binary: boolean }): void {
+  send(data: Buffer, isBinary: boolean): void {
     this.unwritten++;
-    this.ws.send(data, options, this.written);
+    this.corkForThisRead();
+    this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT, this.written);
+    this.backpressure.afterSend();
   }
+
+  flush(): void {} // nothing is held back here: ws's own queue keeps the order
 
   whenWritten(action: () => void): void {
     if (this.unwritten === 0) action();
@@ -49,8 +119,7 @@ class CountingSender implements EchoSender {
   }
 }
 
-/** The sender for `ws`, chosen once at set-up: without compression, `ws.send` itself and nothing counted. */
-export function echoSenderFor(ws: WebSocket, backpressure: Backpressure): EchoSender {
-  if (ws.extensions === '') return { send: ws.send.bind(ws), whenWritten: (action) => action() };
-  return new CountingSender(ws, backpressure);
+/** The sender for `ws`, chosen once at set-up: batching, or counting when compression was negotiated. */
+export function echoSenderFor(ws: WebSocket, socket: Duplex, backpressure: Backpressure): EchoSender {
+  return ws.extensions === '' ? new BatchingSender(ws, socket, backpressure) : new CountingSender(ws, socket, backpressure);
 }
