@@ -19,6 +19,12 @@ interface ReceiverInternals {
 
 /** `Receiver`'s state while it waits for a frame's payload (GET_DATA in receiver.js). */
 const GET_DATA = 4;
+/**
+ * A payload is gathered here only once the receiver holds this many reads of it: a payload that
+ * comes in a few large reads (a 1 MiB message in 64 KiB reads) costs ws one copy and nothing
+ * more, as it would without this module, and the copy leaves it in the cache for unmasking.
+ */
+const READS_BEFORE_GATHERING = 32;
 /** The first buffer for a payload is at least this large (one socket read). */
 const FIRST_CAPACITY = 64 * 1024;
 /**
@@ -44,7 +50,8 @@ function looksLikeWs823(receiver: Partial<ReceiverInternals> | undefined): recei
  * Sits in front of one receiver's `write()`: a read that does not complete the payload the
  * receiver is waiting for is copied into one growing buffer, which goes to the receiver as a
  * single chunk once the payload is whole. Reads that need no waiting (whole frames, the
- * common case) pass straight through: one check per read, nothing per message.
+ * common case) and the first {@link READS_BEFORE_GATHERING} reads of a payload pass straight
+ * through: one check per read, nothing per message.
  */
 class PayloadGatherer {
   /** The payload gathered so far, or undefined when the receiver is not waiting for one. */
@@ -63,8 +70,10 @@ class PayloadGatherer {
     if (this.gathered === undefined) {
       const receiver = this.receiver;
       const missing = receiver._payloadLength - receiver._bufferedBytes;
-      // Not inside a payload, or this read completes it: ws parses it as it is.
-      if (receiver._bufferedBytes === 0 || receiver._state !== GET_DATA || chunk.length >= missing) return this.forward(chunk);
+      // Not inside a payload, this read completes it, or it has come in few reads so far: ws parses it as it is.
+      if (receiver._bufferedBytes === 0 || receiver._state !== GET_DATA || chunk.length >= missing || receiver._buffers.length < READS_BEFORE_GATHERING) {
+        return this.forward(chunk);
+      }
       this.takeOver(receiver);
     }
     return this.add(chunk);
@@ -109,7 +118,7 @@ class PayloadGatherer {
 
 /**
  * Makes `ws`'s receiving cost linear in the bytes of a message however small its reads, and
- * keeps one copy of a large payload instead of two. Does nothing (ws behaves as it does by
+ * keeps one copy of a large payload that arrives in many reads instead of two. Does nothing (ws behaves as it does by
  * itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to
  * 8.23.x, and test/slow-drip.test.ts and test/non-reader-memory.test.ts fail if this stops working.
  */
