@@ -1,8 +1,7 @@
 'use strict';
-// Shared by test/bench and test/soak: start servers as child processes, read /proc.
+// Shared by test/bench and test/soak: where things are, and what /proc says of a process.
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,119 +66,9 @@ function openFileLimit(pid = 'self') {
   return soft === 'unlimited' ? Infinity : Number(soft);
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForPort(port, timeoutMs, alive) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (!alive()) throw new Error('server exited before listening');
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/**
- * Starts a server child. `kind` is 'plain' (test/bench/plain-ws-echo.js), 'ws-echo'
- * (bin/ws-echo --quiet --port 0) or 'ws-echo-logs' (bin/ws-echo with its logs on and
- * stdout to /dev/null). Resolves with { name, child, pid, url, exited, stderr(), stop() }.
- */
-async function startServer(kind, extraArgs = [], { cpu } = {}) {
-  let args;
-  let stdout = 'pipe';
-  let knownPort;
-  if (kind === 'plain') {
-    args = [path.join(__dirname, 'plain-ws-echo.js')];
-  } else if (kind === 'ws-echo') {
-    args = [BIN, '--quiet', '--port', '0', ...extraArgs];
-  } else if (kind === 'ws-echo-logs') {
-    knownPort = await freePort(); // its stdout goes to /dev/null, so the port is chosen here
-    args = [BIN, '--port', String(knownPort), '--no-color', ...extraArgs];
-    stdout = fs.openSync('/dev/null', 'w');
-  } else {
-    throw new Error(`unknown server kind ${kind}`);
-  }
-  // With `cpu`, taskset pins the server (all its threads) to that CPU; taskset execs node, so the pid stays.
-  const [command, commandArgs] = cpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(cpu), process.execPath, ...args]];
-  const child = spawn(command, commandArgs, { cwd: ROOT, env: serverEnv(), stdio: ['ignore', stdout, 'pipe'] });
-  if (typeof stdout === 'number') fs.closeSync(stdout);
-  let out = '';
-  let err = '';
-  let exitInfo;
-  const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      resolve(exitInfo);
-    }),
-  );
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (err += chunk));
-  let url;
-  if (knownPort !== undefined) {
-    await waitForPort(knownPort, 10_000, () => exitInfo === undefined);
-    url = `ws://127.0.0.1:${knownPort}`;
-  } else {
-    child.stdout.setEncoding('utf8');
-    url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${kind}: no listening line after 10 s\nstdout: ${out}\nstderr: ${err}`)), 10_000);
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        const match = kind === 'plain' ? out.match(/^(\d+)\n/) : out.match(/listening on (ws:\/\/\S+)/);
-        if (match) {
-          clearTimeout(timer);
-          resolve(kind === 'plain' ? `ws://127.0.0.1:${match[1]}` : match[1]);
-        }
-      });
-      exited.then(({ code, signal }) => reject(new Error(`${kind} exited (${code ?? signal}) before listening\nstderr: ${err}`)));
-    });
-  }
-  return {
-    kind,
-    child,
-    pid: child.pid,
-    url,
-    exited,
-    alive: () => exitInfo === undefined,
-    exitInfo: () => exitInfo,
-    stdout: () => out,
-    stderr: () => err,
-    /** SIGTERM, then SIGKILL after `graceMs`; resolves with { code, signal, killed }. */
-    async stop(graceMs = 5000) {
-      if (exitInfo) return { ...exitInfo, killed: false };
-      child.kill('SIGTERM');
-      let killed = false;
-      const timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
-      }, graceMs);
-      const info = await exited;
-      clearTimeout(timer);
-      return { ...info, killed };
-    },
-  };
-}
-
 /** 1234567 -> "1.2 MiB": the server's own formatting (dist/ is built before a bench or soak). */
 function formatBytes(bytes) {
   return Number.isFinite(bytes) ? require('../../dist/log/log-format').formatBytes(bytes) : '?';
 }
 
-module.exports = { ROOT, BIN, serverEnv, requireBuild, memoryOf, resetPeak, cpuSecondsOf, machineBusySeconds, openFileLimit, freePort, startServer, formatBytes };
+module.exports = { ROOT, BIN, serverEnv, requireBuild, memoryOf, resetPeak, cpuSecondsOf, machineBusySeconds, openFileLimit, formatBytes };

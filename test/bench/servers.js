@@ -134,7 +134,8 @@ function processTree(rootPid) {
 /**
  * Starts a server from its table entry on `cpus` (a taskset list such as "1"), with the
  * open-file limit raised to the hard limit (so 5,000 idle connections fit). Resolves with
- * { def, pid, url, pids(), alive(), stderr(), stop() }.
+ * { def, pid, url, exited, pids(), alive(), stderr(), stop() }; `exited` resolves with
+ * { code, signal } (the bench and the soak both start their servers here).
  */
 async function launch(def, { cpus, logDir }) {
   const [command, ...args] = def.command;
@@ -179,6 +180,7 @@ async function launch(def, { cpus, logDir }) {
     def,
     pid: child.pid,
     url,
+    exited,
     pids: () => processTree(child.pid),
     alive: () => exitInfo === undefined,
     stderr: () => err,
@@ -186,15 +188,15 @@ async function launch(def, { cpus, logDir }) {
     truncateLog() {
       if (logFile) fs.truncateSync(logFile, 0);
     },
-    /** SIGTERM, SIGKILL after 5 s; resolves with { code, signal, killed }. */
-    async stop() {
+    /** SIGTERM, SIGKILL after `graceMs`; resolves with { code, signal, killed }. */
+    async stop(graceMs = 5000) {
       if (exitInfo) return { ...exitInfo, killed: false };
       child.kill('SIGTERM');
       let killed = false;
       const timer = setTimeout(() => {
         killed = true;
         child.kill('SIGKILL');
-      }, 5000);
+      }, graceMs);
       const info = await exited;
       clearTimeout(timer);
       if (logFile) fs.rmSync(logFile, { force: true });

@@ -21,7 +21,8 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 const WebSocket = require('ws');
-const { requireBuild, startServer, memoryOf, openFileLimit, formatBytes } = require('../bench/proc');
+const { requireBuild, memoryOf, openFileLimit, formatBytes } = require('../bench/proc');
+const { SERVERS, launch } = require('../bench/servers');
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 60);
 const WANTED_CLIENTS = Math.max(1, Math.floor(Number(process.env.SOAK_CLIENTS || 300)));
@@ -419,7 +420,7 @@ async function main() {
   requireBuild();
   const started = Date.now();
   const fdLimit = Math.min(openFileLimit(), openFileLimit(process.pid));
-  const server = await startServer('ws-echo');
+  const server = await launch(SERVERS.find((def) => def.key === 'ws-echo'), {});
   const serverFdLimit = openFileLimit(server.pid);
   // Each client is one descriptor here and one in the server; leave room for the rest.
   const clients = Math.max(1, Math.min(WANTED_CLIENTS, Math.min(fdLimit, serverFdLimit) - 100));
