@@ -1,6 +1,6 @@
 'use strict';
 // Shared by test/bench and test/soak: where things are, and what /proc says of a process.
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
