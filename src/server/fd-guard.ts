@@ -31,13 +31,15 @@ export function guardDescriptors(server: Server, fdLimit: number | undefined, re
   const pending = new Set<Duplex>();
   let open = 0;
   const reason = `open-file limit reached (ulimit -n ${fdLimit}): the oldest pending handshake was closed unanswered`;
+  // One listener for every socket ('close' comes once), not a closure and a once-wrapper each.
+  function forget(this: Socket): void {
+    open--;
+    pending.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     open++;
     pending.add(socket);
-    socket.once('close', () => {
-      open--;
-      pending.delete(socket);
-    });
+    socket.on('close', forget);
     if (open <= budget) return;
     const oldest = pending.values().next().value as Socket;
     pending.delete(oldest);
