@@ -79,11 +79,12 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
 /**
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
  * failures); `options.log` is ignored. `hooks` make this process one of several serving one
- * port (`--workers`). Not part of the public API.
+ * port (`--workers`). `clientHeaders: false` (the CLI, which never reads them) keeps no
+ * request headers for `clients()`. Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks, clientHeaders = true): Promise<EchoServer> {
   const config = resolveOptions(options);
-  const fixture = new FixtureHub(config.record);
+  const fixture = new FixtureHub(config.record, clientHeaders);
   const log = fixture.watch(logger);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
     binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
