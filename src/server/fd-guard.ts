@@ -5,10 +5,12 @@ import type { Duplex } from 'node:stream';
 import { socketsAllowedByFdLimit } from './fd-limit';
 import type { Refusals } from './refusals';
 
-/** What the guard needs to hear about the sockets it counts. */
+/** What the guard needs to hear about the sockets it counts, and what it tracks. */
 export interface DescriptorGuard {
   /** `socket` became a WebSocket: it still counts, but is no longer a pending handshake to close. */
   upgraded(socket: Duplex): void;
+  /** Every socket the server accepted and that is not closed yet, upgraded or not: a shutdown must not wait on a half-done TLS handshake. */
+  readonly sockets: ReadonlySet<Socket>;
 }
 
 /** The TCP socket under `socket`: a TLS socket wraps the one the server accepted. */
@@ -17,33 +19,34 @@ function tcpSocketOf(socket: Duplex): Duplex {
 }
 
 /**
- * Counts every socket `server` accepts against what the open-file limit `fdLimit` allows
- * ({@link socketsAllowedByFdLimit}). Idle connections that never finish a handshake would
- * otherwise use up every descriptor, and libuv answers an accept that fails with EMFILE by
- * closing the new connection with no word: no 503, no log line, no count. Instead, a socket
- * over the budget makes room by closing the oldest socket that is not a WebSocket, logged and
- * counted as refused. Costs one Set entry per socket; nothing at all where there is no limit.
+ * Tracks every socket `server` accepts until it closes, and counts them against what the
+ * open-file limit `fdLimit` allows ({@link socketsAllowedByFdLimit}). Idle connections that
+ * never finish a handshake would otherwise use up every descriptor, and libuv answers an
+ * accept that fails with EMFILE by closing the new connection with no word: no 503, no log
+ * line, no count. Instead, a socket over the budget makes room by closing the oldest socket
+ * that is not a WebSocket, logged and counted as refused. Costs one Set entry per socket (two
+ * until the upgrade where there is a limit) and one 'close' listener shared by all: a third
+ * listener of a socket's 'close' would grow its listener array to 176 B.
  */
 export function guardDescriptors(server: Server, fdLimit: number | undefined, refusals: Refusals): DescriptorGuard {
   const budget = socketsAllowedByFdLimit(fdLimit);
-  if (budget === Infinity) return { upgraded: () => undefined };
-  // Insertion order is age order: the first entry is the oldest pending socket.
-  const pending = new Set<Duplex>();
-  let open = 0;
+  const sockets = new Set<Socket>();
+  // Insertion order is age order: the first entry is the oldest pending socket. None without a limit.
+  const pending = budget === Infinity ? undefined : new Set<Duplex>();
   const reason = `open-file limit reached (ulimit -n ${fdLimit}): the oldest pending handshake was closed unanswered`;
-  // One listener for every socket ('close' comes once), not a closure and a once-wrapper each.
   function forget(this: Socket): void {
-    open--;
-    pending.delete(this);
+    sockets.delete(this);
+    pending?.delete(this);
   }
   server.on('connection', (socket: Socket) => {
-    open++;
+    sockets.add(socket);
+    socket.on('close', forget); // 'close' comes once
+    if (pending === undefined) return;
     pending.add(socket);
-    socket.on('close', forget);
-    if (open <= budget) return;
+    if (sockets.size <= budget) return;
     const oldest = pending.values().next().value as Socket;
     pending.delete(oldest);
     refusals.dropUnanswered(oldest, { status: 503, reason });
   });
-  return { upgraded: (socket) => void pending.delete(tcpSocketOf(socket)) };
+  return { sockets, upgraded: (socket) => void pending?.delete(tcpSocketOf(socket)) };
 }

@@ -1,6 +1,6 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
@@ -42,20 +42,6 @@ import { behaviourUpgrades } from './faults/upgrade';
  */
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
   return startEchoServerLogging(options, createLogger(options.log));
-}
-
-/** Every socket the server accepted, upgraded or not: a shutdown must not wait on a half-done TLS handshake. */
-function trackSockets(server: Server): Set<Socket> {
-  const sockets = new Set<Socket>();
-  // One listener for every socket ('close' comes once): a closure and a once-wrapper each would cost ~300 B per connection.
-  function forget(this: Socket): void {
-    sockets.delete(this);
-  }
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', forget);
-  });
-  return sockets;
 }
 
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */
@@ -107,7 +93,6 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
   const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
   negotiation.attach(wss);
   const server = createHttpServerFor(config);
-  const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log, config.headers);
   const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
@@ -180,7 +165,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
     await open.endAll(CLOSE_GOING_AWAY, 'server shutting down', config.closeTimeoutMs);
-    sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
+    descriptors.sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
     await serverClosed;
   };
 
