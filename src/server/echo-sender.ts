@@ -49,8 +49,21 @@ class CountingSender implements EchoSender {
   }
 }
 
-/** The sender for `ws`, chosen once at set-up: without compression, `ws.send` itself and nothing counted. */
+/** Without compression: `ws.send` itself and nothing counted, in one small object (a bound `send` and a closure cost ~170 B per connection). */
+class DirectSender implements EchoSender {
+  constructor(private readonly ws: WebSocket) {}
+
+  send(data: Buffer, options: { binary: boolean }): void {
+    this.ws.send(data, options);
+  }
+
+  whenWritten(action: () => void): void {
+    action();
+  }
+}
+
+/** The sender for `ws`, chosen once at set-up. */
 export function echoSenderFor(ws: WebSocket, backpressure: Backpressure): EchoSender {
-  if (ws.extensions === '') return { send: ws.send.bind(ws), whenWritten: (action) => action() };
+  if (ws.extensions === '') return new DirectSender(ws);
   return new CountingSender(ws, backpressure);
 }
