@@ -165,7 +165,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
     await open.endAll(CLOSE_GOING_AWAY, 'server shutting down', config.closeTimeoutMs);
-    descriptors.sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
+    descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
     await serverClosed;
   };
 
