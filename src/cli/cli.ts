@@ -213,7 +213,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       // Cluster code loads only for --workers 2 or more.
       server = await (await import('../workers/primary')).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions);
     } else {
-      const single = await startEchoServerLogging(optionsFrom(flags), logger);
+      const single = await startEchoServerLogging(optionsFrom(flags), logger, undefined, false); // no client headers: nothing here reads them
       if (flags.stdin) stopStdin = sendStdinLines(io.stdin ?? process.stdin, single, logger);
       server = single;
     }

@@ -27,7 +27,11 @@ export class Backpressure {
   private sends = 0;
   /** Of {@link sends}, those written before the marker now in the socket's queue; undefined when none is. */
   private sendsBeforeMarker: number | undefined;
-  private readonly queues: Array<() => number> = [];
+  /** Queues outside the socket ({@link countQueue}); none for most connections, so no array either. */
+  private queues: Array<() => number> | undefined;
+  /** Callbacks made at the first pong and the first pause: an idle connection needs neither. */
+  private pongWritten: (() => void) | undefined;
+  private markerWritten: (() => void) | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -40,7 +44,7 @@ export class Backpressure {
    * {@link Backpressure.afterQueue} when it grows and {@link Backpressure.resumeIfUnder} when it shrinks.
    */
   countQueue(cost: () => number): void {
-    this.queues.push(cost);
+    (this.queues ??= []).push(cost);
   }
 
   /** After a send: pauses reading if the queue is now past the bound. */
@@ -66,7 +70,7 @@ export class Backpressure {
    */
   pong(data: Buffer): void {
     this.pongsPending++;
-    this.ws.pong(data, false, this.pongWritten);
+    this.ws.pong(data, false, (this.pongWritten ??= () => this.onPongWritten()));
     if (!this.paused && this.pongsPending > PONGS_PENDING_HIGH_WATER) this.pause();
     else this.afterSend();
   }
@@ -81,21 +85,21 @@ export class Backpressure {
   /** Everything queued: the socket's bytes and sends, and every queue outside it. */
   private cost(): number {
     let cost = this.ws.bufferedAmount + this.sends * QUEUED_SEND_OVERHEAD;
-    for (const queue of this.queues) cost += queue();
+    if (this.queues) for (const queue of this.queues) cost += queue();
     return cost;
   }
 
-  private readonly pongWritten = (): void => {
+  private onPongWritten(): void {
     this.pongsPending--;
     if (this.paused && this.pongsPending === 0) this.resume();
-  };
+  }
 
   /** The socket wrote everything queued before the marker: those sends are out. */
-  private readonly markerWritten = (): void => {
+  private onMarkerWritten(): void {
     this.sends -= this.sendsBeforeMarker ?? 0;
     this.sendsBeforeMarker = undefined;
     if (this.paused) this.resume();
-  };
+  }
 
   private pause(): void {
     this.paused = true;
@@ -112,7 +116,7 @@ export class Backpressure {
     if (this.sendsBeforeMarker !== undefined || this.socket.writableEnded || this.socket.destroyed) return;
     if (this.sends === 0 && this.socket.writableLength === 0) return;
     this.sendsBeforeMarker = this.sends;
-    this.socket.write(EMPTY, this.markerWritten);
+    this.socket.write(EMPTY, (this.markerWritten ??= () => this.onMarkerWritten()));
   }
 
   private resume(): void {

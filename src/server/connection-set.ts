@@ -4,9 +4,12 @@ import type { WebSocket } from 'ws';
 import { MODES, type ModeBehavior } from '../behaviour/modes';
 import type { EchoMode } from '../core/types';
 import type { Behaviour } from '../behaviour/behaviour';
-import type { EchoConnection, ConnectionSettings } from './connection';
+import type { EchoConnection } from './connection';
+import type { ConnectionSettings } from './connection-settings';
 import { openConnection } from './faults/open-connection';
 import { gatherPayloads } from './payload-gatherer';
+
+const announceNothing = (): void => undefined;
 
 /** Tracks each upgraded connection from its first frame until its socket is gone. */
 export class ConnectionSet {
@@ -49,7 +52,7 @@ export class ConnectionSet {
     ws: WebSocket,
     socket: Duplex,
     behaviour: Behaviour,
-    announce: (connection: EchoConnection) => void = () => undefined,
+    announce: (connection: EchoConnection) => void = announceNothing,
     givenId?: number,
   ): EchoConnection {
     const id = givenId ?? this.added + 1;
@@ -61,15 +64,18 @@ export class ConnectionSet {
       behavior === settings.behavior && behaviour.bufferSize === settings.bufferSize && behaviour.pingInterval > 0 === settings.heartbeat
         ? settings
         : { ...settings, behavior, bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
-    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, announce, (closed) => {
-      this.open.delete(closed);
-      this.pinged.delete(closed);
-      if (this.open.size === 0) this.onEmpty?.();
-    });
+    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, announce, this.closed);
     this.open.add(connection);
     if (sharedHeartbeat) this.pinged.add(connection);
     return connection;
   }
+
+  /** Forgets a closed connection: one function for all of them, not a closure each. */
+  private readonly closed = (connection: EchoConnection): void => {
+    this.open.delete(connection);
+    this.pinged.delete(connection);
+    if (this.open.size === 0) this.onEmpty?.();
+  };
 
   /**
    * Ends every connection as its mode says (a close frame with `code`, or a drop), destroys

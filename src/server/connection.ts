@@ -2,44 +2,18 @@
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
-import type { Logger } from '../log/logger';
-import type { ModeBehavior } from '../behaviour/modes';
 import type { OutgoingData } from '../core/client-types';
 import { firstBytes } from '../core/utf8';
 import { Backpressure } from './backpressure';
-import { protocolErrorReason, type ReceiveLimits } from './close-reasons';
+import { protocolErrorReason } from './close-reasons';
+import type { ConnectionSettings } from './connection-settings';
 import { echoSenderFor, type EchoSender } from './echo-sender';
 import { ownCloseSent, peerCloseReceived } from './ws-close-flags';
 
-/** Counters a connection adds to; the server owns them. */
-export interface EchoCounters {
-  messagesReceived: number;
-  messagesEchoed: number;
-  bytesReceived: number;
-  bytesEchoed: number;
-  protocolErrors: number;
-  /** The binary share of the four counts above (text is the rest), for /metrics. */
-  binaryMessagesReceived: number;
-  binaryBytesReceived: number;
-  binaryMessagesEchoed: number;
-  binaryBytesEchoed: number;
-  /** Connections closed, by the code their close log line shows. */
-  closesByCode: Map<number, number>;
-}
-
-/** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
-export interface ConnectionSettings {
-  behavior: ModeBehavior;
-  bufferSize: number;
-  /** 0 turns the idle timeout off. */
-  idleTimeoutMs: number;
-  /** Whether the server pings; then pongs are tracked. */
-  heartbeat: boolean;
-  counters: EchoCounters;
-  logger: Logger;
-  /** What a client may send; named in the close reason when it sends more. */
-  limits: ReceiveLimits;
-}
+/** Where a WebSocket keeps its connection, for the listeners every connection shares. */
+const CONNECTION = Symbol('echoConnection');
+type ConnectedWebSocket = WebSocket & { [CONNECTION]: EchoConnection };
+const connectionOf = (ws: WebSocket): EchoConnection => (ws as ConnectedWebSocket)[CONNECTION];
 
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
@@ -48,7 +22,6 @@ export interface ConnectionSettings {
  */
 export class EchoConnection {
   private readonly startedAt = Date.now();
-  private readonly sendCloseFrame: WebSocket['close'];
   private readonly echoes: EchoSender;
   protected messages = 0;
   protected echoesLeft: number;
@@ -82,14 +55,9 @@ export class EchoConnection {
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
-    this.sendCloseFrame = ws.close.bind(ws);
     this.echoes = echoSenderFor(ws, socket, this.backpressure);
-    ws.close = (code?: number, reason?: string | Buffer) => this.onCloseRequested(code, reason);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
-    ws.on('error', (error: Error) => this.onError(error));
-    ws.once('close', (code: number, reason: Buffer) => this.onClose(code, reason));
-    ws.on('ping', (data: Buffer) => this.onPing(data));
-    if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(() => this.end(CLOSE_NORMAL, 'idle timeout'), settings.idleTimeoutMs);
+    EchoConnection.listen(ws, this);
+    if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
     if (settings.heartbeat) {
       // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
       // send its pong until the frame is done, and it is plainly alive. Only with a heartbeat on.
@@ -99,6 +67,49 @@ export class EchoConnection {
       ws.on('pong', alive);
       socket.on('data', alive);
     }
+  }
+
+  /**
+   * Hooks `connection` to `ws` with listeners every connection shares (ws calls them with
+   * `this` set to the WebSocket, which holds its connection): closures bound per connection
+   * would cost about 1 KB for each idle one. Every close ws sends goes to {@link onCloseRequested}.
+   */
+  private static listen(ws: WebSocket, connection: EchoConnection): void {
+    (ws as ConnectedWebSocket)[CONNECTION] = connection;
+    ws.close = EchoConnection.closeRequested;
+    ws.on('message', EchoConnection.messageReceived);
+    ws.on('error', EchoConnection.errorReceived);
+    ws.on('close', EchoConnection.closed); // ws emits 'close' once
+    ws.on('ping', EchoConnection.pingReceived);
+  }
+
+  private static messageReceived(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    connectionOf(this).onMessage(data, isBinary);
+  }
+
+  private static errorReceived(this: WebSocket, error: Error): void {
+    connectionOf(this).onError(error);
+  }
+
+  private static closed(this: WebSocket, code: number, reason: Buffer): void {
+    connectionOf(this).onClose(code, reason);
+  }
+
+  private static pingReceived(this: WebSocket, data: Buffer): void {
+    connectionOf(this).onPing(data);
+  }
+
+  private static closeRequested(this: WebSocket, code?: number, reason?: string | Buffer): void {
+    connectionOf(this).onCloseRequested(code, reason);
+  }
+
+  private static idleTimedOut(connection: EchoConnection): void {
+    connection.end(CLOSE_NORMAL, 'idle timeout');
+  }
+
+  /** Sends a close frame with ws's own `close()` (`ws.close` is {@link closeRequested}). */
+  private sendCloseFrame(code?: number, reason?: string | Buffer): void {
+    (Object.getPrototypeOf(this.ws) as WebSocket).close.call(this.ws, code, reason);
   }
 
   protected onMessage(data: Buffer, isBinary: boolean): void {

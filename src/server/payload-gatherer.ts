@@ -46,12 +46,45 @@ function looksLikeWs823(receiver: Partial<ReceiverInternals> | undefined): recei
   );
 }
 
+/** Where a gatherer is kept on its receiver, once that receiver has had a payload to gather. */
+const GATHERER = Symbol('payloadGatherer');
+
+type GatheringReceiver = ReceiverInternals & { [GATHERER]?: PayloadGatherer };
+
+/** ws's own `Receiver.prototype.write` (the first receiver's: one copy of ws per process). */
+let receiverWrite: ReceiverInternals['write'] | undefined;
+
+/** Hands `chunk` to the receiver's own `write()`. */
+function forward(receiver: ReceiverInternals, chunk: Buffer): boolean {
+  return (receiverWrite as ReceiverInternals['write']).call(receiver, chunk);
+}
+
 /**
- * Sits in front of one receiver's `write()`: a read that does not complete the payload the
- * receiver is waiting for is copied into one growing buffer, which goes to the receiver as a
- * single chunk once the payload is whole. Reads that need no waiting (whole frames, the
- * common case) and the first {@link READS_BEFORE_GATHERING} reads of a payload pass straight
- * through: one check per read, nothing per message.
+ * Every gathering receiver's `write()`, one function for all (the socket calls it as
+ * `receiver.write(chunk)`): a read that does not complete the payload the receiver is waiting
+ * for, once the receiver holds {@link READS_BEFORE_GATHERING} reads of it, goes to the
+ * receiver's {@link PayloadGatherer}, made the first time one is needed. Reads that need no
+ * waiting (whole frames, the common case) and the first reads of a payload pass straight
+ * through: one check per read, nothing per message, and an idle connection holds nothing of
+ * this module.
+ */
+function gatheringWrite(this: GatheringReceiver, chunk: Buffer): boolean {
+  let gatherer = this[GATHERER];
+  if (gatherer === undefined || !gatherer.gathering) {
+    const missing = this._payloadLength - this._bufferedBytes;
+    // Not inside a payload, this read completes it, or it has come in few reads so far: ws parses it as it is.
+    if (this._bufferedBytes === 0 || this._state !== GET_DATA || chunk.length >= missing || this._buffers.length < READS_BEFORE_GATHERING) {
+      return forward(this, chunk);
+    }
+    gatherer ??= this[GATHERER] = new PayloadGatherer(this);
+    gatherer.takeOver();
+  }
+  return gatherer.add(chunk);
+}
+
+/**
+ * Gathers the payloads of one receiver: while one is gathered, its reads are copied into one
+ * growing buffer, which goes to the receiver as a single chunk once the payload is whole.
  */
 class PayloadGatherer {
   /** The payload gathered so far, or undefined when the receiver is not waiting for one. */
@@ -60,27 +93,16 @@ class PayloadGatherer {
   /** Bytes of the payload being gathered (its announced length). */
   private size = 0;
 
-  constructor(
-    private readonly receiver: ReceiverInternals,
-    private readonly forward: (chunk: Buffer) => boolean,
-  ) {}
+  constructor(private readonly receiver: ReceiverInternals) {}
 
-  /** Takes one read from the socket, as `Receiver.write()` would; false asks the socket to pause. */
-  readonly write = (chunk: Buffer): boolean => {
-    if (this.gathered === undefined) {
-      const receiver = this.receiver;
-      const missing = receiver._payloadLength - receiver._bufferedBytes;
-      // Not inside a payload, this read completes it, or it has come in few reads so far: ws parses it as it is.
-      if (receiver._bufferedBytes === 0 || receiver._state !== GET_DATA || chunk.length >= missing || receiver._buffers.length < READS_BEFORE_GATHERING) {
-        return this.forward(chunk);
-      }
-      this.takeOver(receiver);
-    }
-    return this.add(chunk);
-  };
+  /** Whether a payload is being gathered now. */
+  get gathering(): boolean {
+    return this.gathered !== undefined;
+  }
 
   /** Moves the part of the payload the receiver already holds into our buffer. */
-  private takeOver(receiver: ReceiverInternals): void {
+  takeOver(): void {
+    const receiver = this.receiver;
     this.size = receiver._payloadLength;
     this.filled = 0;
     this.gathered = this.grown(Buffer.alloc(0), receiver._bufferedBytes);
@@ -89,7 +111,8 @@ class PayloadGatherer {
     receiver._bufferedBytes = 0;
   }
 
-  private add(chunk: Buffer): boolean {
+  /** Takes one read of the payload being gathered; false asks the socket to pause, as `Receiver.write()` would. */
+  add(chunk: Buffer): boolean {
     let gathered = this.gathered as Buffer;
     const room = this.size - this.filled;
     if (chunk.length < room) {
@@ -101,9 +124,9 @@ class PayloadGatherer {
     if (gathered.length < this.size) gathered = this.grown(gathered, this.size);
     chunk.copy(gathered, this.filled, 0, room);
     this.gathered = undefined;
-    const flowing = this.forward(gathered);
+    const flowing = forward(this.receiver, gathered);
     if (room === chunk.length || this.receiver.errored) return flowing;
-    return this.forward(chunk.subarray(room));
+    return forward(this.receiver, chunk.subarray(room));
   }
 
   /** A larger buffer holding the `filled` bytes of `current`, with room for at least `needed` bytes. */
@@ -125,6 +148,8 @@ class PayloadGatherer {
 export function gatherPayloads(ws: WebSocket): void {
   const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
   if (!looksLikeWs823(receiver)) return;
-  const gatherer = new PayloadGatherer(receiver, receiver.write.bind(receiver));
-  receiver.write = gatherer.write;
+  receiverWrite ??= receiver.write;
+  // A receiver from another copy of ws has another write(): it is left as it is.
+  if (receiver.write !== receiverWrite) return;
+  receiver.write = gatheringWrite;
 }

@@ -1,6 +1,6 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
@@ -13,7 +13,8 @@ import type { ConnectionEvent } from '../core/log-events';
 import { FixtureHub } from '../fixture/fixture-hub';
 import { createServerHandle } from '../fixture/server-handle';
 import { createAdmission } from './admission';
-import type { EchoConnection, EchoCounters } from './connection';
+import type { EchoConnection } from './connection';
+import type { EchoCounters } from './connection-settings';
 import { ConnectionSet } from './connection-set';
 import { guardDescriptors } from './fd-guard';
 import { openFileLimit } from './fd-limit';
@@ -44,16 +45,6 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   return startEchoServerLogging(options, createLogger(options.log));
 }
 
-/** Every socket the server accepted, upgraded or not: a shutdown must not wait on a half-done TLS handshake. */
-function trackSockets(server: Server): Set<Socket> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  return sockets;
-}
-
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */
 function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapacity: number): { url: string; host: string; port: number } {
   const { port, address } = server.address() as AddressInfo;
@@ -75,11 +66,12 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
 /**
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
  * failures); `options.log` is ignored. `hooks` make this process one of several serving one
- * port (`--workers`). Not part of the public API.
+ * port (`--workers`). `clientHeaders: false` (the CLI, which never reads them) keeps no
+ * request headers for `clients()`. Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks): Promise<EchoServer> {
+export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks, clientHeaders = true): Promise<EchoServer> {
   const config = resolveOptions(options);
-  const fixture = new FixtureHub(config.record);
+  const fixture = new FixtureHub(config.record, clientHeaders);
   const log = fixture.watch(logger);
   const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
     binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
@@ -102,7 +94,6 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
   const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
   negotiation.attach(wss);
   const server = createHttpServerFor(config);
-  const sockets = trackSockets(server);
   const refusals = watchRefusals(server, wss, log, config.headers);
   const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
   const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
@@ -175,7 +166,7 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
     await open.endAll(CLOSE_GOING_AWAY, 'server shutting down', config.closeTimeoutMs);
-    sockets.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
+    descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
     await serverClosed;
   };
 

@@ -56,7 +56,7 @@ export async function runWorker(): Promise<number> {
   const hooks = workerHooks(channel, send, start.worker);
   let server: EchoServer;
   try {
-    server = await startEchoServerLogging(start.options, log, hooks);
+    server = await startEchoServerLogging(start.options, log, hooks, false); // no client headers: nothing here reads them
   } catch (error) {
     if (!(error instanceof EchoServerError)) throw error;
     await sendAndWait({ type: 'failed', message: error.message, exitCode: error.exitCode });

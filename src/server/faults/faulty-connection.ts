@@ -5,7 +5,8 @@ import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';
 import { delayPicker, seededRandom } from '../../behaviour/random';
 import { BACKPRESSURE_HIGH_WATER } from '../../core/constants';
-import { EchoConnection, type ConnectionSettings } from '../connection';
+import { EchoConnection } from '../connection';
+import type { ConnectionSettings } from '../connection-settings';
 import { EchoOutbox } from './outbox';
 
 /** Whether `behaviour` changes how echoes are written or counts them (the faults this class implements). */

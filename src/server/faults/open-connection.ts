@@ -2,7 +2,8 @@
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';
-import { EchoConnection, type ConnectionSettings } from '../connection';
+import { EchoConnection } from '../connection';
+import type { ConnectionSettings } from '../connection-settings';
 import { changesEchoes, FaultyConnection } from './faulty-connection';
 
 /**
