@@ -75,6 +75,18 @@ export class Backpressure {
     else this.afterSend();
   }
 
+  /** Stops reading until the next event-loop turn: this client has had its share of this one (see loop-turns.ts). */
+  yieldTurn(): void {
+    if (this.paused) return;
+    this.paused = true; // no marker: its callback could resume reading within this same turn
+    this.ws.pause();
+    setImmediate(Backpressure.turnEnded, this);
+  }
+
+  private static turnEnded(backpressure: Backpressure): void {
+    if (backpressure.paused) backpressure.resume();
+  }
+
   /** Reads again whatever is queued (a dropped connection must still read the peer's FIN). */
   release(): void {
     if (!this.paused) return;

@@ -8,6 +8,7 @@ import { Backpressure } from './backpressure';
 import { protocolErrorReason } from './close-reasons';
 import type { ConnectionSettings } from './connection-settings';
 import { echoSenderFor, type EchoSender } from './echo-sender';
+import { currentTurn, MESSAGES_PER_TURN } from './loop-turns';
 import { ownCloseSent, peerCloseReceived } from './ws-close-flags';
 
 /** Where a WebSocket keeps its connection, for the listeners every connection shares. */
@@ -24,6 +25,9 @@ export class EchoConnection {
   private readonly startedAt = Date.now();
   private readonly echoes: EchoSender;
   protected messages = 0;
+  /** The event-loop turn this client's messages were last counted in, and how many came in it. */
+  private turn = -1;
+  private messagesThisTurn = 0;
   protected echoesLeft: number;
   protected dropped = false;
   protected readonly backpressure: Backpressure;
@@ -128,6 +132,12 @@ export class EchoConnection {
   protected received(data: Buffer, isBinary: boolean): boolean {
     const { counters, logger } = this.settings;
     this.messages++;
+    const turn = currentTurn();
+    if (turn !== this.turn) {
+      this.turn = turn;
+      this.messagesThisTurn = 0;
+    }
+    if (++this.messagesThisTurn === MESSAGES_PER_TURN) this.backpressure.yieldTurn();
     counters.messagesReceived++;
     counters.bytesReceived += data.length;
     if (isBinary) {
