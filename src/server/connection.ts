@@ -174,7 +174,8 @@ export class EchoConnection {
   /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
   private onPing(data: Buffer): void {
     this.idleTimer?.refresh();
-    if (!this.answersPings || this.ws.readyState !== this.ws.OPEN) return; // no pong after a close frame, as ws does
+    // No pong after a close frame (as ws does), nor after a drop's FIN: a write after end would destroy the socket and cut the last echo.
+    if (!this.answersPings || this.dropped || this.ws.readyState !== this.ws.OPEN) return;
     this.echoes.corkForThisRead(); // the pongs of a ping flood leave in one write, after the echoes before them
     this.backpressure.pong(data);
   }
