@@ -9,19 +9,15 @@ import { protocolErrorReason } from './close-reasons';
 import type { ConnectionSettings } from './connection-settings';
 import { echoSenderFor, type EchoSender } from './echo-sender';
 import { currentTurn, MESSAGES_PER_TURN } from './loop-turns';
+import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from './ws-close-flags';
-
-/** Where a WebSocket keeps its connection, for the listeners every connection shares. */
-const CONNECTION = Symbol('echoConnection');
-type ConnectedWebSocket = WebSocket & { [CONNECTION]: EchoConnection };
-const connectionOf = (ws: WebSocket): EchoConnection => (ws as ConnectedWebSocket)[CONNECTION];
 
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
  * {@link EchoConnection.onCloseRequested}, so a mode that ends by dropping the TCP
  * connection never answers a close frame, and `graceful` answers a bare one with 1000.
  */
-export class EchoConnection {
+export class EchoConnection implements WebSocketEvents {
   private readonly startedAt = Date.now();
   private readonly echoes: EchoSender;
   protected messages = 0;
@@ -60,7 +56,7 @@ export class EchoConnection {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
     this.echoes = echoSenderFor(ws, socket, this.backpressure);
-    EchoConnection.listen(ws, this);
+    answerEvents(ws, this);
     if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
     if (settings.heartbeat) {
       // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
@@ -73,50 +69,12 @@ export class EchoConnection {
     }
   }
 
-  /**
-   * Hooks `connection` to `ws` with listeners every connection shares (ws calls them with
-   * `this` set to the WebSocket, which holds its connection): closures bound per connection
-   * would cost about 1 KB for each idle one. Every close ws sends goes to {@link onCloseRequested}.
-   */
-  private static listen(ws: WebSocket, connection: EchoConnection): void {
-    (ws as ConnectedWebSocket)[CONNECTION] = connection;
-    ws.close = EchoConnection.closeRequested;
-    ws.on('message', EchoConnection.messageReceived);
-    ws.on('error', EchoConnection.errorReceived);
-    ws.on('close', EchoConnection.closed); // ws emits 'close' once
-    ws.on('ping', EchoConnection.pingReceived);
-  }
-
-  private static messageReceived(this: WebSocket, data: Buffer, isBinary: boolean): void {
-    connectionOf(this).onMessage(data, isBinary);
-  }
-
-  private static errorReceived(this: WebSocket, error: Error): void {
-    connectionOf(this).onError(error);
-  }
-
-  private static closed(this: WebSocket, code: number, reason: Buffer): void {
-    connectionOf(this).onClose(code, reason);
-  }
-
-  private static pingReceived(this: WebSocket, data: Buffer): void {
-    connectionOf(this).onPing(data);
-  }
-
-  private static closeRequested(this: WebSocket, code?: number, reason?: string | Buffer): void {
-    connectionOf(this).onCloseRequested(code, reason);
-  }
-
   private static idleTimedOut(connection: EchoConnection): void {
     connection.end(CLOSE_NORMAL, 'idle timeout');
   }
 
-  /** Sends a close frame with ws's own `close()` (`ws.close` is {@link closeRequested}). */
-  private sendCloseFrame(code?: number, reason?: string | Buffer): void {
-    (Object.getPrototypeOf(this.ws) as WebSocket).close.call(this.ws, code, reason);
-  }
-
-  protected onMessage(data: Buffer, isBinary: boolean): void {
+  /** A whole message from the client (the events of {@link WebSocketEvents} come from ws, through shared-listeners.ts). */
+  onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.received(data, isBinary)) return;
     this.echoesLeft--;
     const echo = this.echoOf(data, isBinary);
@@ -172,7 +130,7 @@ export class EchoConnection {
   }
 
   /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
-  private onPing(data: Buffer): void {
+  onPing(data: Buffer): void {
     this.idleTimer?.refresh();
     // No pong after a close frame (as ws does), nor after a drop's FIN: a write after end would destroy the socket and cut the last echo.
     if (!this.answersPings || this.dropped || this.ws.readyState !== this.ws.OPEN) return;
@@ -187,7 +145,7 @@ export class EchoConnection {
   }
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */
-  private onCloseRequested(code?: number, reason?: string | Buffer): void {
+  onCloseRequested(code?: number, reason?: string | Buffer): void {
     this.lastCloseCode = code;
     if (this.dropped) return; // the TCP connection is already ending: no frames after that
     if (peerCloseReceived(this.ws)) {
@@ -205,10 +163,10 @@ export class EchoConnection {
       this.sentReason = reason === undefined ? '' : reason.toString();
     }
     this.echoes.flush(); // the close frame goes after the echoes before it
-    this.sendCloseFrame(code, reason);
+    sendCloseFrame(this.ws, code, reason);
   }
 
-  private onError(error: Error): void {
+  onError(error: Error): void {
     this.settings.counters.protocolErrors++;
     this.settings.logger.log({
       event: 'protocol-error',
@@ -218,7 +176,7 @@ export class EchoConnection {
     });
   }
 
-  private onClose(code: number, reason: Buffer): void {
+  onClose(code: number, reason: Buffer): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.lingerTimer);
     const received = peerCloseReceived(this.ws);

@@ -78,7 +78,7 @@ export class FaultyConnection extends EchoConnection {
     if (this.resetWhenFlushed === 0) this.socket.write(EMPTY, () => this.reset(0));
   }
 
-  protected override onMessage(data: Buffer, isBinary: boolean): void {
+  override onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.received(data, isBinary) || this.dropped) return;
     this.echoesLeft--;
     this.outbox.add(this.echoOf(data, isBinary), isBinary, this.pickDelay());
