@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { BACKPRESSURE_HIGH_WATER, PONGS_PENDING_HIGH_WATER } from '../core/constants';
+import { currentTurn, MESSAGES_PER_TURN, READS_PER_TURN } from './loop-turns';
 
 /**
  * What one echo or pong handed to the socket costs besides its payload bytes (Node's write
@@ -22,6 +23,10 @@ const EMPTY = Buffer.alloc(0);
  */
 export class Backpressure {
   private paused = false;
+  /** The event-loop turn this client was last counted in, and what it brought in that turn. */
+  private turn = -1;
+  private messagesThisTurn = 0;
+  private readsThisTurn = 0;
   private pongsPending = 0;
   /** Echoes and pongs handed to the socket and not known to be written (a per-send counter: the hot path pays an increment). */
   private sends = 0;
@@ -75,8 +80,28 @@ export class Backpressure {
     else this.afterSend();
   }
 
+  /** Counts one message from the client; its {@link MESSAGES_PER_TURN}th in this turn makes it {@link yieldTurn}. */
+  countMessage(): void {
+    this.inCurrentTurn();
+    if (++this.messagesThisTurn === MESSAGES_PER_TURN) this.yieldTurn();
+  }
+
+  /** Counts one socket read from the client; its {@link READS_PER_TURN}th in this turn makes it {@link yieldTurn}. */
+  countRead(): void {
+    this.inCurrentTurn();
+    if (++this.readsThisTurn === READS_PER_TURN) this.yieldTurn();
+  }
+
+  private inCurrentTurn(): void {
+    const turn = currentTurn();
+    if (turn === this.turn) return;
+    this.turn = turn;
+    this.messagesThisTurn = 0;
+    this.readsThisTurn = 0;
+  }
+
   /** Stops reading until the next event-loop turn: this client has had its share of this one (see loop-turns.ts). */
-  yieldTurn(): void {
+  private yieldTurn(): void {
     if (this.paused) return;
     this.paused = true; // no marker: its callback could resume reading within this same turn
     this.ws.pause();

@@ -7,7 +7,6 @@ import type { Behaviour } from '../behaviour/behaviour';
 import type { EchoConnection } from './connection';
 import type { ConnectionSettings } from './connection-settings';
 import { openConnection } from './faults/open-connection';
-import { gatherPayloads } from './payload-gatherer';
 
 const announceNothing = (): void => undefined;
 
@@ -57,7 +56,6 @@ export class ConnectionSet {
   ): EchoConnection {
     const id = givenId ?? this.added + 1;
     this.added++;
-    gatherPayloads(ws);
     const { settings } = this;
     const behavior = this.behaviorOf(behaviour.mode);
     const own: ConnectionSettings =

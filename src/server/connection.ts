@@ -8,7 +8,7 @@ import { Backpressure } from './backpressure';
 import { protocolErrorReason } from './close-reasons';
 import type { ConnectionSettings } from './connection-settings';
 import { echoSenderFor, type EchoSender } from './echo-sender';
-import { currentTurn, MESSAGES_PER_TURN } from './loop-turns';
+import { gatherPayloads } from './payload-gatherer';
 import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from './ws-close-flags';
 
@@ -21,9 +21,6 @@ export class EchoConnection implements WebSocketEvents {
   private readonly startedAt = Date.now();
   private readonly echoes: EchoSender;
   protected messages = 0;
-  /** The event-loop turn this client's messages were last counted in, and how many came in it. */
-  private turn = -1;
-  private messagesThisTurn = 0;
   protected echoesLeft: number;
   protected dropped = false;
   protected readonly backpressure: Backpressure;
@@ -55,6 +52,7 @@ export class EchoConnection implements WebSocketEvents {
   ) {
     this.echoesLeft = settings.behavior.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
+    gatherPayloads(ws, this.backpressure);
     this.echoes = echoSenderFor(ws, socket, this.backpressure);
     answerEvents(ws, this);
     if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
@@ -90,12 +88,7 @@ export class EchoConnection implements WebSocketEvents {
   protected received(data: Buffer, isBinary: boolean): boolean {
     const { counters, logger } = this.settings;
     this.messages++;
-    const turn = currentTurn();
-    if (turn !== this.turn) {
-      this.turn = turn;
-      this.messagesThisTurn = 0;
-    }
-    if (++this.messagesThisTurn === MESSAGES_PER_TURN) this.backpressure.yieldTurn();
+    this.backpressure.countMessage();
     counters.messagesReceived++;
     counters.bytesReceived += data.length;
     if (isBinary) {

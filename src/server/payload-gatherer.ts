@@ -1,4 +1,4 @@
-// Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it.
+// Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it, and counts the reads.
 import type WebSocket from 'ws';
 
 /**
@@ -49,7 +49,15 @@ function looksLikeWs823(receiver: Partial<ReceiverInternals> | undefined): recei
 /** Where a gatherer is kept on its receiver, once that receiver has had a payload to gather. */
 const GATHERER = Symbol('payloadGatherer');
 
-type GatheringReceiver = ReceiverInternals & { [GATHERER]?: PayloadGatherer };
+/** Where a receiver keeps what counts its reads (the connection's share of an event-loop turn). */
+const READS = Symbol('readCounter');
+
+/** Counts a connection's socket reads. */
+export interface ReadCounter {
+  countRead(): void;
+}
+
+type GatheringReceiver = ReceiverInternals & { [GATHERER]?: PayloadGatherer; [READS]: ReadCounter };
 
 /** ws's own `Receiver.prototype.write` (the first receiver's: one copy of ws per process). */
 let receiverWrite: ReceiverInternals['write'] | undefined;
@@ -69,6 +77,7 @@ function forward(receiver: ReceiverInternals, chunk: Buffer): boolean {
  * this module.
  */
 function gatheringWrite(this: GatheringReceiver, chunk: Buffer): boolean {
+  this[READS].countRead();
   let gatherer = this[GATHERER];
   if (gatherer === undefined || !gatherer.gathering) {
     const missing = this._payloadLength - this._bufferedBytes;
@@ -144,12 +153,14 @@ class PayloadGatherer {
  * keeps one copy of a large payload that arrives in many reads instead of two. Does nothing (ws behaves as it does by
  * itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to
  * 8.23.x, and test/slow-drip.test.ts and test/non-reader-memory.test.ts fail if this stops working.
+ * Every read is also counted with `reads`, the connection's share of the event-loop turn.
  */
-export function gatherPayloads(ws: WebSocket): void {
+export function gatherPayloads(ws: WebSocket, reads: ReadCounter): void {
   const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
   if (!looksLikeWs823(receiver)) return;
   receiverWrite ??= receiver.write;
   // A receiver from another copy of ws has another write(): it is left as it is.
   if (receiver.write !== receiverWrite) return;
+  (receiver as GatheringReceiver)[READS] = reads;
   receiver.write = gatheringWrite;
 }
