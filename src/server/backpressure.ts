@@ -1,4 +1,4 @@
-// Stops reading from a client while what we send it waits unwritten: echoes, pongs and their bookkeeping past the bound.
+// Stops reading from a client while what we send it waits unwritten past the bound, or until the next event-loop turn once it has had its share of this one.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { BACKPRESSURE_HIGH_WATER, PONGS_PENDING_HIGH_WATER } from '../core/constants';
@@ -19,7 +19,9 @@ const EMPTY = Buffer.alloc(0);
  * {@link QUEUED_SEND_OVERHEAD} per echo or pong sent since the socket was last seen empty,
  * plus every queue outside the socket registered with {@link Backpressure.countQueue}), or
  * more than {@link PONGS_PENDING_HIGH_WATER} pongs unwritten. Reading resumes once all of
- * them are back under the bound. A paused client is slowed, never closed.
+ * them are back under the bound. Also paused until the next event-loop turn once the client
+ * has brought its share of this one ({@link Backpressure.countMessage}, {@link Backpressure.countRead}).
+ * A paused client is slowed, never closed.
  */
 export class Backpressure {
   private paused = false;
