@@ -159,6 +159,8 @@ export class Backpressure {
   }
 
   private resume(): void {
+    // A dropped connection only reads on to find the client's FIN: whatever is queued, it reads (see release()).
+    if (this.socket.writableEnded) return this.release();
     if (this.pongsPending > 0) return;
     if (this.cost() > BACKPRESSURE_HIGH_WATER) return this.watchSocket(); // a queue outside the socket wakes us when it shrinks
     this.release();
