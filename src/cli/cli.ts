@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT } from '../core/constants';
 import { EchoServerError } from '../core/errors';
-import { normalizeOrigin } from '../server/handshake';
+import { normalizeOrigin } from '../protocols/http-syntax';
 import { createLogger, type Logger } from '../log/logger';
 import { MODES, MODE_NAMES } from '../behaviour/modes';
 import { startEchoServerLogging } from '../server/server';

@@ -20,3 +20,20 @@ export function isFieldValue(text: string): boolean {
 export function quoted(text: string): string {
   return JSON.stringify(text);
 }
+
+/**
+ * An origin in the form browsers send (RFC 6454): `scheme://host[:port]`, lower case, no
+ * default port. Returns undefined for what is not an origin (a path, a bare word). `null`,
+ * which browsers send from sandboxed pages and files, stays `null`.
+ */
+export function normalizeOrigin(text: string): string | undefined {
+  if (text === 'null') return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '';
+  return url.origin !== 'null' && bare ? url.origin : undefined;
+}

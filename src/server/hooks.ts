@@ -1,9 +1,9 @@
 // Internal hooks that let several processes act as one server (src/workers/); not public API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { UpgradeRefusal } from './handshake';
+import type { UpgradeRefusal } from '../edge/handshake';
 import type { Metrics, MetricsSource } from '../metrics/prometheus';
-import type { HttpStatusSource } from './http-answers';
+import type { HttpStatusSource } from '../edge/http-answers';
 
 /**
  * Decisions one process cannot make alone when it is one of several serving the same port:

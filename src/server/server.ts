@@ -12,22 +12,22 @@ import { createMetrics } from '../metrics/prometheus';
 import type { ConnectionEvent } from '../core/log-events';
 import { FixtureHub } from '../fixture/fixture-hub';
 import { createServerHandle } from '../fixture/server-handle';
-import { createAdmission } from './admission';
-import type { EchoConnection } from './connection';
-import type { EchoCounters } from './connection-settings';
-import { ConnectionSet } from './connection-set';
-import { guardDescriptors } from './fd-guard';
-import { openFileLimit } from './fd-limit';
+import { createAdmission } from '../edge/admission';
+import type { EchoConnection } from '../connection/connection';
+import type { EchoCounters } from '../connection/connection-settings';
+import { ConnectionSet } from '../connection/connection-set';
+import { guardDescriptors } from '../edge/fd-guard';
+import { openFileLimit } from '../edge/fd-limit';
 import type { ServerHooks } from './hooks';
-import { answerHttp } from './http-answers';
-import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from './listener';
-import { resolveOptions, type ResolvedOptions } from './options';
-import { receiveOptions } from './receive-options';
-import { watchRefusals } from './refusals';
+import { answerHttp } from '../edge/http-answers';
+import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from '../edge/listener';
+import { resolveOptions, type ResolvedOptions } from '../options/options';
+import { receiveOptions } from '../edge/ws-server-options';
+import { watchRefusals } from '../edge/refusals';
 import { setExtraHeaders } from '../protocols/extra-headers';
 import { createNegotiation } from '../protocols/negotiation';
 import { describeBehaviour } from '../behaviour/behaviour';
-import { behaviourUpgrades } from './faults/upgrade';
+import { behaviourUpgrades } from '../edge/behaviour-step';
 
 /**
  * Starts an echo server and resolves once it is listening.

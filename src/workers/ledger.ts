@@ -1,6 +1,6 @@
 // The primary's count of open connections across workers: one place decides, so the limit holds under races.
-import { SHUTTING_DOWN_REFUSAL } from '../server/admission';
-import { CONNECTION_LIMIT_REFUSAL, type UpgradeRefusal } from '../server/handshake';
+import { SHUTTING_DOWN_REFUSAL } from '../edge/admission';
+import { CONNECTION_LIMIT_REFUSAL, type UpgradeRefusal } from '../edge/handshake';
 
 /**
  * Every upgrade that passed a worker's own checks asks here for a slot and an id. The

@@ -1,7 +1,7 @@
 // The messages a --workers primary and its worker processes exchange over the cluster IPC channel.
 import type { EchoServerOptions, EchoStats, LogFormat } from '../core/types';
 import type { LogEvent } from '../core/log-events';
-import type { UpgradeRefusal } from '../server/handshake';
+import type { UpgradeRefusal } from '../edge/handshake';
 import type { ClusterMetrics, MetricsDetail } from './cluster-metrics';
 
 /** Set in a worker's environment by the primary; the CLI then runs the worker, not the flags. */

@@ -1,7 +1,7 @@
 // --workers: n processes serve one port through node:cluster, and to the user they stay one server.
 import type { EchoServerCore, EchoServerOptions, EchoStats, LogOptions } from '../core/types';
 import type { Logger } from '../log/logger';
-import { resolveOptions } from '../server/options';
+import { resolveOptions } from '../options/options';
 import { sumDetails, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
 import { ConnectionLedger } from './ledger';
 import { LogRelay } from './log-relay';

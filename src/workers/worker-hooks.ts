@@ -1,9 +1,9 @@
 // A worker's server hooks: connection ids, the global connection limit, /healthz and /metrics totals, asked of the primary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { pathOf, type UpgradeRefusal } from '../server/handshake';
+import { pathOf, type UpgradeRefusal } from '../edge/handshake';
 import type { ServerHooks } from '../server/hooks';
-import { answerHttp, type HttpStatusSource } from '../server/http-answers';
+import { answerHttp, type HttpStatusSource } from '../edge/http-answers';
 import type { MetricsSource } from '../metrics/prometheus';
 import { clusterMetrics, metricsDetail, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
 import type { FromWorker, PrimaryAnswer, WorkerRequest } from './messages';

@@ -23,9 +23,9 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, BIN, requireBuild, cpuSecondsOf, machineBusySeconds } = require('./proc');
-const { SERVERS, PEERS, launch, httpGet, LISTENING } = require('./servers');
-const { summarize, printTables } = require('./report');
+const { ROOT, BIN, requireBuild, cpuSecondsOf, machineBusySeconds } = require('./proc.js');
+const { SERVERS, PEERS, launch, httpGet, LISTENING } = require('./servers.js');
+const { summarize, printTables } = require('./report.js');
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || (QUICK ? 2 : 5));

@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, BIN, serverEnv } = require('./proc');
+const { ROOT, BIN, serverEnv } = require('./proc.js');
 
 const PLAIN = path.join(__dirname, 'plain-ws-echo.js');
 const SEA = path.join(ROOT, 'dist', 'ws-echo');

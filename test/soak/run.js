@@ -21,8 +21,8 @@
 const crypto = require('node:crypto');
 const http = require('node:http');
 const WebSocket = require('ws');
-const { requireBuild, memoryOf, openFileLimit, formatBytes } = require('../bench/proc');
-const { SERVERS, launch } = require('../bench/servers');
+const { requireBuild, memoryOf, openFileLimit, formatBytes } = require('../bench/proc.js');
+const { SERVERS, launch } = require('../bench/servers.js');
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 60);
 const WANTED_CLIENTS = Math.max(1, Math.floor(Number(process.env.SOAK_CLIENTS || 300)));

@@ -1,0 +1,241 @@
+// One WebSocket connection: echoes and ends as its mode's data says.
+import type { Duplex } from 'node:stream';
+import type WebSocket from 'ws';
+import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
+import type { OutgoingData } from '../core/client-types';
+import { firstBytes } from '../core/utf8';
+import { Backpressure } from './backpressure';
+import { protocolErrorReason } from './close-reasons';
+import type { ConnectionSettings } from './connection-settings';
+import { echoSenderFor, type EchoSender } from './echo-sender';
+import { gatherPayloads } from './payload-gatherer';
+import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
+import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
+
+/**
+ * Echoes on one upgraded socket. Every close `ws` would send passes through
+ * {@link EchoConnection.onCloseRequested}, so a mode that ends by dropping the TCP
+ * connection never answers a close frame, and `graceful` answers a bare one with 1000.
+ */
+export class EchoConnection implements WebSocketEvents {
+  private readonly startedAt = Date.now();
+  private readonly echoes: EchoSender;
+  protected messages = 0;
+  protected echoesLeft: number;
+  protected dropped = false;
+  protected readonly backpressure: Backpressure;
+  /** Whether pings get pongs (the `no-pong` fault turns them off). */
+  private answersPings = true;
+  private answeredLastPing = true;
+  private sentCode: number | undefined;
+  private sentReason = '';
+  private lastCloseCode: number | undefined;
+  protected initiator: 'client' | 'server' | undefined;
+  /** Why the server ended the connection, for the close log line. */
+  protected cause: string | undefined;
+  protected idleTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param id number shown in logs
+   * @param ws the `ws` WebSocket, just upgraded
+   * @param socket its TCP (or TLS) socket, which a drop ends directly
+   * @param settings what every connection of the server shares
+   * @param onClosed called once, when the socket is gone
+   */
+  constructor(
+    readonly id: number,
+    protected readonly ws: WebSocket,
+    protected readonly socket: Duplex,
+    protected readonly settings: ConnectionSettings,
+    private readonly onClosed: (connection: EchoConnection) => void,
+  ) {
+    this.echoesLeft = settings.behavior.messagesToEcho;
+    this.backpressure = new Backpressure(ws, socket);
+    gatherPayloads(ws, this.backpressure);
+    this.echoes = echoSenderFor(ws, socket, this.backpressure);
+    answerEvents(ws, this);
+    if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
+    if (settings.heartbeat) {
+      // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
+      // send its pong until the frame is done, and it is plainly alive. Only with a heartbeat on.
+      const alive = (): void => {
+        this.answeredLastPing = true;
+      };
+      ws.on('pong', alive);
+      socket.on('data', alive);
+    }
+  }
+
+  private static idleTimedOut(connection: EchoConnection): void {
+    connection.end(CLOSE_NORMAL, 'idle timeout');
+  }
+
+  /** A whole message from the client (the events of {@link WebSocketEvents} come from ws, through shared-listeners.ts). */
+  onMessage(data: Buffer, isBinary: boolean): void {
+    if (!this.received(data, isBinary)) return;
+    this.echoesLeft--;
+    const echo = this.echoOf(data, isBinary);
+    this.echoes.send(echo, isBinary);
+    this.countEchoed(echo, isBinary);
+    if (this.echoesLeft === 0) {
+      const { messagesToEcho } = this.settings.behavior;
+      this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
+    }
+  }
+
+  /** Counts and logs a message from the client; returns whether it may still be echoed. */
+  protected received(data: Buffer, isBinary: boolean): boolean {
+    const { counters, logger } = this.settings;
+    this.messages++;
+    this.backpressure.countMessage();
+    counters.messagesReceived++;
+    counters.bytesReceived += data.length;
+    if (isBinary) {
+      counters.binaryMessagesReceived++;
+      counters.binaryBytesReceived += data.length;
+    }
+    this.idleTimer?.refresh();
+    if (logger.logsMessages) logger.message(this.id, data, isBinary);
+    // Nothing is echoed after the mode's last echo, nor once a close frame is sent (ws would drop it).
+    return this.echoesLeft > 0 && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** What is echoed for `data`: all of it, or what one read into the mode's buffer would hold. */
+  protected echoOf(data: Buffer, isBinary: boolean): Buffer {
+    return this.settings.behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
+  }
+
+  /** Counts an echo handed to `ws`. */
+  protected countEchoed(echo: Buffer, isBinary: boolean): void {
+    const { counters } = this.settings;
+    counters.messagesEchoed++;
+    counters.bytesEchoed += echo.length;
+    if (isBinary) {
+      counters.binaryMessagesEchoed++;
+      counters.binaryBytesEchoed += echo.length;
+    }
+  }
+
+  /** Leaves pings unanswered from now on (the `no-pong` fault); echoes go on. */
+  stopAnsweringPings(): void {
+    this.answersPings = false;
+  }
+
+  /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
+  onPing(data: Buffer): void {
+    this.idleTimer?.refresh();
+    // No pong after a close frame (as ws does), nor after a drop's FIN: a write after end would destroy the socket and cut the last echo.
+    if (!this.answersPings || this.dropped || this.ws.readyState !== this.ws.OPEN) return;
+    this.echoes.corkForThisRead(); // the pongs of a ping flood leave in one write, after the echoes before them
+    this.backpressure.pong(data);
+  }
+
+  /** Sends a message of the server's own (a test's), after every echo before it. */
+  send(data: OutgoingData, isBinary: boolean): void {
+    this.echoes.flush();
+    this.ws.send(data, { binary: isBinary });
+  }
+
+  /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */
+  onCloseRequested(code?: number, reason?: string | Buffer): void {
+    this.lastCloseCode = code;
+    if (this.dropped) return; // the TCP connection is already ending: no frames after that
+    if (peerCloseReceived(this.ws)) {
+      this.initiator ??= 'client';
+      if (this.settings.behavior.ending === 'drop') return this.drop('close frame not answered, as the mode says');
+      code ??= CLOSE_NORMAL; // RFC 6455 §5.5.1: answer a bare close frame with a status, not an empty one
+    } else {
+      this.initiator ??= 'server';
+      // ws closes for a protocol error with a bare code; the client is told why.
+      reason ??= protocolErrorReason(this.ws, this.settings.limits);
+      this.cause ??= typeof reason === 'string' && reason ? reason : 'protocol error';
+    }
+    if (this.sentCode === undefined) {
+      this.sentCode = code;
+      this.sentReason = reason === undefined ? '' : reason.toString();
+    }
+    this.echoes.flush(); // the close frame goes after the echoes before it
+    sendCloseFrame(this.ws, code, reason);
+  }
+
+  onError(error: Error): void {
+    this.settings.counters.protocolErrors++;
+    this.settings.logger.log({
+      event: 'protocol-error',
+      id: this.id,
+      code: this.dropped ? CLOSE_ABNORMAL : (this.lastCloseCode ?? CLOSE_PROTOCOL_ERROR),
+      error: error.message,
+    });
+  }
+
+  onClose(code: number, reason: Buffer): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.lingerTimer);
+    const received = peerCloseReceived(this.ws);
+    // After a protocol error ws closes TCP once its close frame is written, without reading the
+    // answer: the client saw a clean close with our code and reason, and so does the log.
+    const failedCleanly = !received && this.initiator === 'server' && !this.dropped && ownCloseSent(this.ws);
+    const shownCode = received ? code : (this.sentCode ?? CLOSE_ABNORMAL);
+    this.settings.counters.closesByCode.set(shownCode, (this.settings.counters.closesByCode.get(shownCode) ?? 0) + 1);
+    this.settings.logger.log({
+      event: 'close',
+      id: this.id,
+      code: shownCode,
+      reason: received ? reason.toString() : this.sentReason,
+      clean: (received && this.sentCode !== undefined) || failedCleanly,
+      initiator: this.initiator ?? 'client',
+      ...(this.cause === undefined ? {} : { cause: this.cause }),
+      durationMs: Date.now() - this.startedAt,
+      messages: this.messages,
+    });
+    this.onClosed(this);
+  }
+
+  /** Ends the TCP connection with no close frame; what `drop` modes do, and a test's `client.drop()`. */
+  drop(cause: string): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.echoesLeft = 0;
+    this.initiator ??= 'server';
+    this.cause ??= cause;
+    this.backpressure.release(); // so the peer's FIN is read
+    // A peer that never reads the echo, or never closes its side after our FIN, is not kept around.
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_STALL_MS);
+    this.socket.once('finish', () => {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
+    });
+    this.echoes.whenWritten(() => this.socket.end()); // FIN once the echo is flushed (compressed: once it exists)
+  }
+
+  /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */
+  end(code: number, reason: string): void {
+    if (this.settings.behavior.ending === 'drop') this.drop(reason);
+    else this.ws.close(code, reason);
+  }
+
+  /** A close frame whatever the mode, for `cause`: a test's `client.close()`. */
+  closeWith(code: number, reason: string, cause: string): void {
+    this.cause ??= cause;
+    this.ws.close(code, reason);
+  }
+
+  /** Destroys the socket at once, for `cause` (shutdown timeout, missed pong). */
+  terminate(cause: string): void {
+    this.initiator ??= 'server';
+    // Both close frames went through: what is late is the client's end of TCP, not the handshake.
+    const handshakeDone = peerCloseReceived(this.ws) && this.sentCode !== undefined;
+    this.cause ??= handshakeDone ? 'close handshake done, but the client did not close TCP' : cause;
+    this.socket.destroy();
+  }
+
+  /** One heartbeat: pings, and drops the client if it did not answer the last ping. */
+  heartbeat(): void {
+    if (this.dropped) return; // a ping after our FIN would be a write after end
+    if (!this.answeredLastPing) return this.terminate('no pong to the last ping');
+    this.answeredLastPing = false;
+    this.echoes.flush();
+    this.ws.ping();
+  }
+}

@@ -1,0 +1,91 @@
+// The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { behaviourFromUrl, type Behaviour } from '../behaviour/behaviour';
+import { randomSeed } from '../behaviour/random';
+import type { UpgradeRefusal } from './handshake';
+
+/** Bytes a client may send while its 101 is held back (it should send none before the 101). */
+export const MAX_EARLY_BYTES = 64 * 1024;
+
+/** What the behaviour step needs from the server. */
+export interface UpgradeDeps {
+  /** The behaviour of a connection whose URL asks for nothing (flags, API options). */
+  defaults: Behaviour;
+  /** Answers, logs and counts a refused upgrade. */
+  refuse(socket: Duplex, path: string, refusal: UpgradeRefusal): void;
+  /** Whether the server is shutting down (a held-back upgrade is then refused). */
+  closing(): boolean;
+}
+
+/** Upgrades that passed admission, refused or accepted as their behaviour says. */
+export interface BehaviourUpgrades {
+  /**
+   * Refuses the upgrade (bad parameter: 400; `reject`: its status) or calls `accept` with the
+   * connection's behaviour and the bytes that came with the request, at once or after `accept-delay`.
+   */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, accept: (behaviour: Behaviour, head: Buffer) => void): void;
+  /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
+  readonly waiting: number;
+}
+
+/** Statuses that tell a client when to come back. */
+const RETRY_STATUSES = new Set([429, 503]);
+
+/** The refusal `reject=<status>` asks for: that status, a short body, `Retry-After` where it belongs. */
+function rejection(status: number): UpgradeRefusal {
+  return { status, reason: `refused as asked (reject=${status})`, ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}) };
+}
+
+/** A delay range with no seed gets a random one, so the log can show it and a run can be repeated. */
+function seeded(behaviour: Behaviour): Behaviour {
+  return Array.isArray(behaviour.delay) && behaviour.seed === undefined ? { ...behaviour, seed: randomSeed() } : behaviour;
+}
+
+/** Creates the behaviour step of the upgrade path. */
+export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
+  let waiting = 0;
+
+  /** Holds the 101 back for `delayMs`; a client that leaves meanwhile costs only what it held. */
+  const acceptLater = (socket: Duplex, path: string, head: Buffer, delayMs: number, accept: (head: Buffer) => void): void => {
+    waiting++;
+    const early: Buffer[] = [head];
+    let earlyBytes = head.length;
+    const done = (): void => {
+      waiting--;
+      clearTimeout(timer);
+      socket.off('data', onData).off('end', onGone).off('close', onGone).off('error', onGone);
+    };
+    const onGone = (): void => {
+      done();
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      early.push(chunk);
+      earlyBytes += chunk.length;
+      if (earlyBytes > MAX_EARLY_BYTES) onGone();
+    };
+    const timer = setTimeout(() => {
+      done();
+      if (deps.closing()) return deps.refuse(socket, path, { status: 503, reason: 'server is shutting down' });
+      accept(early.length === 1 ? head : Buffer.concat(early));
+    }, delayMs);
+    // Read while waiting: without a reader, a client that leaves would go unnoticed until the timer.
+    socket.on('data', onData).once('end', onGone).once('close', onGone).on('error', onGone);
+  };
+
+  return {
+    handle(req, socket, head, accept) {
+      const path = req.url ?? '/';
+      const chosen = behaviourFromUrl(req.url, deps.defaults);
+      if (chosen.error !== undefined) return deps.refuse(socket, path, { status: 400, reason: chosen.error });
+      const behaviour = seeded(chosen.behaviour);
+      if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
+      if (!behaviour.acceptDelay) return accept(behaviour, head);
+      acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early));
+    },
+    get waiting() {
+      return waiting;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// --stdin: lines typed or piped into the CLI go to every open connection; bounded, and the end of input does not stop the server.
+import { STDIN_MAX_LINE_BYTES } from '../../src/core/constants';
+import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/cli';
+import { perTest } from '../helpers/per-test';
+import { pollUntil, stopChild } from '../helpers/probe';
+
+const { cliServer, client, defer } = perTest();
+const MiB = 1024 * 1024;
+
+/** Writes `data` to the CLI's standard input and resolves once the pipe took it. */
+function write(cli: CliChild, data: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => cli.child.stdin.write(data, (error) => (error ? reject(error) : resolve())));
+}
+
+describe('--stdin from a pipe', () => {
+  it('sends each line (LF or CRLF, split across writes) to every open connection as text, and logs to how many', async () => {
+    const cli = await cliServer(['--stdin']);
+    const clients = [await client(cli.url), await client(cli.url)];
+    await cli.waitFor(/#2 connected/);
+    await write(cli, 'hello\r\nwor');
+    await write(cli, 'ld\n');
+    for (const c of clients) {
+      expect((await c.nextMessages(2)).map((m) => [m.data.toString(), m.isBinary])).toEqual([['hello', false], ['world', false]]);
+    }
+    await cli.waitFor(/stdin → 2 connections: text 5 B "world"/);
+    expect(cli.stdout()).toMatch(/^stdin → 2 connections: text 5 B "hello"$/m);
+  });
+
+  it('logs JSON with --json; a line with no one connected goes to 0', async () => {
+    const cli = startCli(['--port', '0', '--stdin', '--json']);
+    defer(() => stopChild(cli.child));
+    await cli.waitFor(/"event":"listening"/);
+    await write(cli, 'nobody\n');
+    const [line] = await cli.waitFor(/.*"event":"stdin".*/);
+    expect(JSON.parse(line)).toMatchObject({ event: 'stdin', connections: 0, size: 6, preview: 'nobody', truncated: false });
+  });
+
+  it('the end of input is logged and the server keeps echoing; a last line without a newline is sent', async () => {
+    const cli = await cliServer(['--stdin']);
+    const c = await client(cli.url);
+    await cli.waitFor(/#1 connected/);
+    cli.child.stdin.end('no newline');
+    await cli.waitFor(/stdin ended; still serving/);
+    expect((await c.nextMessages(1))[0].data.toString()).toBe('no newline');
+    c.ws.send('still here');
+    expect((await c.nextMessages(2))[1].data.toString()).toBe('still here');
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it(`a line longer than ${STDIN_MAX_LINE_BYTES / MiB} MiB is skipped with a warning, and 100 MiB with no newline does not grow memory`, async () => {
+    const cli = await cliServer(['--stdin', '--quiet']);
+    const c = await client(cli.url);
+    const pid = cli.child.pid as number;
+    const before = memoryOf(pid).rss;
+    const chunk = Buffer.alloc(MiB, 'x');
+    for (let i = 0; i < 100; i++) await write(cli, chunk);
+    await write(cli, '\nafter\n');
+    expect((await c.nextMessages(1))[0].data.toString()).toBe('after');
+    const { peak } = memoryOf(pid);
+    expect(await pollUntil(cli.stderr, (text) => text.includes('\n'))).toBe('warning: stdin: skipped a line of 100.0 MiB, longer than 1.0 MiB\n');
+    // Holding the line would take 100 MiB or more; bounded reading holds 1 MiB at most.
+    expect(peak - before).toBeLessThan(40 * MiB);
+  }, 60_000);
+
+  it('without --stdin, standard input is not read', async () => {
+    const cli = await cliServer([]);
+    const c = await client(cli.url);
+    await write(cli, 'ignored\n');
+    c.ws.send('echo');
+    expect((await c.nextMessages(1))[0].data.toString()).toBe('echo');
+    expect(cli.stdout()).not.toMatch(/stdin/);
+  });
+});
+
+describe('--stdin from a real terminal (script)', () => {
+  it('sends typed lines; Ctrl+D ends input but not the server; Ctrl+C stops it with exit 0', async () => {
+    const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+    // exec: else the shell script runs the command in also gets the terminal's SIGINT and exits 130 itself.
+    const command = `exec ${[process.execPath, BIN, '--port', '0', '--stdin'].map(quote).join(' ')}`;
+    const cli = startCli([], { command: ['script', '-qfec', command, '/dev/null'], env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }) });
+    defer(() => stopChild(cli.child));
+    const [, url] = await cli.waitFor(/listening on (ws:\/\/[^\s\x1b]+)/);
+    const c = await client(url);
+    await cli.waitFor(/#1 connected/);
+    await write(cli, 'typed in a terminal\n');
+    expect((await c.nextMessages(1))[0].data.toString()).toBe('typed in a terminal');
+    await cli.waitFor(/stdin → 1 connection: text 19 B "typed in a terminal"/);
+    await write(cli, '\x04'); // Ctrl+D at the start of a line: end of input
+    await cli.waitFor(/stdin ended; still serving/);
+    c.ws.send('after Ctrl+D');
+    expect((await c.nextMessages(2))[1].data.toString()).toBe('after Ctrl+D');
+    await write(cli, '\x03'); // Ctrl+C: the terminal sends SIGINT
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stdout()).toMatch(/shutting down \(SIGINT\)/);
+  });
+});

@@ -1,0 +1,125 @@
+// wss:// with a throwaway self-signed certificate: the CLI and the API serve it, and bad
+// certificate files fail with one plain line and exit status 1, never a stack trace.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EchoServerError, startEchoServer } from '../../src';
+import { runCliToEnd, type RunResult } from '../helpers/cli';
+import { connect } from '../helpers/clients';
+import { perTest } from '../helpers/per-test';
+import { getHealth, pollUntil } from '../helpers/probe';
+import { openTcp } from '../helpers/raw-http';
+import { makeTestCert, type TestCert } from '../helpers/tls-cert';
+
+
+/** Asserts a failed start printed exactly one line on stderr, matching `pattern`, and no stack. */
+function expectOneLineError(result: RunResult, code: number, pattern: RegExp): void {
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  expect({ code: result.code, lines }).toEqual({ code, lines: [expect.stringMatching(pattern)] });
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stdout).not.toMatch(/listening on/);
+}
+
+describe('TLS', () => {
+  let tls: TestCert;
+  beforeAll(() => {
+    tls = makeTestCert();
+  });
+  afterAll(() => tls?.remove());
+
+  const { serve, client, cliServer } = perTest();
+
+  describe('CLI --cert/--key', () => {
+    it('listens on wss://, echoes to a client that trusts the certificate, and serves https /healthz', async () => {
+      const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
+      expect(cli.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+
+      const c = await client(cli.url, { ca: tls.cert });
+      c.ws.send('over tls');
+      c.ws.send(Buffer.from([0, 1, 2, 255]));
+      const [text, binary] = await c.nextMessages(2);
+      expect(text).toEqual({ data: Buffer.from('over tls'), isBinary: false });
+      expect(binary).toEqual({ data: Buffer.from([0, 1, 2, 255]), isBinary: true });
+
+      const health = await getHealth(cli.url, { ca: tls.cert });
+      expect(health).toMatchObject({ status: 'ok', connections: 1 });
+    });
+
+    it('warns when a plain ws:// client connects to the wss:// port', async () => {
+      const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
+      await expect(connect(cli.url.replace('wss://', 'ws://'))).rejects.toThrow();
+      await pollUntil(() => cli.stderr(), (text) => text.includes('TLS handshake'));
+      expect(cli.stderr()).toMatch(/^warning: TLS handshake from 127\.0\.0\.1:\d+ failed: .* \(a ws:\/\/ client on a wss:\/\/ port\?\)$/m);
+    });
+
+    it('is refused by a client that does not trust the certificate', async () => {
+      const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
+      await expect(connect(cli.url)).rejects.toThrow(/self[- ]signed/i);
+    });
+
+    it('a missing certificate file: one line naming it, exit 1', async () => {
+      const missing = path.join(tls.dir, 'no-such-cert.pem');
+      const result = await runCliToEnd(['--port', '0', '--cert', missing, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: cannot read --cert file ".*no-such-cert\.pem": no such file$/);
+    });
+
+    it('a certificate path that cannot be read (a directory): one line, exit 1', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.dir, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: cannot read --cert file ".*": it is a directory$/);
+    });
+
+    it('a garbage PEM certificate: one line naming the --cert file, exit 1', async () => {
+      const garbage = path.join(tls.dir, 'garbage-cert.pem');
+      writeFileSync(garbage, 'this is not a certificate\n');
+      const result = await runCliToEnd(['--port', '0', '--cert', garbage, '--key', tls.keyFile]);
+      expectOneLineError(result, 1, /^error: --cert file ".*garbage-cert\.pem" is not a PEM certificate$/);
+    });
+
+    it('a garbage PEM key: one line naming the --key file, exit 1', async () => {
+      const garbage = path.join(tls.dir, 'garbage-key.pem');
+      writeFileSync(garbage, '-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n');
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile, '--key', garbage]);
+      expectOneLineError(result, 1, /^error: --key file ".*garbage-key\.pem" is not a PEM private key/);
+    });
+
+    it('a key that does not belong to the certificate: one line saying so, exit 1', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile, '--key', tls.otherKeyFile]);
+      expectOneLineError(result, 1, /^error: the certificate in ".*" does not match the key in ".*"$/);
+    });
+
+    it('--cert without --key is a usage error: exit 2', async () => {
+      const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: --cert and --key must be given together$/m);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stdout).not.toMatch(/listening on/);
+    });
+  });
+
+  describe('API tls option', () => {
+    it('serves wss:// with { cert, key }', async () => {
+      const server = await serve({ tls: { cert: tls.cert, key: tls.key } });
+      expect(server.url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+      const c = await client(server.url, { ca: tls.cert });
+      c.ws.send('api over tls');
+      const [echo] = await c.nextMessages(1);
+      expect(echo).toEqual({ data: Buffer.from('api over tls'), isBinary: false });
+      expect(await getHealth(server.url, { ca: tls.cert })).toMatchObject({ status: 'ok', connections: 1 });
+    });
+
+    it('close() does not wait for a TCP client that never starts its TLS handshake', async () => {
+      // With a 120 s handshake timeout, only destroying such sockets lets close() finish in the test's time.
+      const server = await startEchoServer({ tls: { cert: tls.cert, key: tls.key }, handshakeTimeout: 120 });
+      const silent = await openTcp(server.port);
+      silent.on('error', () => undefined);
+      const gone = new Promise((resolve) => silent.once('close', resolve));
+      await server.close();
+      await gone;
+    });
+
+    it('rejects a mismatched pair with an EchoServerError (exit code 1)', async () => {
+      const attempt = startEchoServer({ tls: { cert: tls.cert, key: tls.otherKey } });
+      await expect(attempt).rejects.toBeInstanceOf(EchoServerError);
+      await expect(attempt).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/do not match/) });
+    });
+  });
+});
