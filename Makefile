@@ -1,5 +1,5 @@
 # ws-echo: every set-up step a fresh machine needs (Node 20 and npm are enough).
-.PHONY: install build run test test-tools typecheck binary bench bench-quick soak pack clean
+.PHONY: install build run test test-tools typecheck lint format quick binary bench bench-quick soak pack clean
 
 STAMP := node_modules/.installed
 SOURCES := $(shell find src -name '*.ts')
@@ -25,10 +25,24 @@ run: $(BUILD_STAMP)
 typecheck: install
 	npx tsc -p tsconfig.json
 
+# ESLint (typescript-eslint, eslint.config.js) and Prettier (.prettierrc.json); `make format` rewrites.
+lint: install
+	npx eslint --max-warnings 0 .
+	npx prettier --check --log-level warn .
+
+format: install
+	npx prettier --write --log-level warn .
+	npx eslint --fix .
+
+# The inner loop: type-check, lint, then one folder of tests: make quick T=test/connection
+T ?= test/connection
+quick: build typecheck lint
+	npx jest $(T)
+
 RESULTS := node_modules/.cache/ws-echo-test-results.json
 
 # Ends with one plain "N passed, N failed" line for CI logs.
-test: build typecheck binary test-tools
+test: build typecheck lint binary test-tools
 	@mkdir -p $(dir $(RESULTS))
 	@# --forceExit: a handle a failing test leaves open must not keep CI waiting after the results are in.
 	npx jest --json --outputFile=$(RESULTS) --forceExit

@@ -4,7 +4,24 @@ export { EchoServerError } from './core/errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './behaviour/modes';
 export type { ModeBehavior } from './behaviour/modes';
 export type { CloseEvent, ConnectionEvent, LogEvent, MessageEvent } from './core/log-events';
-export type { BehaviourOptions, DelayOption, EchoMode, EchoServer, EchoServerOptions, EchoStats, LogFormat, LogOptions, TlsOptions } from './core/types';
-export type { ClientClosed, EchoClient, EchoServerEvents, OutgoingData, ReceivedMessage, WaitOptions } from './core/types';
+export type {
+  BehaviourOptions,
+  DelayOption,
+  EchoMode,
+  EchoServer,
+  EchoServerOptions,
+  EchoStats,
+  LogFormat,
+  LogOptions,
+  TlsOptions,
+} from './core/types';
+export type {
+  ClientClosed,
+  EchoClient,
+  EchoServerEvents,
+  OutgoingData,
+  ReceivedMessage,
+  WaitOptions,
+} from './core/types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';

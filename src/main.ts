@@ -13,7 +13,9 @@ for (const stream of [process.stdout, process.stderr]) {
 runCli(process.argv).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`ws-echo: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `ws-echo: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -2,7 +2,14 @@
 import { EchoServerError } from '../core/errors';
 import type { BehaviourOptions, EchoMode } from '../core/types';
 import { BEHAVIOUR_PARAMETERS, parameterNamed, type BehaviourParameter } from './parameters';
-import { checkParameterValue, describeAllowedInApi, formatParameterValue, parseParameterText, ParameterValueError, type ParameterValue } from './values';
+import {
+  checkParameterValue,
+  describeAllowedInApi,
+  formatParameterValue,
+  parseParameterText,
+  ParameterValueError,
+  type ParameterValue,
+} from './values';
 
 /** A connection's behaviour with every default applied; optional fields are faults that are off. */
 export type Behaviour = Readonly<BehaviourOptions> & {
@@ -14,7 +21,9 @@ export type Behaviour = Readonly<BehaviourOptions> & {
 
 /** Plain echo: the table's defaults and no fault. */
 export const PLAIN_BEHAVIOUR: Behaviour = Object.freeze(
-  Object.fromEntries(BEHAVIOUR_PARAMETERS.filter((p) => p.default !== undefined).map((p) => [p.option, p.default])) as Behaviour,
+  Object.fromEntries(
+    BEHAVIOUR_PARAMETERS.filter((p) => p.default !== undefined).map((p) => [p.option, p.default]),
+  ) as Behaviour,
 );
 
 /** Shows a value in a message, escaped and cut short (it may be anything a client sent). */
@@ -28,9 +37,14 @@ function shown(value: unknown): string {
  * do nothing, so they are refused. Returns why, naming each parameter by `name` (URL, flag
  * or option form), or undefined when they are fine.
  */
-export function closeAfterMissing(given: Readonly<Record<string, unknown>>, name: (p: BehaviourParameter) => string): string | undefined {
+export function closeAfterMissing(
+  given: Readonly<Record<string, unknown>>,
+  name: (p: BehaviourParameter) => string,
+): string | undefined {
   if (given.closeAfter !== undefined) return undefined;
-  const alone = BEHAVIOUR_PARAMETERS.filter((p) => (p.option === 'closeCode' || p.option === 'closeReason') && given[p.option] !== undefined);
+  const alone = BEHAVIOUR_PARAMETERS.filter(
+    (p) => (p.option === 'closeCode' || p.option === 'closeReason') && given[p.option] !== undefined,
+  );
   if (alone.length === 0) return undefined;
   const closeAfter = name(parameterNamed('close-after') as BehaviourParameter);
   return `${alone.map(name).join(' and ')} ${alone.length > 1 ? 'need' : 'needs'} ${closeAfter}: ${alone.length > 1 ? 'they say' : 'it says'} how the close that ${closeAfter} starts ends the connection`;

@@ -1,6 +1,8 @@
 // A small seeded pseudo-random generator, so a connection's random choices repeat for the same seed.
 
-/** Returns numbers in [0, 1): the same `seed` gives the same sequence (mulberry32: 32-bit state, fast, not for secrets). */
+/**
+ * Returns numbers in [0, 1): the same `seed` gives the same sequence (mulberry32: 32-bit state, fast, not for secrets).
+ */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

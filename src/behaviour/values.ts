@@ -22,7 +22,9 @@ function bounds(p: BehaviourParameter): string {
   const unit = p.unit && p.unit !== 'HTTP status' ? ` ${p.unit}` : '';
   if (p.ranges) return `${p.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(', ')}${unit}`;
   const one = p.min === 1 && p.unit && SINGULAR[p.unit] ? ` ${SINGULAR[p.unit]}` : unit;
-  return (p.max ?? Infinity) >= Number.MAX_SAFE_INTEGER ? `of at least ${p.min}${one}` : `from ${p.min} to ${p.max}${unit}`;
+  return (p.max ?? Infinity) >= Number.MAX_SAFE_INTEGER
+    ? `of at least ${p.min}${one}`
+    : `from ${p.min} to ${p.max}${unit}`;
 }
 
 /** What `p` allows, in words: "a whole number from 400 to 599 (HTTP status)". */
@@ -33,7 +35,9 @@ export function describeAllowed(p: BehaviourParameter): string {
     case 'integer':
       return p.ranges ? `a whole number in ${bounds(p)}` : `a whole number ${bounds(p)}`;
     case 'number':
-      return p.minAboveZero === undefined ? `a number ${bounds(p)}` : `0 (off) or a number from ${p.minAboveZero} to ${p.max}${p.unit ? ` ${p.unit}` : ''}`;
+      return p.minAboveZero === undefined
+        ? `a number ${bounds(p)}`
+        : `0 (off) or a number from ${p.minAboveZero} to ${p.max}${p.unit ? ` ${p.unit}` : ''}`;
     case 'integer-range':
       return `a whole number ${bounds(p)}, or a range min-max of them`;
     case 'text':
@@ -108,7 +112,8 @@ export function checkParameterValue(p: BehaviourParameter, value: unknown): Para
       return typeof value === 'number' && fits(p, value, false) ? value : fail(p);
     case 'integer-range': {
       if (typeof value === 'number') return fits(p, value, true) ? value : fail(p);
-      const ok = Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number' && fits(p, n, true));
+      const ok =
+        Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number' && fits(p, n, true));
       if (!ok || value[0] > value[1]) return fail(p);
       // A range of one value is that value: the log and the PRNG need not know it was a range.
       return value[0] === value[1] ? value[0] : [value[0], value[1]];

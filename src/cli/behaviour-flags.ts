@@ -8,8 +8,7 @@ import type { BehaviourOptions } from '../core/types';
 import { unitForms, withoutUnit } from './units';
 
 /** The heading of these flags in `--help`. */
-export const BEHAVIOUR_HELP_GROUP =
-  'Per connection (a client overrides each in its URL: /?delay=100&close-after=3):';
+export const BEHAVIOUR_HELP_GROUP = 'Per connection (a client overrides each in its URL: /?delay=100&close-after=3):';
 
 /** The placeholder after a flag: `<ms|min-max>`, `<bytes>`, `<text>`. */
 function placeholder(p: BehaviourParameter): string {
@@ -36,8 +35,11 @@ function optionFor(p: BehaviourParameter): Option {
       } catch (error) {
         if (!(error instanceof ParameterValueError)) throw error;
         const forms = unitForms(p.unit);
-        // `must be a whole number from 1 to 4294967296 bytes` becomes `must be bytes or a size with a unit (...): a whole number ...`
-        throw new InvalidArgumentError(`It ${forms ? error.message.replace(/^must be /, `must be ${forms}: `) : error.message}.`);
+        // `must be a whole number from 1 to 4294967296 bytes` becomes `must be bytes or a size with a unit (...): a
+        // whole number ...`
+        throw new InvalidArgumentError(
+          `It ${forms ? error.message.replace(/^must be /, `must be ${forms}: `) : error.message}.`,
+        );
       }
     });
   }
@@ -62,7 +64,9 @@ export function behaviourOptionsFrom(flags: Record<string, unknown>): BehaviourO
     else chosen[p.option] = value;
   });
   // commander fills in defaults (--close-code 1000): only a value that differs counts as given.
-  const given = Object.fromEntries(BEHAVIOUR_PARAMETERS.map((p) => [p.option, chosen[p.option] === p.default ? undefined : chosen[p.option]]));
+  const given = Object.fromEntries(
+    BEHAVIOUR_PARAMETERS.map((p) => [p.option, chosen[p.option] === p.default ? undefined : chosen[p.option]]),
+  );
   const missing = closeAfterMissing(given, (p) => `--${p.name}`);
   if (missing) throw new EchoServerError(missing, 2);
   return given as BehaviourOptions; // a default left out is the same default in startEchoServer()

@@ -57,7 +57,10 @@ export interface CliIo {
 
 const EXAMPLES = `
 Modes:
-${helpRows(MODE_NAMES.map((name) => [name, MODES[name].summary] as const), 14)}
+${helpRows(
+  MODE_NAMES.map((name) => [name, MODES[name].summary] as const),
+  14,
+)}
 
 Examples:
 ${helpRows(
@@ -92,43 +95,72 @@ ${helpParagraph('Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (por
 export function buildProgram(io: CliIo): Command {
   const program = new Command('ws-echo')
     .description('A WebSocket echo server: four echo modes, from naive to RFC 6455-correct.')
-    .version(versionLine(version), '-V, --version', 'print the version, and how frames are masked (bufferutil: native or javascript)')
-    .addOption(
-      new Option('-p, --port <port>', 'port to listen on; 0 takes a free one').env('PORT').default(DEFAULT_PORT).argParser(numberFlag(RULES.port)),
-    )
-    .addOption(new Option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network').env('HOST').default(DEFAULT_HOST))
-    .addOption(
-      new Option('--path <path>', 'accept upgrades only on this path; others get 404 (default: any path)').argParser((text) => {
-        const problem = pathProblem(text);
-        if (problem !== undefined) throw new InvalidArgumentError(`It ${problem}.`);
-        return text;
-      }),
+    .version(
+      versionLine(version),
+      '-V, --version',
+      'print the version, and how frames are masked (bufferutil: native or javascript)',
     )
     .addOption(
-      new Option('--max-payload <size>', 'largest message accepted (bytes, or 64KiB, 16MiB...); larger closes the client with 1009')
+      new Option('-p, --port <port>', 'port to listen on; 0 takes a free one')
+        .env('PORT')
+        .default(DEFAULT_PORT)
+        .argParser(numberFlag(RULES.port)),
+    )
+    .addOption(
+      new Option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to the network')
+        .env('HOST')
+        .default(DEFAULT_HOST),
+    )
+    .addOption(
+      new Option('--path <path>', 'accept upgrades only on this path; others get 404 (default: any path)').argParser(
+        (text) => {
+          const problem = pathProblem(text);
+          if (problem !== undefined) throw new InvalidArgumentError(`It ${problem}.`);
+          return text;
+        },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-payload <size>',
+        'largest message accepted (bytes, or 64KiB, 16MiB...); larger closes the client with 1009',
+      )
         .default(DEFAULT_MAX_PAYLOAD, '100MiB')
         .argParser(sizeFlag(RULES.maxPayload)),
     )
     .addOption(
-      new Option('--max-fragments <n>', 'most frames per message; more closes with 1008 (default: --max-payload / 4096, min 16384)').argParser(
-        numberFlag(RULES.maxFragments),
-      ),
+      new Option(
+        '--max-fragments <n>',
+        'most frames per message; more closes with 1008 (default: --max-payload / 4096, min 16384)',
+      ).argParser(numberFlag(RULES.maxFragments)),
     )
-    .addOption(new Option('--max-connections <n>', 'open connections allowed; past it upgrades get 503 (default: no limit)').argParser(numberFlag(RULES.maxConnections)))
-    .addOption(new Option('--idle-timeout <duration>', 'close clients silent this long (seconds, or 500ms, 2m...) (default: off)').argParser(durationFlag(RULES.idleTimeout)))
+    .addOption(
+      new Option(
+        '--max-connections <n>',
+        'open connections allowed; past it upgrades get 503 (default: no limit)',
+      ).argParser(numberFlag(RULES.maxConnections)),
+    )
+    .addOption(
+      new Option(
+        '--idle-timeout <duration>',
+        'close clients silent this long (seconds, or 500ms, 2m...) (default: off)',
+      ).argParser(durationFlag(RULES.idleTimeout)),
+    )
     .addOption(
       new Option('--handshake-timeout <duration>', 'time a client has to send its opening handshake')
         .default(DEFAULT_HANDSHAKE_TIMEOUT, '10s')
         .argParser(durationFlag(RULES.handshakeTimeout)),
     )
     .addOption(
-      new Option('--origin <origin...>', 'accept only upgrades from these origins (https://example.com); others get 403 (default: any)').argParser(
-        (text: string, previous: string[] | undefined) => {
-          const origin = normalizeOrigin(text);
-          if (origin === undefined) throw new InvalidArgumentError('It must be an origin like https://example.com, with no path.');
-          return [...(previous ?? []), origin];
-        },
-      ),
+      new Option(
+        '--origin <origin...>',
+        'accept only upgrades from these origins (https://example.com); others get 403 (default: any)',
+      ).argParser((text: string, previous: string[] | undefined) => {
+        const origin = normalizeOrigin(text);
+        if (origin === undefined)
+          throw new InvalidArgumentError('It must be an origin like https://example.com, with no path.');
+        return [...(previous ?? []), origin];
+      }),
     )
     .addOption(negotiationFlags.protocol)
     .addOption(negotiationFlags.noProtocol)
@@ -137,12 +169,17 @@ export function buildProgram(io: CliIo): Command {
     .option('--cert <file>', 'TLS certificate (PEM); serve wss:// (needs --key)')
     .option('--key <file>', 'TLS private key (PEM) (needs --cert)')
     .addOption(
-      new Option('--workers <n>', 'server processes sharing the port, or auto: one per CPU').default(1).argParser(workersFlag),
+      new Option('--workers <n>', 'server processes sharing the port, or auto: one per CPU')
+        .default(1)
+        .argParser(workersFlag),
     )
     .option('-q, --quiet', 'print only the listening line, warnings, errors and the summary')
     .option('--json', 'log one JSON object per line')
     .option('--no-color', 'no colors (also: NO_COLOR=1; FORCE_COLOR=1 forces them)')
-    .option('--stats', 'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)')
+    .option(
+      '--stats',
+      'a status line each second: connections, messages and bytes per second, totals (--json: a stats event)',
+    )
     .option('--no-metrics', 'do not serve Prometheus metrics at GET /metrics (then 404)')
     .option('--stdin', 'send each line of standard input to every open connection as a text message')
     .configureHelp({ helpWidth: HELP_WIDTH })
@@ -156,7 +193,8 @@ export function buildProgram(io: CliIo): Command {
 
 function tlsFrom(flags: ParsedFlags): TlsOptions | undefined {
   if (flags.cert === undefined && flags.key === undefined) return undefined;
-  if (flags.cert === undefined || flags.key === undefined) throw new EchoServerError('--cert and --key must be given together', 2);
+  if (flags.cert === undefined || flags.key === undefined)
+    throw new EchoServerError('--cert and --key must be given together', 2);
   return loadTlsFiles(flags.cert, flags.key);
 }
 
@@ -184,7 +222,10 @@ export function optionsFrom(flags: AllFlags): EchoServerOptions {
  * Runs ws-echo with `argv` (as `process.argv`): resolves with the exit code once the
  * server has stopped (0), failed to start (1) or the flags were wrong (2).
  */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   // A --workers process takes its options from the primary, not from argv.
   if (process.env.WS_ECHO_WORKER !== undefined && process.send) return (await import('../workers/worker')).runWorker();
   const program = buildProgram(io);
@@ -206,19 +247,25 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const signals = listenForSignals();
   try {
     // The connections live in the workers, so the primary has none to send stdin lines to.
-    if (flags.stdin && flags.workers > 1) throw new EchoServerError('--stdin works with one process only: drop --workers, or use --workers 1', 2);
+    if (flags.stdin && flags.workers > 1)
+      throw new EchoServerError('--stdin works with one process only: drop --workers, or use --workers 1', 2);
     let stopStdin: (() => void) | undefined;
     let server: EchoServerCore;
     if (flags.workers > 1) {
       // Cluster code loads only for --workers 2 or more.
-      server = await (await import('../workers/primary')).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions);
+      server = await (
+        await import('../workers/primary')
+      ).startWorkers(flags.workers, optionsFrom(flags), logger, logOptions);
     } else {
-      const single = await startEchoServerLogging(optionsFrom(flags), logger, undefined, false); // no client headers: nothing here reads them
+      // no client headers: nothing here reads them
+      const single = await startEchoServerLogging(optionsFrom(flags), logger, undefined, false);
       if (flags.stdin) stopStdin = sendStdinLines(io.stdin ?? process.stdin, single, logger);
       server = single;
     }
     const onTerminal = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true;
-    const statsReporter = flags.stats ? startStatsReporter(() => server.stats(), logger, onTerminal ? 'status-line' : 'events') : undefined;
+    const statsReporter = flags.stats
+      ? startStatsReporter(() => server.stats(), logger, onTerminal ? 'status-line' : 'events')
+      : undefined;
     const received = await signals.first;
     statsReporter?.stop();
     stopStdin?.();

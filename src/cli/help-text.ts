@@ -22,7 +22,11 @@ function wrap(text: string, width: number): string[] {
  * Two-column rows, indented by 2: the left column padded to `leftWidth`, the right one
  * wrapped under itself. A left cell too wide for its column gets a line of its own.
  */
-export function helpRows(rows: ReadonlyArray<readonly [string, string]>, leftWidth: number, width = HELP_WIDTH): string {
+export function helpRows(
+  rows: ReadonlyArray<readonly [string, string]>,
+  leftWidth: number,
+  width = HELP_WIDTH,
+): string {
   const pad = ' '.repeat(2 + leftWidth + 1);
   return rows
     .flatMap(([left, right]) => {

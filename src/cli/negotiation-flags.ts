@@ -39,10 +39,14 @@ export const negotiationFlags = {
   ),
   // commander calls a negated flag's parser with no value; it sees what --protocol set before it.
   noProtocol: new Option('--no-protocol', 'answer no subprotocol, whatever the client offers').argParser(
-    (_: unknown, previous: string[] | false | typeof BOTH | undefined) => (Array.isArray(previous) || previous === BOTH ? BOTH : false),
+    (_: unknown, previous: string[] | false | typeof BOTH | undefined) =>
+      Array.isArray(previous) || previous === BOTH ? BOTH : false,
   ),
   deflate: new Option('--deflate', 'negotiate permessage-deflate compression (RFC 7692) with clients that offer it'),
-  header: new Option('--header <line>', "add 'Name: value' to every answer (101, plain HTTP, refusals); repeatable").argParser(
+  header: new Option(
+    '--header <line>',
+    "add 'Name: value' to every answer (101, plain HTTP, refusals); repeatable",
+  ).argParser(
     repeatable((line) => {
       parseHeaderLine(line);
       return [line];
@@ -51,13 +55,16 @@ export const negotiationFlags = {
 };
 
 /** The startEchoServer() options these flags give. */
-export function negotiationOptions(flags: NegotiationFlags): Pick<EchoServerOptions, 'protocols' | 'deflate' | 'headers'> {
+export function negotiationOptions(
+  flags: NegotiationFlags,
+): Pick<EchoServerOptions, 'protocols' | 'deflate' | 'headers'> {
   const headers: Record<string, string[]> = {};
   for (const line of flags.header ?? []) {
     const [name, value] = parseHeaderLine(line);
     (headers[name] ??= []).push(value);
   }
-  if (flags.protocol === BOTH) throw new EchoServerError('--protocol and --no-protocol contradict each other: give one of them', 2);
+  if (flags.protocol === BOTH)
+    throw new EchoServerError('--protocol and --no-protocol contradict each other: give one of them', 2);
   return {
     protocols: flags.protocol === false ? [] : flags.protocol,
     deflate: flags.deflate === true,

@@ -16,7 +16,11 @@ const RESUME_CHECK_MS = 20;
  * than {@link BACKPRESSURE_HIGH_WATER} bytes waiting. The end of input is logged; the server
  * keeps running. Returns a function that stops reading.
  */
-export function sendStdinLines(input: Readable, server: Pick<EchoServer, 'broadcast' | 'clients'>, log: Logger): () => void {
+export function sendStdinLines(
+  input: Readable,
+  server: Pick<EchoServer, 'broadcast' | 'clients'>,
+  log: Logger,
+): () => void {
   let parts: Buffer[] = [];
   let length = 0;
   let skipped: number | undefined; // bytes of an over-long line being skipped
@@ -36,7 +40,10 @@ export function sendStdinLines(input: Readable, server: Pick<EchoServer, 'broadc
 
   const endLine = (): void => {
     if (skipped !== undefined) {
-      log.log({ event: 'warning', message: `stdin: skipped a line of ${formatBytes(skipped)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}` });
+      log.log({
+        event: 'warning',
+        message: `stdin: skipped a line of ${formatBytes(skipped)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}`,
+      });
       skipped = undefined;
       return;
     }
@@ -70,7 +77,8 @@ export function sendStdinLines(input: Readable, server: Pick<EchoServer, 'broadc
     if (length > 0) endLine(); // a last line without a newline still goes
     log.log({ event: 'stdin-end' });
   };
-  const onError = (error: Error): void => log.log({ event: 'warning', message: `stdin: ${error.message}; no more lines are sent` });
+  const onError = (error: Error): void =>
+    log.log({ event: 'warning', message: `stdin: ${error.message}; no more lines are sent` });
 
   input.on('data', onData);
   input.once('end', onEnd);

@@ -12,7 +12,8 @@ export const MAX_TLS_FILE_BYTES = 1024 * 1024;
  * be read without end and a FIFO would block: both are refused before a byte is read.
  */
 function readFile(flag: string, file: string): Buffer {
-  const fail = (reason: string): EchoServerError => new EchoServerError(`cannot read ${flag} file ${JSON.stringify(file)}: ${reason}`, 1);
+  const fail = (reason: string): EchoServerError =>
+    new EchoServerError(`cannot read ${flag} file ${JSON.stringify(file)}: ${reason}`, 1);
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO with no writer must not hang; regular files ignore it.
@@ -25,7 +26,8 @@ function readFile(flag: string, file: string): Buffer {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) throw fail('it is a directory');
     if (!stats.isFile()) throw fail('it is not a regular file (a device, a pipe or a socket)');
-    if (stats.size > MAX_TLS_FILE_BYTES) throw fail(`it is ${stats.size} bytes, larger than a PEM file can be (limit ${MAX_TLS_FILE_BYTES})`);
+    if (stats.size > MAX_TLS_FILE_BYTES)
+      throw fail(`it is ${stats.size} bytes, larger than a PEM file can be (limit ${MAX_TLS_FILE_BYTES})`);
     return readFileSync(fd);
   } catch (error) {
     if (error instanceof EchoServerError) throw error;
@@ -55,7 +57,10 @@ export function loadTlsFiles(certFile: string, keyFile: string): TlsOptions {
     throw new EchoServerError(`--key file ${JSON.stringify(keyFile)} is not a PEM private key (or it is encrypted)`, 1);
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new EchoServerError(`the certificate in ${JSON.stringify(certFile)} does not match the key in ${JSON.stringify(keyFile)}`, 1);
+    throw new EchoServerError(
+      `the certificate in ${JSON.stringify(certFile)} does not match the key in ${JSON.stringify(keyFile)}`,
+      1,
+    );
   }
   return { cert, key };
 }

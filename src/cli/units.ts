@@ -39,7 +39,9 @@ export function sizeFlag(rule: NumberRule): (text: string) => number {
   return (text) => {
     const value = parseQuantity(text, rule, SIZE_UNITS);
     if (value === undefined) {
-      throw new InvalidArgumentError(`It must be bytes or a size with a unit (64KiB, 16MiB, 100MB): ${describeRule(rule)} bytes.`);
+      throw new InvalidArgumentError(
+        `It must be bytes or a size with a unit (64KiB, 16MiB, 100MB): ${describeRule(rule)} bytes.`,
+      );
     }
     return value;
   };
@@ -50,7 +52,9 @@ export function durationFlag(rule: NumberRule): (text: string) => number {
   return (text) => {
     const value = parseQuantity(text, rule, DURATION_UNITS);
     if (value === undefined) {
-      throw new InvalidArgumentError(`It must be seconds or a duration with a unit (500ms, 30s, 2m): ${describeRule(rule)} seconds.`);
+      throw new InvalidArgumentError(
+        `It must be seconds or a duration with a unit (500ms, 30s, 2m): ${describeRule(rule)} seconds.`,
+      );
     }
     return value;
   };
@@ -76,7 +80,10 @@ export function withoutUnit(text: string, unit: string | undefined): string {
   return value === undefined ? text : String(Math.round(value * known.scale * 1e9) / 1e9);
 }
 
-/** How a flag of a behaviour parameter with this unit may be written, for its error message; undefined for plain numbers. */
+/**
+ * How a flag of a behaviour parameter with this unit may be written, for its error message; undefined for plain
+ * numbers.
+ */
 export function unitForms(unit: string | undefined): string | undefined {
   if (unit === 'bytes' || unit === 'bytes/s') return 'bytes or a size with a unit (64KiB, 16MiB, 100MB)';
   if (unit === 's') return 'seconds or a duration with a unit (500ms, 30s, 2m)';
@@ -98,6 +105,7 @@ const WORKERS_RULE: NumberRule = { min: 1, max: 1024, integer: true };
 export function workersFlag(text: string): number {
   if (text === 'auto') return availableParallelism();
   const count = parseNumber(text, WORKERS_RULE);
-  if (count === undefined) throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
+  if (count === undefined)
+    throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
   return count;
 }

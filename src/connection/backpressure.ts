@@ -1,4 +1,5 @@
-// Stops reading from a client while what we send it waits unwritten past the bound, or until the next event-loop turn once it has had its share of this one.
+// Stops reading from a client while what we send it waits unwritten past the bound, or until the next event-loop turn
+// once it has had its share of this one.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { BACKPRESSURE_HIGH_WATER, PONGS_PENDING_HIGH_WATER } from '../core/constants';
@@ -30,7 +31,10 @@ export class Backpressure {
   private messagesThisTurn = 0;
   private readsThisTurn = 0;
   private pongsPending = 0;
-  /** Echoes and pongs handed to the socket and not known to be written (a per-send counter: the hot path pays an increment). */
+  /**
+   * Echoes and pongs handed to the socket and not known to be written (a per-send counter: the hot path pays an
+   * increment).
+   */
   private sends = 0;
   /** Of {@link sends}, those written before the marker now in the socket's queue; undefined when none is. */
   private sendsBeforeMarker: number | undefined;
@@ -57,7 +61,8 @@ export class Backpressure {
   /** After a send: pauses reading if the queue is now past the bound. */
   afterSend(): void {
     this.sends++;
-    if (!this.paused && this.ws.bufferedAmount + this.sends * QUEUED_SEND_OVERHEAD > BACKPRESSURE_HIGH_WATER) this.pause();
+    if (!this.paused && this.ws.bufferedAmount + this.sends * QUEUED_SEND_OVERHEAD > BACKPRESSURE_HIGH_WATER)
+      this.pause();
   }
 
   /** After a queue outside the socket grew: pauses reading if everything queued is past the bound. */
@@ -162,7 +167,8 @@ export class Backpressure {
     // A dropped connection only reads on to find the client's FIN: whatever is queued, it reads (see release()).
     if (this.socket.writableEnded) return this.release();
     if (this.pongsPending > 0) return;
-    if (this.cost() > BACKPRESSURE_HIGH_WATER) return this.watchSocket(); // a queue outside the socket wakes us when it shrinks
+    // a queue outside the socket wakes us when it shrinks
+    if (this.cost() > BACKPRESSURE_HIGH_WATER) return this.watchSocket();
     this.release();
   }
 }

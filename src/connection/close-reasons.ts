@@ -22,7 +22,12 @@ const CLOSE_OPCODE = 0x8;
 const WS_PREFIX = /^Invalid WebSocket frame: /;
 
 /** The reason for ws's error `code`, or undefined to use ws's own message. */
-function reasonFor(code: string | undefined, message: string, receiver: ReceiverState, limits: ReceiveLimits): string | undefined {
+function reasonFor(
+  code: string | undefined,
+  message: string,
+  receiver: ReceiverState,
+  limits: ReceiveLimits,
+): string | undefined {
   switch (code) {
     case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH': {
       const size = receiver._totalPayloadLength;
@@ -33,7 +38,9 @@ function reasonFor(code: string | undefined, message: string, receiver: Receiver
     case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
       return `message too big: frame length over 2^53 - 1, limit ${limits.maxPayload}`;
     case 'WS_ERR_INVALID_UTF8':
-      return receiver._opcode === CLOSE_OPCODE ? 'invalid UTF-8 in the close reason' : 'invalid UTF-8 in a text message';
+      return receiver._opcode === CLOSE_OPCODE
+        ? 'invalid UTF-8 in the close reason'
+        : 'invalid UTF-8 in a text message';
     case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
       // ws uses this code for two limits; its message says which.
       if (/fragments/i.test(message)) return `too many fragments: more than ${limits.maxFragments} in one message`;
@@ -52,6 +59,7 @@ export function protocolErrorReason(ws: WebSocket, limits: ReceiveLimits): strin
   const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
   const error = receiver?.errored;
   if (!receiver || !error) return '';
-  const reason = reasonFor(error.code, error.message, receiver, limits) ?? `protocol error: ${error.message.replace(WS_PREFIX, '')}`;
+  const reason =
+    reasonFor(error.code, error.message, receiver, limits) ?? `protocol error: ${error.message.replace(WS_PREFIX, '')}`;
   return Buffer.byteLength(reason) <= 123 ? reason : reason.slice(0, 120) + '...';
 }

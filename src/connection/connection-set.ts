@@ -28,7 +28,8 @@ export class ConnectionSet {
     private readonly pingIntervalMs: number,
     private readonly behaviorOf: (mode: EchoMode) => ModeBehavior = (mode) => MODES[mode],
   ) {
-    if (pingIntervalMs > 0) this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
+    if (pingIntervalMs > 0)
+      this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
   }
 
   /** Connections open now. */
@@ -59,10 +60,21 @@ export class ConnectionSet {
     const { settings } = this;
     const behavior = this.behaviorOf(behaviour.mode);
     const own: ConnectionSettings =
-      behavior === settings.behavior && behaviour.bufferSize === settings.bufferSize && behaviour.pingInterval > 0 === settings.heartbeat
+      behavior === settings.behavior &&
+      behaviour.bufferSize === settings.bufferSize &&
+      behaviour.pingInterval > 0 === settings.heartbeat
         ? settings
         : { ...settings, behavior, bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
-    const { connection, sharedHeartbeat } = openConnection(id, ws, socket, own, behaviour, this.pingIntervalMs, announce, this.closed);
+    const { connection, sharedHeartbeat } = openConnection(
+      id,
+      ws,
+      socket,
+      own,
+      behaviour,
+      this.pingIntervalMs,
+      announce,
+      this.closed,
+    );
     this.open.add(connection);
     if (sharedHeartbeat) this.pinged.add(connection);
     return connection;
@@ -84,7 +96,10 @@ export class ConnectionSet {
     if (this.open.size === 0) return;
     const empty = new Promise<void>((resolve) => (this.onEmpty = resolve));
     this.open.forEach((c) => c.end(code, reason));
-    const timer = setTimeout(() => this.open.forEach((c) => c.terminate('close handshake not finished in time')), timeoutMs);
+    const timer = setTimeout(
+      () => this.open.forEach((c) => c.terminate('close handshake not finished in time')),
+      timeoutMs,
+    );
     await empty;
     clearTimeout(timer);
   }

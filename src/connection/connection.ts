@@ -55,7 +55,8 @@ export class EchoConnection implements WebSocketEvents {
     gatherPayloads(ws, this.backpressure);
     this.echoes = echoSenderFor(ws, socket, this.backpressure);
     answerEvents(ws, this);
-    if (settings.idleTimeoutMs > 0) this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
+    if (settings.idleTimeoutMs > 0)
+      this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
     if (settings.heartbeat) {
       // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
       // send its pong until the frame is done, and it is plainly alive. Only with a heartbeat on.
@@ -71,7 +72,9 @@ export class EchoConnection implements WebSocketEvents {
     connection.end(CLOSE_NORMAL, 'idle timeout');
   }
 
-  /** A whole message from the client (the events of {@link WebSocketEvents} come from ws, through shared-listeners.ts). */
+  /**
+   * A whole message from the client (the events of {@link WebSocketEvents} come from ws, through shared-listeners.ts).
+   */
   onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.received(data, isBinary)) return;
     this.echoesLeft--;
@@ -125,7 +128,8 @@ export class EchoConnection implements WebSocketEvents {
   /** Every ping gets its pong (ws's automatic pongs are off: see {@link Backpressure.pong}). */
   onPing(data: Buffer): void {
     this.idleTimer?.refresh();
-    // No pong after a close frame (as ws does), nor after a drop's FIN: a write after end would destroy the socket and cut the last echo.
+    // No pong after a close frame (as ws does), nor after a drop's FIN: a write after end would destroy the socket and
+    // cut the last echo.
     if (!this.answersPings || this.dropped || this.ws.readyState !== this.ws.OPEN) return;
     this.echoes.corkForThisRead(); // the pongs of a ping flood leave in one write, after the echoes before them
     this.backpressure.pong(data);

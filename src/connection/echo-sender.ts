@@ -1,16 +1,23 @@
-// How a connection writes: small echoes batched by hand, larger ones through ws with the socket corked for the read; counted until zlib is done when compression is on.
+// How a connection writes: small echoes batched by hand, larger ones through ws with the socket corked for the read;
+// counted until zlib is done when compression is on.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { QUEUED_SEND_OVERHEAD, type Backpressure } from './backpressure';
 import { addToBatch, BATCHED_PAYLOAD_MAX, flushBatchOf, type BatchOwner } from './frame-batch';
 
-/** Writes a connection's echoes, and keeps whatever else it writes (pongs, close frames, a test's messages) in order after them. */
+/**
+ * Writes a connection's echoes, and keeps whatever else it writes (pongs, close frames, a test's messages) in order
+ * after them.
+ */
 export interface EchoSender {
   /** Sends one echo and counts it towards backpressure. */
   send(data: Buffer, isBinary: boolean): void;
   /** Writes every echo held back so far, so that what is written next follows them. */
   flush(): void;
-  /** {@link EchoSender.flush}, then holds what this read makes us write in the socket until the read is handled: one system call for all of it. */
+  /**
+   * {@link EchoSender.flush}, then holds what this read makes us write in the socket until the read is handled: one
+   * system call for all of it.
+   */
   corkForThisRead(): void;
   /** Runs `action` once every echo sent so far is written (at once when none is waiting). */
   whenWritten(action: () => void): void;
@@ -121,5 +128,7 @@ class CountingSender extends CorkingSender {
 
 /** The sender for `ws`, chosen once at set-up: batching, or counting when compression was negotiated. */
 export function echoSenderFor(ws: WebSocket, socket: Duplex, backpressure: Backpressure): EchoSender {
-  return ws.extensions === '' ? new BatchingSender(ws, socket, backpressure) : new CountingSender(ws, socket, backpressure);
+  return ws.extensions === ''
+    ? new BatchingSender(ws, socket, backpressure)
+    : new CountingSender(ws, socket, backpressure);
 }

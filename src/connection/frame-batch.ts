@@ -8,7 +8,9 @@
 // read belongs to one socket); it is written on the next tick, or earlier when its owner writes
 // anything else, so the bytes on the wire keep the order in which they were sent.
 
-/** Payloads up to this many bytes are batched; larger ones go to `ws.send` (copying them would cost more than it saves). */
+/**
+ * Payloads up to this many bytes are batched; larger ones go to `ws.send` (copying them would cost more than it saves).
+ */
 export const BATCHED_PAYLOAD_MAX = 1024;
 
 /** The most one batch holds before it is written: bounds what is held outside the socket's own queue. */
@@ -28,7 +30,10 @@ let used = 0;
 let owner: BatchOwner | undefined;
 let flushScheduled = false;
 
-/** Adds one whole unmasked text or binary frame with `payload` (at most {@link BATCHED_PAYLOAD_MAX} bytes) to `to`'s batch. */
+/**
+ * Adds one whole unmasked text or binary frame with `payload` (at most {@link BATCHED_PAYLOAD_MAX} bytes) to `to`'s
+ * batch.
+ */
 export function addToBatch(to: BatchOwner, payload: Buffer, isBinary: boolean): void {
   const length = payload.length;
   if (owner !== to || used + 4 + length > BATCH_BYTES_MAX) {

@@ -1,4 +1,5 @@
-// Event-loop turns, counted so that one client's share of a turn can be limited (see MESSAGES_PER_TURN and READS_PER_TURN).
+// Event-loop turns, counted so that one client's share of a turn can be limited (see MESSAGES_PER_TURN and
+// READS_PER_TURN).
 //
 // libuv reads a socket up to 32 times in one turn while it has data: 2 MiB of a client
 // flooding empty frames is about 350,000 messages, half a second in which no other client is
@@ -26,7 +27,10 @@ function endTurn(): void {
   ending = false;
 }
 
-/** The number of the turn running now; a turn ends in the check phase, after its I/O (one setImmediate per turn with traffic). */
+/**
+ * The number of the turn running now; a turn ends in the check phase, after its I/O (one setImmediate per turn with
+ * traffic).
+ */
 export function currentTurn(): number {
   if (!ending) {
     ending = true;

@@ -1,4 +1,5 @@
-// Starts one connection as its behaviour says: the plain echo loop, or the faulty one, plus the faults that act once at set-up.
+// Starts one connection as its behaviour says: the plain echo loop, or the faulty one, plus the faults that act once at
+// set-up.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../behaviour/behaviour';
@@ -9,7 +10,8 @@ import { changesEchoes, FaultyConnection } from './faults/faulty-connection';
 /**
  * Creates the connection for `behaviour` and `announce`s it: {@link FaultyConnection} only when a fault changes
  * echoes, so a plain connection runs the plain loop with no per-message check. Then sends the
- * greeting, turns pongs off (ws's own are off server-wide; the connection answers them) and starts its own ping timer if its interval is not the server's
+ * greeting, turns pongs off (ws's own are off server-wide; the connection answers them) and starts its own ping timer
+ * if its interval is not the server's
  * (`sharedPingMs`); returns whether the server's heartbeat should ping it.
  */
 export function openConnection(
@@ -30,11 +32,18 @@ export function openConnection(
   const log = settings.logger;
   if (behaviour.greeting !== undefined) {
     ws.send(behaviour.greeting);
-    log.log({ event: 'fault', id, fault: 'greeting', detail: `sent ${Buffer.byteLength(behaviour.greeting)} bytes of text first` });
+    log.log({
+      event: 'fault',
+      id,
+      fault: 'greeting',
+      detail: `sent ${Buffer.byteLength(behaviour.greeting)} bytes of text first`,
+    });
   }
   if (behaviour.noPong) {
     connection.stopAnsweringPings();
-    ws.once('ping', () => log.log({ event: 'fault', id, fault: 'no-pong', detail: 'a ping was not answered (and no later one will be)' }));
+    ws.once('ping', () =>
+      log.log({ event: 'fault', id, fault: 'no-pong', detail: 'a ping was not answered (and no later one will be)' }),
+    );
   }
   const pingMs = Math.round(behaviour.pingInterval * 1000);
   if (pingMs > 0 && pingMs !== sharedPingMs) {

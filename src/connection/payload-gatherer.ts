@@ -1,4 +1,5 @@
-// Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it, and counts the reads.
+// Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it, and counts the
+// reads.
 import type WebSocket from 'ws';
 
 /**
@@ -82,7 +83,12 @@ function gatheringWrite(this: GatheringReceiver, chunk: Buffer): boolean {
   if (gatherer === undefined || !gatherer.gathering) {
     const missing = this._payloadLength - this._bufferedBytes;
     // Not inside a payload, this read completes it, or it has come in few reads so far: ws parses it as it is.
-    if (this._bufferedBytes === 0 || this._state !== GET_DATA || chunk.length >= missing || this._buffers.length < READS_BEFORE_GATHERING) {
+    if (
+      this._bufferedBytes === 0 ||
+      this._state !== GET_DATA ||
+      chunk.length >= missing ||
+      this._buffers.length < READS_BEFORE_GATHERING
+    ) {
       return forward(this, chunk);
     }
     gatherer ??= this[GATHERER] = new PayloadGatherer(this);
@@ -125,7 +131,8 @@ class PayloadGatherer {
     let gathered = this.gathered as Buffer;
     const room = this.size - this.filled;
     if (chunk.length < room) {
-      if (this.filled + chunk.length > gathered.length) gathered = this.gathered = this.grown(gathered, this.filled + chunk.length);
+      if (this.filled + chunk.length > gathered.length)
+        gathered = this.gathered = this.grown(gathered, this.filled + chunk.length);
       this.filled += chunk.copy(gathered, this.filled);
       return true;
     }

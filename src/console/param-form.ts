@@ -12,7 +12,8 @@ function boundsOf(parameter: BehaviourParameter): string {
 function hintOf(parameter: BehaviourParameter): string {
   switch (parameter.kind) {
     case 'integer':
-      if (parameter.ranges) return `${parameter.summary} (${parameter.ranges.map(([lo, hi]) => `${lo}–${hi}`).join(', ')})`;
+      if (parameter.ranges)
+        return `${parameter.summary} (${parameter.ranges.map(([lo, hi]) => `${lo}–${hi}`).join(', ')})`;
       return `${parameter.summary} (${boundsOf(parameter)})`;
     case 'number':
       return `${parameter.summary} (${boundsOf(parameter)}, fractions allowed)`;
@@ -31,7 +32,8 @@ function dataAttributes(parameter: BehaviourParameter): string {
   if (parameter.min !== undefined) attributes.push(`data-min="${parameter.min}"`);
   if (parameter.max !== undefined) attributes.push(`data-max="${parameter.max}"`);
   if (parameter.unit !== undefined) attributes.push(`data-unit="${escapeHtml(parameter.unit)}"`);
-  if (parameter.ranges !== undefined) attributes.push(`data-ranges="${parameter.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',')}"`);
+  if (parameter.ranges !== undefined)
+    attributes.push(`data-ranges="${parameter.ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',')}"`);
   if (parameter.maxBytes !== undefined) attributes.push(`data-max-bytes="${parameter.maxBytes}"`);
   return attributes.join(' ');
 }
@@ -45,7 +47,9 @@ function fieldFor(parameter: BehaviourParameter, defaultMode: string): string {
   switch (parameter.kind) {
     case 'choice': {
       const unset = parameter.name === 'mode' ? `server default (${defaultMode})` : 'not set';
-      const options = (parameter.choices ?? []).map((choice) => `<option value="${escapeHtml(choice)}">${escapeHtml(choice)}</option>`);
+      const options = (parameter.choices ?? []).map(
+        (choice) => `<option value="${escapeHtml(choice)}">${escapeHtml(choice)}</option>`,
+      );
       return `<div class="field"><label for="${id}">${name}</label><select ${common}><option value="">${escapeHtml(unset)}</option>${options.join('')}</select>${hint}</div>`;
     }
     case 'flag':
@@ -64,7 +68,10 @@ function fieldFor(parameter: BehaviourParameter, defaultMode: string): string {
  * The connect form's parameter fields: `mode` in view, every other parameter in a
  * collapsed group (the table may grow; each kind has its own field).
  */
-export function renderParameterFields(defaultMode: string, parameters: readonly BehaviourParameter[] = BEHAVIOUR_PARAMETERS): string {
+export function renderParameterFields(
+  defaultMode: string,
+  parameters: readonly BehaviourParameter[] = BEHAVIOUR_PARAMETERS,
+): string {
   const inView = parameters.filter((p) => p.name === 'mode');
   const more = parameters.filter((p) => p.name !== 'mode');
   const group = more.length

@@ -24,7 +24,10 @@ interface Wording {
   name(option: string): string;
   set(option: string, value: string | number): string;
 }
-const API_WORDING: Wording = { name: (option) => `the ${option} option`, set: (option, value) => `${option}: ${JSON.stringify(value)}` };
+const API_WORDING: Wording = {
+  name: (option) => `the ${option} option`,
+  set: (option, value) => `${option}: ${JSON.stringify(value)}`,
+};
 const CLI_WORDING: Wording = { name: (option) => `--${option}`, set: (option, value) => `--${option} ${value}` };
 
 /**
@@ -60,12 +63,16 @@ function looksLikeFileName(value: string | Buffer | undefined): value is string 
  * Turns an OpenSSL complaint about a certificate or key into plain words; `tls` is what the
  * API was given, so a file name passed where PEM text belongs gets a hint.
  */
-export function describeTlsError(error: Error, tls?: { cert?: string | Buffer; key?: string | Buffer }): EchoServerError {
+export function describeTlsError(
+  error: Error,
+  tls?: { cert?: string | Buffer; key?: string | Buffer },
+): EchoServerError {
   const text = error.message;
   let message: string;
   const fileName = [tls?.cert, tls?.key].find(looksLikeFileName);
   if (/key values mismatch/i.test(text)) message = 'the certificate and the key do not match';
-  else if (/no start line|bad base64|PEM|asn1|DECODER/i.test(text)) message = `the certificate or key is not valid PEM (${text})`;
+  else if (/no start line|bad base64|PEM|asn1|DECODER/i.test(text))
+    message = `the certificate or key is not valid PEM (${text})`;
   else message = text;
   if (fileName !== undefined) {
     message += `; tls.cert and tls.key take PEM text or a Buffer, not a file name: pass fs.readFileSync(${JSON.stringify(fileName)})`;

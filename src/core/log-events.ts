@@ -24,7 +24,10 @@ export interface ConnectionEvent {
   extensions?: string;
   /** Offers declined (subprotocols not listed, compression offers that could not be honoured). */
   declined?: string[];
-  /** What differs from plain echo, by URL parameter name (`{ mode: 'forever', delay: '10-50' }`); `{}` for plain echo. Always set by the server. */
+  /**
+   * What differs from plain echo, by URL parameter name (`{ mode: 'forever', delay: '10-50' }`); `{}` for plain echo.
+   * Always set by the server.
+   */
   behaviour?: Record<string, string | number | boolean>;
 }
 /** A fault a connection asked for took effect (`close-after`, `greeting`, `no-pong`, ...). */
@@ -164,7 +167,13 @@ export type LogEvent =
  * Events that `--quiet` still prints: the summary is the one line a CI log wants most, and
  * `stats` only comes when `--stats` asks for it.
  */
-export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['listening', 'warning', 'error', 'summary', 'stats']);
+export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
+  'listening',
+  'warning',
+  'error',
+  'summary',
+  'stats',
+]);
 
 /** Events that go to stderr rather than stdout. */
 export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);

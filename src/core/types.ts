@@ -6,8 +6,14 @@ import type { EchoMode } from './echo-mode';
 export type { EchoMode } from './echo-mode';
 
 // What a test sees of each connection lives in client-types.ts; importers get it from here too.
-export type { ClientClosed, EchoClient, EchoServerEvents, OutgoingData, ReceivedMessage, WaitOptions } from './client-types';
-
+export type {
+  ClientClosed,
+  EchoClient,
+  EchoServerEvents,
+  OutgoingData,
+  ReceivedMessage,
+  WaitOptions,
+} from './client-types';
 
 /** How log lines are written: short colored lines for people, or one JSON object per line. */
 export type LogFormat = 'pretty' | 'json';
@@ -45,9 +51,15 @@ export interface BehaviourOptions {
   mode?: EchoMode;
   /** Bytes that `one-shot` reads and echoes (default 8, as in the article). URL: `?buffer-size=4`. */
   bufferSize?: number;
-  /** Each echo is sent this many ms after its message arrived, or a random value in `[min, max]`; order is kept. URL: `?delay=100`, `?delay=10-50`. */
+  /**
+   * Each echo is sent this many ms after its message arrived, or a random value in `[min, max]`; order is kept. URL:
+   * `?delay=100`, `?delay=10-50`.
+   */
   delay?: DelayOption;
-  /** After this many echoes the server starts a close handshake (`graceful` completes it; other modes send the close frame and drop). 0: right after the opening handshake. */
+  /**
+   * After this many echoes the server starts a close handshake (`graceful` completes it; other modes send the close
+   * frame and drop). 0: right after the opening handshake.
+   */
   closeAfter?: number;
   /** Code of the close that `closeAfter` starts (default 1000): 1000-1003, 1007-1014 or 3000-4999. */
   closeCode?: number;

@@ -31,7 +31,9 @@ export const RULES = {
 export function describeRule(rule: NumberRule): string {
   const kind = rule.integer ? 'a whole number' : 'a number';
   if (rule.minAboveZero !== undefined) return `0 (off) or ${kind} from ${rule.minAboveZero} to ${rule.max}`;
-  return rule.max >= Number.MAX_SAFE_INTEGER ? `${kind} of at least ${rule.min}` : `${kind} from ${rule.min} to ${rule.max}`;
+  return rule.max >= Number.MAX_SAFE_INTEGER
+    ? `${kind} of at least ${rule.min}`
+    : `${kind} from ${rule.min} to ${rule.max}`;
 }
 
 /** Whether `value` is a number that `rule` allows. */

@@ -24,7 +24,12 @@ export interface BehaviourUpgrades {
    * Refuses the upgrade (bad parameter: 400; `reject`: its status) or calls `accept` with the
    * connection's behaviour and the bytes that came with the request, at once or after `accept-delay`.
    */
-  handle(req: IncomingMessage, socket: Duplex, head: Buffer, accept: (behaviour: Behaviour, head: Buffer) => void): void;
+  handle(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    accept: (behaviour: Behaviour, head: Buffer) => void,
+  ): void;
   /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
   readonly waiting: number;
 }
@@ -34,12 +39,18 @@ const RETRY_STATUSES = new Set([429, 503]);
 
 /** The refusal `reject=<status>` asks for: that status, a short body, `Retry-After` where it belongs. */
 function rejection(status: number): UpgradeRefusal {
-  return { status, reason: `refused as asked (reject=${status})`, ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}) };
+  return {
+    status,
+    reason: `refused as asked (reject=${status})`,
+    ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}),
+  };
 }
 
 /** A delay range with no seed gets a random one, so the log can show it and a run can be repeated. */
 function seeded(behaviour: Behaviour): Behaviour {
-  return Array.isArray(behaviour.delay) && behaviour.seed === undefined ? { ...behaviour, seed: randomSeed() } : behaviour;
+  return Array.isArray(behaviour.delay) && behaviour.seed === undefined
+    ? { ...behaviour, seed: randomSeed() }
+    : behaviour;
 }
 
 /** Creates the behaviour step of the upgrade path. */
@@ -47,7 +58,13 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
   let waiting = 0;
 
   /** Holds the 101 back for `delayMs`; a client that leaves meanwhile costs only what it held. */
-  const acceptLater = (socket: Duplex, path: string, head: Buffer, delayMs: number, accept: (head: Buffer) => void): void => {
+  const acceptLater = (
+    socket: Duplex,
+    path: string,
+    head: Buffer,
+    delayMs: number,
+    accept: (head: Buffer) => void,
+  ): void => {
     waiting++;
     const early: Buffer[] = [head];
     let earlyBytes = head.length;

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 
 /** Descriptors kept for the process itself (about 20), the listening socket and files. */
 export const PROCESS_FD_RESERVE = 32;
-/** Sockets kept for pending handshakes beyond the WebSocket connections, so a 503 or /healthz can always be answered. */
+/**
+ * Sockets kept for pending handshakes beyond the WebSocket connections, so a 503 or /healthz can always be answered.
+ */
 export const ANSWER_FD_RESERVE = 16;
 /** Descriptors not given to WebSocket connections: {@link PROCESS_FD_RESERVE} plus {@link ANSWER_FD_RESERVE}. */
 export const FD_RESERVE = PROCESS_FD_RESERVE + ANSWER_FD_RESERVE;
@@ -37,5 +39,7 @@ export function connectionsAllowedByFdLimit(limit: number | undefined): number {
  * accept never fails with EMFILE.
  */
 export function socketsAllowedByFdLimit(limit: number | undefined): number {
-  return limit === undefined ? Infinity : Math.max(connectionsAllowedByFdLimit(limit) + ANSWER_FD_RESERVE, limit - PROCESS_FD_RESERVE);
+  return limit === undefined
+    ? Infinity
+    : Math.max(connectionsAllowedByFdLimit(limit) + ANSWER_FD_RESERVE, limit - PROCESS_FD_RESERVE);
 }

@@ -23,7 +23,11 @@ export interface UpgradePolicy {
 }
 
 /** The answer past the connection limit (shared with the cross-process limit of `--workers`). */
-export const CONNECTION_LIMIT_REFUSAL: UpgradeRefusal = { status: 503, reason: 'connection limit reached', headers: { 'Retry-After': '1' } };
+export const CONNECTION_LIMIT_REFUSAL: UpgradeRefusal = {
+  status: 503,
+  reason: 'connection limit reached',
+  headers: { 'Retry-After': '1' },
+};
 
 /** The only protocol version RFC 6455 defines. */
 const SUPPORTED_VERSION = '13';
@@ -53,14 +57,20 @@ const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
  */
 export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): UpgradeRefusal | undefined {
   const versionHeader = { 'Sec-WebSocket-Version': SUPPORTED_VERSION };
-  if (req.method !== 'GET') return { status: 405, reason: 'a WebSocket upgrade must be a GET', headers: { Allow: 'GET' } };
-  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return { status: 400, reason: 'a WebSocket upgrade needs HTTP/1.1' };
+  if (req.method !== 'GET')
+    return { status: 405, reason: 'a WebSocket upgrade must be a GET', headers: { Allow: 'GET' } };
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1)
+    return { status: 400, reason: 'a WebSocket upgrade needs HTTP/1.1' };
   if (!req.headers.host) return { status: 400, reason: 'missing Host header' };
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
-    return { status: 400, reason: `unsupported Upgrade ${JSON.stringify(req.headers.upgrade)}; only websocket is served` };
+    return {
+      status: 400,
+      reason: `unsupported Upgrade ${JSON.stringify(req.headers.upgrade)}; only websocket is served`,
+    };
   }
   const key = req.headers['sec-websocket-key'];
-  if (key === undefined || !KEY_PATTERN.test(key)) return { status: 400, reason: 'missing or invalid Sec-WebSocket-Key' };
+  if (key === undefined || !KEY_PATTERN.test(key))
+    return { status: 400, reason: 'missing or invalid Sec-WebSocket-Key' };
   const version = req.headers['sec-websocket-version'];
   if (version === undefined) return { status: 400, reason: 'missing Sec-WebSocket-Version', headers: versionHeader };
   if (version !== SUPPORTED_VERSION) {
@@ -77,7 +87,10 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
   if (policy.origins !== undefined) {
     const origin = req.headers.origin;
     if (origin === undefined || !policy.origins.has(normalizeOrigin(origin) ?? origin)) {
-      return { status: 403, reason: `origin ${origin === undefined ? '(none)' : JSON.stringify(origin)} is not allowed` };
+      return {
+        status: 403,
+        reason: `origin ${origin === undefined ? '(none)' : JSON.stringify(origin)} is not allowed`,
+      };
     }
   }
   if (policy.atCapacity) return CONNECTION_LIMIT_REFUSAL;
@@ -103,7 +116,10 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, extra: Ex
     ...refusal.headers,
   };
   const ownNames = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
-  const lines = [...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), ...headerLines(extra, ownNames)];
+  const lines = [
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ...headerLines(extra, ownNames),
+  ];
   const head = lines.map((line) => `${line}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
   socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);

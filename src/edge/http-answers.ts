@@ -35,7 +35,12 @@ export function answerHttp(req: IncomingMessage, res: ServerResponse, source: Ht
   if (req.headers.upgrade !== undefined) {
     // Node hands an upgrade without `Connection: Upgrade` to us as a plain request: a 200
     // would look like success to someone writing a client.
-    send(res, 400, 'text/plain; charset=utf-8', 'A WebSocket upgrade needs "Connection: Upgrade" as well as "Upgrade: websocket".\n');
+    send(
+      res,
+      400,
+      'text/plain; charset=utf-8',
+      'A WebSocket upgrade needs "Connection: Upgrade" as well as "Upgrade: websocket".\n',
+    );
     return;
   }
   if (pathOf(req.url) === '/healthz') {
@@ -60,7 +65,13 @@ export function answerHttp(req: IncomingMessage, res: ServerResponse, source: Ht
   send(res, 200, 'text/plain; charset=utf-8', text, { Vary: 'Accept' });
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

@@ -34,7 +34,12 @@ export function createHttpServerFor(config: ResolvedOptions): Server {
   };
   if (!config.tls) return createHttpServer(timeouts);
   try {
-    return createHttpsServer({ ...timeouts, cert: config.tls.cert, key: config.tls.key, handshakeTimeout: config.handshakeTimeoutMs });
+    return createHttpsServer({
+      ...timeouts,
+      cert: config.tls.cert,
+      key: config.tls.key,
+      handshakeTimeout: config.handshakeTimeoutMs,
+    });
   } catch (error) {
     throw describeTlsError(error as Error, config.tls);
   }

@@ -34,7 +34,10 @@ function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): U
       return { status: 431, reason: `request headers too large (limit ${maxHeaderSize} bytes)` };
     default:
       if (error.rawPacket?.[0] === TLS_HANDSHAKE_RECORD) {
-        return { status: 400, reason: `malformed request (${error.code}): a TLS handshake; a wss:// client on a ws:// port?` };
+        return {
+          status: 400,
+          reason: `malformed request (${error.code}): a TLS handshake; a wss:// client on a ws:// port?`,
+        };
       }
       return { status: 400, reason: `malformed request (${error.code ?? error.message})` };
   }
@@ -46,13 +49,24 @@ function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): U
  * extra headers (--header) too. Failed TLS handshakes (`tlsClientError`, and the same failure
  * as `clientError`) are destroyed at once and logged once, as a warning.
  */
-export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger, extraHeaders: ExtraHeaders = []): Refusals {
+export function watchRefusals(
+  server: Server,
+  wss: WebSocketServer,
+  log: Logger,
+  extraHeaders: ExtraHeaders = [],
+): Refusals {
   let count = 0;
   const byStatus = new Map<number, number>();
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     count++;
     byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
-    log.log({ event: 'rejected', remote: remoteOf(socket as Socket), path, status: refusal.status, reason: refusal.reason });
+    log.log({
+      event: 'rejected',
+      remote: remoteOf(socket as Socket),
+      path,
+      status: refusal.status,
+      reason: refusal.reason,
+    });
     refuseUpgrade(socket, refusal, extraHeaders);
   };
   const dropUnanswered = (socket: Socket, refusal: UpgradeRefusal): void => {
@@ -71,10 +85,16 @@ export function watchRefusals(server: Server, wss: WebSocketServer, log: Logger,
   });
   // Node destroys a CONNECT request's socket without a word when nobody listens for it.
   server.on('connect', (req: IncomingMessage, socket: Duplex) =>
-    refuse(socket, req.url ?? '-', { status: 405, reason: 'CONNECT is not served: this is not a proxy', headers: { Allow: 'GET, HEAD' } }),
+    refuse(socket, req.url ?? '-', {
+      status: 405,
+      reason: 'CONNECT is not served: this is not a proxy',
+      headers: { Allow: 'GET, HEAD' },
+    }),
   );
   // ws still refuses a malformed Sec-WebSocket-Protocol itself.
-  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => refuse(socket, req.url ?? '/', { status: 400, reason: error.message }));
+  wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) =>
+    refuse(socket, req.url ?? '/', { status: 400, reason: error.message }),
+  );
   return {
     refuse,
     byStatus,

@@ -21,7 +21,8 @@ export function previewOf(data: Buffer, isBinary: boolean): { preview: string; t
   // at the decoding limit always falls past the 80th and is never shown.
   const decodedBytes = Math.min(data.length, TEXT_PREVIEW_CHARS * 4);
   const chars = Array.from(data.toString('utf8', 0, decodedBytes));
-  if (chars.length > TEXT_PREVIEW_CHARS) return { preview: chars.slice(0, TEXT_PREVIEW_CHARS).join(''), truncated: true };
+  if (chars.length > TEXT_PREVIEW_CHARS)
+    return { preview: chars.slice(0, TEXT_PREVIEW_CHARS).join(''), truncated: true };
   return { preview: chars.join(''), truncated: decodedBytes < data.length };
 }
 
@@ -63,12 +64,15 @@ function behaviourOf(behaviour: Record<string, string | number | boolean> = {}, 
   return parts.length === 0 ? '' : ` ${c.magenta(`[${parts.join(' ')}]`)}`;
 }
 
-function withoutMode(behaviour: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+function withoutMode(
+  behaviour: Record<string, string | number | boolean> = {},
+): Record<string, string | number | boolean> {
   const { mode: _mode, ...rest } = behaviour;
   return rest;
 }
 
-const rate = (perSecond: number): string => (perSecond >= 10 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10).toLocaleString('en-US');
+const rate = (perSecond: number): string =>
+  (perSecond >= 10 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10).toLocaleString('en-US');
 
 /** The `--stats` line: `3 open · in 1,200 msg/s 37.5 KiB/s · out ... · total ... · 0 log lines dropped`. */
 export function formatStats(event: StatsEvent): string {

@@ -9,7 +9,8 @@ const LOG_FIELDS: Record<string, string> = {
   stderr: 'a writable stream',
 };
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value ? 'an object' : String(value));
+const show = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value ? 'an object' : String(value);
 const isStream = (value: unknown): boolean => typeof (value as { write?: unknown } | null)?.write === 'function';
 
 /**
@@ -23,7 +24,11 @@ export function checkLogOptions(log: unknown): void {
   }
   const fields = log as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => !(key in LOG_FIELDS));
-  if (unknown.length > 0) throw new EchoServerError(`unknown log option ${unknown.join(', ')}; known: ${Object.keys(LOG_FIELDS).join(', ')}`, 2);
+  if (unknown.length > 0)
+    throw new EchoServerError(
+      `unknown log option ${unknown.join(', ')}; known: ${Object.keys(LOG_FIELDS).join(', ')}`,
+      2,
+    );
   const bad = (name: string, value: unknown): never => {
     throw new EchoServerError(`log.${name} must be ${LOG_FIELDS[name]}, got ${show(value)}`, 2);
   };

@@ -40,7 +40,8 @@ export const SILENT_LOGGER: Logger = {
  */
 export function colorLevel(stream: Writable, explicit: boolean | undefined, env = process.env): 0 | 1 | 2 | 3 {
   if (explicit === false) return 0;
-  const detected = stream === process.stderr ? chalk.stderr.supportsColor : stream === process.stdout ? chalk.supportsColor : false;
+  const detected =
+    stream === process.stderr ? chalk.stderr.supportsColor : stream === process.stdout ? chalk.supportsColor : false;
   const level = detected ? detected.level : 0;
   if (explicit === true) return level || 1;
   if (env.NO_COLOR && env.FORCE_COLOR === undefined) return 0;
@@ -65,7 +66,11 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
   // Client text (previews, close reasons, refused headers) may hold C1 or bidi controls:
   // escaped on every line, so no field can be forgotten.
   const render = (event: LogEvent, c: Chalk): string =>
-    escapeBeyondC0(json ? JSON.stringify(Object.assign({ event: event.event, time: new Date().toISOString() }, event)) : formatPretty(event, c));
+    escapeBeyondC0(
+      json
+        ? JSON.stringify(Object.assign({ event: event.event, time: new Date().toISOString() }, event))
+        : formatPretty(event, c),
+    );
   const notice = (c: Chalk) => (count: number) => render({ event: 'log-dropped', count }, c);
   const out = new LineWriter(stdout, notice(colors.stdout));
   const err = stderr === stdout ? out : new LineWriter(stderr, notice(colors.stderr));
@@ -85,7 +90,13 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
     log,
     message(id, data, isBinary) {
       if (out.congested) return out.countDropped(); // skip the preview too
-      log({ event: 'message', id, type: isBinary ? 'binary' : 'text', size: data.length, ...previewOf(data, isBinary) });
+      log({
+        event: 'message',
+        id,
+        type: isBinary ? 'binary' : 'text',
+        size: data.length,
+        ...previewOf(data, isBinary),
+      });
     },
     dropped: () => out.dropped + (err === out ? 0 : err.dropped),
     status: (line) => out.setStatus(line),

@@ -12,7 +12,11 @@ export function answerMetrics(req: IncomingMessage, res: ServerResponse, metrics
   if (!metrics) return text(404, 'Metrics are off (--no-metrics).\n');
   metrics.scrape().then(
     ({ contentType, body }) => {
-      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.writeHead(200, {
+        'Content-Type': contentType,
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+      });
       res.end(head ? undefined : body);
     },
     (error: Error) => text(500, `Metrics failed: ${error.message}\n`),

@@ -85,13 +85,29 @@ function perType(
   total: 'messagesReceived' | 'bytesReceived' | 'messagesEchoed' | 'bytesEchoed',
   binary: Exclude<keyof DetailCounters, 'closesByCode'>,
 ): MetricSpec {
-  return { name, help, type: 'counter', labels: ['type'], read: (m, s) => byType(s[total] - m.details[binary], m.details[binary]) };
+  return {
+    name,
+    help,
+    type: 'counter',
+    labels: ['type'],
+    read: (m, s) => byType(s[total] - m.details[binary], m.details[binary]),
+  };
 }
 
 /** Every ws-echo metric: name, help, type, labels and where its value comes from. */
 const SPECS: readonly MetricSpec[] = [
-  { name: 'ws_echo_connections_open', help: 'WebSocket connections open now.', type: 'gauge', read: (_, s) => s.connectionsOpen },
-  { name: 'ws_echo_connections_total', help: 'WebSocket connections opened since start.', type: 'counter', read: (_, s) => s.connectionsTotal },
+  {
+    name: 'ws_echo_connections_open',
+    help: 'WebSocket connections open now.',
+    type: 'gauge',
+    read: (_, s) => s.connectionsOpen,
+  },
+  {
+    name: 'ws_echo_connections_total',
+    help: 'WebSocket connections opened since start.',
+    type: 'counter',
+    read: (_, s) => s.connectionsTotal,
+  },
   {
     name: 'ws_echo_upgrades_refused_total',
     help: 'Requests refused before a WebSocket opened, by HTTP status.',
@@ -99,10 +115,30 @@ const SPECS: readonly MetricSpec[] = [
     labels: ['status'],
     read: (m) => byKey('status', m.refusalsByStatus),
   },
-  perType('ws_echo_messages_received_total', 'Messages received from clients, by type.', 'messagesReceived', 'binaryMessagesReceived'),
-  perType('ws_echo_received_bytes_total', 'Payload bytes received from clients, by message type.', 'bytesReceived', 'binaryBytesReceived'),
-  perType('ws_echo_messages_echoed_total', 'Messages sent back to clients, by type.', 'messagesEchoed', 'binaryMessagesEchoed'),
-  perType('ws_echo_echoed_bytes_total', 'Payload bytes sent back to clients, by message type.', 'bytesEchoed', 'binaryBytesEchoed'),
+  perType(
+    'ws_echo_messages_received_total',
+    'Messages received from clients, by type.',
+    'messagesReceived',
+    'binaryMessagesReceived',
+  ),
+  perType(
+    'ws_echo_received_bytes_total',
+    'Payload bytes received from clients, by message type.',
+    'bytesReceived',
+    'binaryBytesReceived',
+  ),
+  perType(
+    'ws_echo_messages_echoed_total',
+    'Messages sent back to clients, by type.',
+    'messagesEchoed',
+    'binaryMessagesEchoed',
+  ),
+  perType(
+    'ws_echo_echoed_bytes_total',
+    'Payload bytes sent back to clients, by message type.',
+    'bytesEchoed',
+    'binaryBytesEchoed',
+  ),
   {
     name: 'ws_echo_closes_total',
     help: 'Connections closed, by close code (1006: no close frame).',
@@ -110,9 +146,24 @@ const SPECS: readonly MetricSpec[] = [
     labels: ['code'],
     read: (m) => byKey('code', m.details.closesByCode),
   },
-  { name: 'ws_echo_protocol_errors_total', help: 'Connections closed for breaking the protocol.', type: 'counter', read: (_, s) => s.protocolErrors },
-  { name: 'ws_echo_log_lines_dropped_total', help: 'Log lines dropped because the output could not keep up.', type: 'counter', read: (_, s) => s.logLinesDropped },
-  { name: 'ws_echo_uptime_seconds', help: 'Seconds since the server started listening.', type: 'gauge', read: (_, s) => s.uptimeMs / 1000 },
+  {
+    name: 'ws_echo_protocol_errors_total',
+    help: 'Connections closed for breaking the protocol.',
+    type: 'counter',
+    read: (_, s) => s.protocolErrors,
+  },
+  {
+    name: 'ws_echo_log_lines_dropped_total',
+    help: 'Log lines dropped because the output could not keep up.',
+    type: 'counter',
+    read: (_, s) => s.logLinesDropped,
+  },
+  {
+    name: 'ws_echo_uptime_seconds',
+    help: 'Seconds since the server started listening.',
+    type: 'gauge',
+    read: (_, s) => s.uptimeMs / 1000,
+  },
 ];
 
 /** A registry of every spec, and the call that starts each scrape. */

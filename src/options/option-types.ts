@@ -4,7 +4,13 @@ import type { EchoServerOptions } from '../core/types';
 import { checkLogOptions } from '../log/log-options';
 
 const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : typeof value === 'object' && value ? 'an object' : String(value);
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object' && value
+        ? 'an object'
+        : String(value);
 
 const isString = (value: unknown): boolean => typeof value === 'string';
 const isStringArray = (value: unknown): boolean => Array.isArray(value) && value.every(isString);
@@ -20,17 +26,25 @@ const TYPES: Partial<Record<keyof EchoServerOptions, [check: (value: unknown) =>
   deflate: [(value) => typeof value === 'boolean', 'true or false'],
   metrics: [(value) => typeof value === 'boolean', 'true or false'],
   tls: [
-    (value) => isPlainObject(value) && [(value as { cert?: unknown }).cert, (value as { key?: unknown }).key].every((pem) => pem === undefined || isPem(pem)),
+    (value) =>
+      isPlainObject(value) &&
+      [(value as { cert?: unknown }).cert, (value as { key?: unknown }).key].every(
+        (pem) => pem === undefined || isPem(pem),
+      ),
     '{ cert, key } with PEM strings or Buffers',
   ],
 };
 
 /** Throws {@link EchoServerError} (exit code 2) naming the first option of the wrong type and what it allows. */
 export function checkOptionTypes(options: EchoServerOptions): void {
-  if (typeof options !== 'object' || options === null) throw new EchoServerError(`options must be an object, got ${show(options)}`, 2);
-  for (const [name, [check, allowed]] of Object.entries(TYPES) as Array<[string, [(value: unknown) => boolean, string]]>) {
+  if (typeof options !== 'object' || options === null)
+    throw new EchoServerError(`options must be an object, got ${show(options)}`, 2);
+  for (const [name, [check, allowed]] of Object.entries(TYPES) as Array<
+    [string, [(value: unknown) => boolean, string]]
+  >) {
     const value = (options as Record<string, unknown>)[name];
-    if (value !== undefined && !check(value)) throw new EchoServerError(`${name} must be ${allowed}, got ${show(value)}`, 2);
+    if (value !== undefined && !check(value))
+      throw new EchoServerError(`${name} must be ${allowed}, got ${show(value)}`, 2);
   }
   checkLogOptions(options.log);
 }

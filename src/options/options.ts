@@ -49,7 +49,8 @@ export interface ResolvedOptions {
 function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const rule: NumberRule = RULES[name];
-  if (!fitsRule(value, rule)) throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
+  if (!fitsRule(value, rule))
+    throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
   return value;
 }
 
@@ -64,15 +65,36 @@ function checked<T>(option: string, check: () => T): T {
 
 function checkOrigin(text: string): string {
   const origin = normalizeOrigin(text);
-  if (origin === undefined) throw new EchoServerError(`origins: ${JSON.stringify(text)} is not an origin like https://example.com (no path)`, 2);
+  if (origin === undefined)
+    throw new EchoServerError(
+      `origins: ${JSON.stringify(text)} is not an origin like https://example.com (no path)`,
+      2,
+    );
   return origin;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
-  'mode', 'port', 'host', 'path', 'bufferSize', 'maxPayload', 'maxFragments', 'maxConnections', 'idleTimeout',
-  'pingInterval', 'handshakeTimeout', 'closeTimeout', 'origins', 'tls', 'log', 'echo', 'record',
+  'mode',
+  'port',
+  'host',
+  'path',
+  'bufferSize',
+  'maxPayload',
+  'maxFragments',
+  'maxConnections',
+  'idleTimeout',
+  'pingInterval',
+  'handshakeTimeout',
+  'closeTimeout',
+  'origins',
+  'tls',
+  'log',
+  'echo',
+  'record',
   'metrics',
-  'protocols', 'deflate', 'headers',
+  'protocols',
+  'deflate',
+  'headers',
   ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
 ] satisfies Array<keyof EchoServerOptions>);
 
@@ -83,7 +105,8 @@ export function defaultMaxFragments(maxPayload: number): number {
 
 function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
   if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw new EchoServerError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2);
+  if (typeof value !== 'boolean')
+    throw new EchoServerError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2);
   return value;
 }
 
@@ -91,16 +114,20 @@ function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
   checkOptionTypes(options);
   const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
-  if (unknown.length > 0) throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
+  if (unknown.length > 0)
+    throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
   const mode = options.mode ?? DEFAULT_MODE;
-  if (!isEchoMode(mode)) throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
+  if (!isEchoMode(mode))
+    throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
   const badPath = options.path === undefined ? undefined : pathProblem(options.path);
   if (badPath !== undefined) throw new EchoServerError(`path ${badPath}, got ${JSON.stringify(options.path)}`, 2);
   if (options.tls && (!options.tls.cert || !options.tls.key)) {
     throw new EchoServerError('tls needs both cert and key', 2);
   }
-  const seconds = (name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout', fallback: number): number =>
-    Math.round(numberOption(name, options[name], fallback) * 1000);
+  const seconds = (
+    name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout',
+    fallback: number,
+  ): number => Math.round(numberOption(name, options[name], fallback) * 1000);
   const maxPayload = numberOption('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD);
   return {
     mode,

@@ -1,4 +1,5 @@
-// permessage-deflate (RFC 7692) for --deflate: ws's settings, and each offer ws would refuse the whole handshake for declined alone.
+// permessage-deflate (RFC 7692) for --deflate: ws's settings, and each offer ws would refuse the whole handshake for
+// declined alone.
 import WebSocket, { type PerMessageDeflateOptions } from 'ws';
 
 /** A parsed offer: each parameter's values, `true` for a parameter without a value. */
@@ -10,7 +11,9 @@ interface WsExtensionInternals {
     parse(header: string): Record<string, OfferParams[]>;
     format(extensions: Record<string, OfferParams[]>): string;
   };
-  PerMessageDeflate: new (options: PerMessageDeflateOptions & { isServer: boolean }) => { accept(offers: OfferParams[]): unknown };
+  PerMessageDeflate: new (options: PerMessageDeflateOptions & { isServer: boolean }) => {
+    accept(offers: OfferParams[]): unknown;
+  };
 }
 const { extension, PerMessageDeflate } = WebSocket as unknown as WsExtensionInternals;
 

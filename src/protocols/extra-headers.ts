@@ -24,14 +24,20 @@ const SERVER_OWNED = new Set([
 /** Checks one header; throws an Error naming the bad name or value. */
 export function checkHeader(name: string, value: string): readonly [string, string] {
   if (!isToken(name)) {
-    throw new Error(`header name ${quoted(name)} is not valid: use letters, digits and !#$%&'*+-.^_\`|~ (no spaces or colons)`);
+    throw new Error(
+      `header name ${quoted(name)} is not valid: use letters, digits and !#$%&'*+-.^_\`|~ (no spaces or colons)`,
+    );
   }
   if (SERVER_OWNED.has(name.toLowerCase())) {
-    throw new Error(`header ${name} is written by the server itself and cannot be set (--protocol and --deflate negotiate the Sec-WebSocket ones)`);
+    throw new Error(
+      `header ${name} is written by the server itself and cannot be set (--protocol and --deflate negotiate the Sec-WebSocket ones)`,
+    );
   }
   const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, ''); // optional whitespace only (RFC 9110 §5.5), never a CR or LF
   if (!isFieldValue(trimmed)) {
-    throw new Error(`the value of header ${name} (${quoted(value)}) has a control character (CR, LF, NUL, ...); header values cannot`);
+    throw new Error(
+      `the value of header ${name} (${quoted(value)}) has a control character (CR, LF, NUL, ...); header values cannot`,
+    );
   }
   return [name, trimmed];
 }

@@ -26,7 +26,10 @@ export interface Negotiated {
 export interface Negotiation {
   /** Options for ws's `WebSocketServer`. */
   readonly wsOptions: Pick<ServerOptions, 'perMessageDeflate' | 'handleProtocols'>;
-  /** Call before `wss.handleUpgrade`: declines, one by one, the compression offers ws would refuse the whole handshake for. */
+  /**
+   * Call before `wss.handleUpgrade`: declines, one by one, the compression offers ws would refuse the whole handshake
+   * for.
+   */
   prepare(req: IncomingMessage): void;
   /** Adds the extra headers to every `101` ws writes, and notes the extensions it answered. */
   attach(wss: WebSocketServer): void;

@@ -35,7 +35,8 @@ export function parseProtocolNames(text: string): string[] {
 
 /** Checks a whole list (the `protocols` API option); throws an Error naming the first bad value. */
 export function checkProtocolList(list: readonly string[]): string[] {
-  if (!Array.isArray(list) || !list.every((name) => typeof name === 'string')) throw new Error('must be an array of names, such as ["mqtt"]');
+  if (!Array.isArray(list) || !list.every((name) => typeof name === 'string'))
+    throw new Error('must be an array of names, such as ["mqtt"]');
   return list.flatMap(parseProtocolNames);
 }
 
@@ -48,6 +49,9 @@ export function chooseProtocol(offered: ReadonlySet<string>, listed: ProtocolLis
   if (listed === undefined || listed.includes(ANY_PROTOCOL)) return { protocol: first };
   for (const name of offered) if (listed.includes(name)) return { protocol: name };
   const offers = [...offered].join(', ');
-  const reason = listed.length === 0 ? 'this server answers none (--no-protocol)' : `none is listed (--protocol ${listed.join(' ')})`;
+  const reason =
+    listed.length === 0
+      ? 'this server answers none (--no-protocol)'
+      : `none is listed (--protocol ${listed.join(' ')})`;
   return { protocol: undefined, declined: `subprotocols offered (${offers}) declined: ${reason}` };
 }

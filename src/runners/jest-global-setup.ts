@@ -1,4 +1,5 @@
-// `ws-echo/jest-global-setup`: a Jest globalSetup that starts one server for the run and gives tests its URL in process.env.WS_ECHO_URL.
+// `ws-echo/jest-global-setup`: a Jest globalSetup that starts one server for the run and gives tests its URL in
+// process.env.WS_ECHO_URL.
 import type { EchoServerOptions } from '../core/types';
 import { startEchoServer } from '../server/server';
 import { jestServers } from './jest-server';
@@ -12,7 +13,10 @@ import { jestServers } from './jest-server';
  * // jest.config.js
  * module.exports = { globalSetup: 'ws-echo/jest-global-setup', globalTeardown: 'ws-echo/jest-global-teardown' };
  */
-export default async function globalSetup(_globalConfig: unknown, projectConfig?: { globals?: { wsEchoOptions?: EchoServerOptions } }): Promise<void> {
+export default async function globalSetup(
+  _globalConfig: unknown,
+  projectConfig?: { globals?: { wsEchoOptions?: EchoServerOptions } },
+): Promise<void> {
   const server = await startEchoServer(projectConfig?.globals?.wsEchoOptions ?? {});
   jestServers().push(server);
   process.env.WS_ECHO_URL = server.url;

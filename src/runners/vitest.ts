@@ -1,4 +1,5 @@
-// `ws-echo/vitest`: a Vitest globalSetup that starts one server for the run and provides its URL to tests as inject('wsEchoUrl').
+// `ws-echo/vitest`: a Vitest globalSetup that starts one server for the run and provides its URL to tests as
+// inject('wsEchoUrl').
 // Loads Vitest's types (only at compile time) so the ProvidedContext declaration below merges into them.
 import type {} from 'vitest';
 import type { EchoServerOptions } from '../core/types';
@@ -17,7 +18,8 @@ interface VitestProject {
  *
  * @example
  * // vitest.config.ts
- * export default defineConfig({ test: { globalSetup: ['ws-echo/vitest'], provide: { wsEchoOptions: { mode: 'forever' } } } });
+ * export default defineConfig({ test: { globalSetup: ['ws-echo/vitest'], provide: { wsEchoOptions: { mode: 'forever' }
+ * } } });
  * // a test
  * const ws = new WebSocket(inject('wsEchoUrl'));
  */

@@ -17,7 +17,9 @@ export function bufferUtilStatus(): BufferUtilStatus {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { mask } = require('bufferutil') as { mask?: unknown };
     // bufferutil falls back to plain JavaScript functions when its addon does not load.
-    return typeof mask === 'function' && Function.prototype.toString.call(mask).includes('[native code]') ? 'native' : 'javascript';
+    return typeof mask === 'function' && Function.prototype.toString.call(mask).includes('[native code]')
+      ? 'native'
+      : 'javascript';
   } catch {
     return 'javascript';
   }

@@ -1,4 +1,5 @@
-// The single executable's bufferutil: the addon embedded as a SEA asset, written once to a per-user cache file and loaded from there.
+// The single executable's bufferutil: the addon embedded as a SEA asset, written once to a per-user cache file and
+// loaded from there.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -92,7 +93,8 @@ export function loadEmbeddedBufferUtil(): EmbeddedBufferUtil {
     const module = { exports: {} as Partial<BufferUtil> };
     process.dlopen(module, cachedAddonFile(bytes));
     const { mask, unmask } = module.exports;
-    if (typeof mask !== 'function' || typeof unmask !== 'function') return (outcome = { reason: 'the addon has no mask/unmask' });
+    if (typeof mask !== 'function' || typeof unmask !== 'function')
+      return (outcome = { reason: 'the addon has no mask/unmask' });
     outcome = { addon: { mask, unmask } };
   } catch (error) {
     outcome = { reason: error instanceof Error ? error.message : String(error) };

@@ -39,19 +39,33 @@ import { behaviourUpgrades } from '../edge/behaviour-step';
  * await server.close();
  *
  * @param options see {@link EchoServerOptions}; by default port 0, mode `graceful`, no logs
- * @throws {EchoServerError} (as a rejection) for a bad option (exitCode 2), a port in use or a bad certificate (exitCode 1)
+ * @throws {EchoServerError} (as a rejection) for a bad option (exitCode 2), a port in use or a bad certificate
+ * (exitCode 1)
  */
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
   return startEchoServerLogging(options, createLogger(options.log));
 }
 
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */
-function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapacity: number): { url: string; host: string; port: number } {
+function announce(
+  server: Server,
+  config: ResolvedOptions,
+  log: Logger,
+  fdCapacity: number,
+): { url: string; host: string; port: number } {
   const { port, address } = server.address() as AddressInfo;
   // An empty --host binds every interface; show the address actually bound.
   const host = config.host === '' ? address : config.host;
   const url = formatUrl(config.tls !== undefined, host, port, config.path);
-  log.log({ event: 'listening', url, host, port, mode: config.mode, tls: config.tls !== undefined, behaviour: describeBehaviour(config.behaviour) });
+  log.log({
+    event: 'listening',
+    url,
+    host,
+    port,
+    mode: config.mode,
+    tls: config.tls !== undefined,
+    behaviour: describeBehaviour(config.behaviour),
+  });
   const exposed = exposure(address);
   if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
   if (fdCapacity < Math.min(config.maxConnections, 1000)) {
@@ -69,14 +83,30 @@ function announce(server: Server, config: ResolvedOptions, log: Logger, fdCapaci
  * port (`--workers`). `clientHeaders: false` (the CLI, which never reads them) keeps no
  * request headers for `clients()`. Not part of the public API.
  */
-export async function startEchoServerLogging(options: EchoServerOptions, logger: Logger, hooks?: ServerHooks, clientHeaders = true): Promise<EchoServer> {
+export async function startEchoServerLogging(
+  options: EchoServerOptions,
+  logger: Logger,
+  hooks?: ServerHooks,
+  clientHeaders = true,
+): Promise<EchoServer> {
   const config = resolveOptions(options);
   const fixture = new FixtureHub(config.record, clientHeaders);
   const log = fixture.watch(logger);
-  const counters: EchoCounters = { messagesReceived: 0, messagesEchoed: 0, bytesReceived: 0, bytesEchoed: 0, protocolErrors: 0,
-    binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: new Map() };
+  const counters: EchoCounters = {
+    messagesReceived: 0,
+    messagesEchoed: 0,
+    bytesReceived: 0,
+    bytesEchoed: 0,
+    protocolErrors: 0,
+    binaryMessagesReceived: 0,
+    binaryBytesReceived: 0,
+    binaryMessagesEchoed: 0,
+    binaryBytesEchoed: 0,
+    closesByCode: new Map(),
+  };
   // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
-  const behaviorOf = (mode: EchoMode): ModeBehavior => (config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 });
+  const behaviorOf = (mode: EchoMode): ModeBehavior =>
+    config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 };
   const settings = {
     behavior: behaviorOf(config.behaviour.mode),
     bufferSize: config.behaviour.bufferSize,
@@ -95,8 +125,15 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
   negotiation.attach(wss);
   const server = createHttpServerFor(config);
   const refusals = watchRefusals(server, wss, log, config.headers);
-  const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing: () => closing !== undefined });
-  const admission = createAdmission(config, { closing: () => closing !== undefined, openConnections: () => open.size + upgrades.waiting });
+  const upgrades = behaviourUpgrades({
+    defaults: config.behaviour,
+    refuse: refusals.refuse,
+    closing: () => closing !== undefined,
+  });
+  const admission = createAdmission(config, {
+    closing: () => closing !== undefined,
+    openConnections: () => open.size + upgrades.waiting,
+  });
   const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
 
   const metricsSource = { stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus };
@@ -171,7 +208,15 @@ export async function startEchoServerLogging(options: EchoServerOptions, logger:
   };
 
   return createServerHandle(
-    { url, port: bound.port, host: bound.host, mode: config.mode, connections: () => open.size, stats, close: () => (closing ??= shutdown()) },
+    {
+      url,
+      port: bound.port,
+      host: bound.host,
+      mode: config.mode,
+      connections: () => open.size,
+      stats,
+      close: () => (closing ??= shutdown()),
+    },
     fixture,
   );
 }

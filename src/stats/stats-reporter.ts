@@ -21,7 +21,8 @@ export interface StatsReporter {
 export function statsEvent(now: EchoStats, previous: EchoStats): StatsEvent {
   const seconds = Math.max(now.uptimeMs - previous.uptimeMs, 1) / 1000;
   // Messages to a tenth, bytes to a whole number: enough for people and dashboards.
-  const perSecond = (current: number, before: number, unit = 10): number => Math.round((Math.max(current - before, 0) / seconds) * unit) / unit;
+  const perSecond = (current: number, before: number, unit = 10): number =>
+    Math.round((Math.max(current - before, 0) / seconds) * unit) / unit;
   return {
     event: 'stats',
     connections: now.connectionsOpen,
@@ -43,7 +44,12 @@ export function statsEvent(now: EchoStats, previous: EchoStats): StatsEvent {
  * Reads `read()` every `intervalMs` and reports it through `logger`. Nothing is done per
  * message: the counters already exist, and a timer reads them.
  */
-export function startStatsReporter(read: () => EchoStats, logger: Logger, output: StatsOutput, intervalMs = 1000): StatsReporter {
+export function startStatsReporter(
+  read: () => EchoStats,
+  logger: Logger,
+  output: StatsOutput,
+  intervalMs = 1000,
+): StatsReporter {
   let previous = read();
   const tick = (): void => {
     const now = read();

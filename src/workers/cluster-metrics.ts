@@ -20,7 +20,8 @@ export interface ClusterMetrics {
 
 /** Reads `source` into a {@link MetricsDetail}. */
 export function metricsDetail(source: MetricsSource): MetricsDetail {
-  const { binaryMessagesReceived, binaryBytesReceived, binaryMessagesEchoed, binaryBytesEchoed, closesByCode } = source.details;
+  const { binaryMessagesReceived, binaryBytesReceived, binaryMessagesEchoed, binaryBytesEchoed, closesByCode } =
+    source.details;
   return {
     binaryMessagesReceived,
     binaryBytesReceived,
@@ -33,7 +34,14 @@ export function metricsDetail(source: MetricsSource): MetricsDetail {
 
 /** Adds the details of every worker (live and exited) into one. */
 export function sumDetails(details: Iterable<MetricsDetail>): MetricsDetail {
-  const sum: MetricsDetail = { binaryMessagesReceived: 0, binaryBytesReceived: 0, binaryMessagesEchoed: 0, binaryBytesEchoed: 0, closesByCode: [], refusalsByStatus: [] };
+  const sum: MetricsDetail = {
+    binaryMessagesReceived: 0,
+    binaryBytesReceived: 0,
+    binaryMessagesEchoed: 0,
+    binaryBytesEchoed: 0,
+    closesByCode: [],
+    refusalsByStatus: [],
+  };
   const closes = new Map<number, number>();
   const refusals = new Map<number, number>();
   for (const detail of details) {
@@ -60,15 +68,29 @@ export function sumDetails(details: Iterable<MetricsDetail>): MetricsDetail {
  * @param ask sends this worker's counters and resolves with the whole server's
  * @param worker this worker's number (1 to n), the process metrics' label
  */
-export function clusterMetrics(local: MetricsSource, ask: (own: ClusterMetrics) => Promise<ClusterMetrics>, worker: number): Metrics {
+export function clusterMetrics(
+  local: MetricsSource,
+  ask: (own: ClusterMetrics) => Promise<ClusterMetrics>,
+  worker: number,
+): Metrics {
   // Set by each scrape before anything reads it (the server's own stats() is not ready yet at set-up).
   let current = undefined as unknown as ClusterMetrics;
   const details: DetailCounters = {
-    get binaryMessagesReceived() { return current.detail.binaryMessagesReceived; },
-    get binaryBytesReceived() { return current.detail.binaryBytesReceived; },
-    get binaryMessagesEchoed() { return current.detail.binaryMessagesEchoed; },
-    get binaryBytesEchoed() { return current.detail.binaryBytesEchoed; },
-    get closesByCode() { return new Map(current.detail.closesByCode); },
+    get binaryMessagesReceived() {
+      return current.detail.binaryMessagesReceived;
+    },
+    get binaryBytesReceived() {
+      return current.detail.binaryBytesReceived;
+    },
+    get binaryMessagesEchoed() {
+      return current.detail.binaryMessagesEchoed;
+    },
+    get binaryBytesEchoed() {
+      return current.detail.binaryBytesEchoed;
+    },
+    get closesByCode() {
+      return new Map(current.detail.closesByCode);
+    },
   };
   const served = createMetrics(
     {

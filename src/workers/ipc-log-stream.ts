@@ -9,7 +9,10 @@ import type { FromWorker } from './messages';
  * primary has not taken yet, and the logger's own bound (drop and count past it) applies to
  * this channel as it does to a pipe.
  */
-export function ipcLogStream(stream: 'out' | 'err', send: (message: FromWorker, done: (error: Error | null) => void) => void): Writable {
+export function ipcLogStream(
+  stream: 'out' | 'err',
+  send: (message: FromWorker, done: (error: Error | null) => void) => void,
+): Writable {
   return new Writable({
     decodeStrings: false,
     write(chunk: string | Buffer, _encoding, done) {

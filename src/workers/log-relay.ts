@@ -45,7 +45,9 @@ export class LogRelay {
     const notice = (level: 0 | 1 | 2 | 3) => {
       const c = new chalk.Instance({ level });
       return (count: number): string =>
-        json ? JSON.stringify({ event: 'log-dropped', time: new Date().toISOString(), count }) : formatPretty({ event: 'log-dropped', count }, c);
+        json
+          ? JSON.stringify({ event: 'log-dropped', time: new Date().toISOString(), count })
+          : formatPretty({ event: 'log-dropped', count }, c);
     };
     this.out = new LineWriter(stdout, notice(outLevel));
     this.err = stderr === stdout ? this.out : new LineWriter(stderr, notice(errLevel));

@@ -144,7 +144,9 @@ export class WorkerPool {
       this.events.exited(proc);
       if (this.stopping) return;
       if (this.startup) {
-        return this.startup.failed(failure ?? new EchoServerError(`${who()} exited while starting (${describeExit(code, signal)})`, 1));
+        return this.startup.failed(
+          failure ?? new EchoServerError(`${who()} exited while starting (${describeExit(code, signal)})`, 1),
+        );
       }
       const delay = this.backoff.next();
       const why = failure ? `could not start: ${failure.message}` : `exited (${describeExit(code, signal)})`;
@@ -167,7 +169,9 @@ export class WorkerPool {
     this.timers.forEach(clearTimeout);
     this.timers.clear();
     const procs = this.live();
-    procs.forEach((proc) => (proc.listening ? proc.worker.send({ type: 'stop' } satisfies ToWorker) : proc.worker.process.kill('SIGKILL')));
+    procs.forEach((proc) =>
+      proc.listening ? proc.worker.send({ type: 'stop' } satisfies ToWorker) : proc.worker.process.kill('SIGKILL'),
+    );
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all(procs.map((proc) => proc.exited)), late]);

@@ -34,7 +34,12 @@ const COUNTERS = [
  * @param log the CLI's logger, for this process's own lines
  * @param logOptions how the CLI logs; workers render their lines the same way
  */
-export async function startWorkers(count: number, options: EchoServerOptions, log: Logger, logOptions: LogOptions | false): Promise<EchoServerCore> {
+export async function startWorkers(
+  count: number,
+  options: EchoServerOptions,
+  log: Logger,
+  logOptions: LogOptions | false,
+): Promise<EchoServerCore> {
   const config = resolveOptions(options);
   const ledger = new ConnectionLedger(config.maxConnections);
   const relay = new LogRelay(logOptions);
@@ -57,7 +62,11 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
     workers: pool
       .live()
       .filter((proc) => proc.listening)
-      .map((proc) => ({ worker: proc.slot, pid: proc.worker.process.pid ?? 0, connections: ledger.openBy(proc.worker.id) })),
+      .map((proc) => ({
+        worker: proc.slot,
+        pid: proc.worker.process.pid ?? 0,
+        connections: ledger.openBy(proc.worker.id),
+      })),
   });
   const answer = (proc: WorkerProcess, message: ToWorker): void => void proc.worker.send(message);
   // The asking worker's counters are fresh; every other worker's are its last report.
@@ -90,19 +99,24 @@ export async function startWorkers(count: number, options: EchoServerOptions, lo
     }
   };
 
-  const pool = new WorkerPool(count, (slot) => ({ type: 'start', worker: slot, options, log: relay.workerSettings }), log, {
-    listening: (_proc, message) => void (first ??= message),
-    message: onMessage,
-    exited: (proc) => {
-      ledger.forget(proc.worker.id);
-      const last = reported.get(proc);
-      if (last) departed.push(last);
-      reported.delete(proc);
-      const lastDetail = details.get(proc);
-      if (lastDetail) departedDetails.push(lastDetail);
-      details.delete(proc);
+  const pool = new WorkerPool(
+    count,
+    (slot) => ({ type: 'start', worker: slot, options, log: relay.workerSettings }),
+    log,
+    {
+      listening: (_proc, message) => void (first ??= message),
+      message: onMessage,
+      exited: (proc) => {
+        ledger.forget(proc.worker.id);
+        const last = reported.get(proc);
+        if (last) departed.push(last);
+        reported.delete(proc);
+        const lastDetail = details.get(proc);
+        if (lastDetail) departedDetails.push(lastDetail);
+        details.delete(proc);
+      },
     },
-  });
+  );
   await pool.start();
   const listening = first as ListeningMessage;
   listening.events.forEach((event) => log.log(event)); // the listening line and start-up warnings, once

@@ -1,4 +1,5 @@
-// A worker's server hooks: connection ids, the global connection limit, /healthz and /metrics totals, asked of the primary.
+// A worker's server hooks: connection ids, the global connection limit, /healthz and /metrics totals, asked of the
+// primary.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pathOf, type UpgradeRefusal } from '../edge/handshake';
@@ -62,7 +63,12 @@ export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker)
     void channel.ask({ type: 'health' }).then((reply) => {
       if (reply.type !== 'health') return;
       const { connections, logLinesDropped, workers } = reply.health;
-      answerHttp(req, res, { ...source, connections: () => connections, logLinesDropped: () => logLinesDropped, details: () => ({ workers }) });
+      answerHttp(req, res, {
+        ...source,
+        connections: () => connections,
+        logLinesDropped: () => logLinesDropped,
+        details: () => ({ workers }),
+      });
     });
   };
 

@@ -48,15 +48,21 @@ export async function runWorker(): Promise<number> {
     send({ type: 'ready' });
   });
 
-  const logger = createLogger(start.log && { ...start.log, stdout: ipcLogStream('out', send), stderr: ipcLogStream('err', send) });
+  const logger = createLogger(
+    start.log && { ...start.log, stdout: ipcLogStream('out', send), stderr: ipcLogStream('err', send) },
+  );
   // What the server logs while starting (the listening line, warnings) goes to the primary,
   // which prints one worker's for all of them.
   let startupEvents: LogEvent[] | undefined = [];
-  const log: Logger = { ...logger, log: (event) => (startupEvents ? void startupEvents.push(event) : logger.log(event)) };
+  const log: Logger = {
+    ...logger,
+    log: (event) => (startupEvents ? void startupEvents.push(event) : logger.log(event)),
+  };
   const hooks = workerHooks(channel, send, start.worker);
   let server: EchoServer;
   try {
-    server = await startEchoServerLogging(start.options, log, hooks, false); // no client headers: nothing here reads them
+    // no client headers: nothing here reads them
+    server = await startEchoServerLogging(start.options, log, hooks, false);
   } catch (error) {
     if (!(error instanceof EchoServerError)) throw error;
     await sendAndWait({ type: 'failed', message: error.message, exitCode: error.exitCode });
@@ -65,7 +71,10 @@ export async function runWorker(): Promise<number> {
   send({ type: 'listening', url: server.url, host: server.host, port: server.port, events: startupEvents });
   startupEvents = undefined;
 
-  const report = setInterval(() => send({ type: 'stats', stats: server.stats(), detail: hooks.detail() }), STATS_INTERVAL_MS).unref();
+  const report = setInterval(
+    () => send({ type: 'stats', stats: server.stats(), detail: hooks.detail() }),
+    STATS_INTERVAL_MS,
+  ).unref();
   await stopped;
   clearInterval(report);
   await server.close();

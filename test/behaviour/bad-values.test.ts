@@ -1,4 +1,5 @@
-// Bad behaviour values, however they come: HTTP 400 before the upgrade (URL), exit 2 (CLI), EchoServerError (API); each names the parameter, the value and what is allowed.
+// Bad behaviour values, however they come: HTTP 400 before the upgrade (URL), exit 2 (CLI), EchoServerError (API); each
+// names the parameter, the value and what is allowed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -56,7 +57,11 @@ describe('a bad URL value gets 400 before the upgrade, naming the parameter, the
     if (!value.includes('%')) expect(body).toContain(value.slice(0, 40));
     expect(body).toMatch(allowed);
     const rejected = await pollUntil(events, (e) => e.some((event) => event.event === 'rejected'), 50, 20);
-    expect(rejected.find((event) => event.event === 'rejected')).toMatchObject({ status: 400, path, reason: body.trim() });
+    expect(rejected.find((event) => event.event === 'rejected')).toMatchObject({
+      status: 400,
+      path,
+      reason: body.trim(),
+    });
     expect(server.stats()).toMatchObject({ connectionsTotal: 0, upgradesRejected: 1 });
   });
 
@@ -75,13 +80,23 @@ describe('unknown parameters are left alone; the connection line shows what is i
     const c = await connect(`${server.url}/?token=abc&Delay=5&dealy=5`);
     c.ws.send('x');
     await c.nextMessages(1);
-    const known = await connect(`${server.url}/?mode=forever&delay=0-3&seed=9&greeting=hi%20%22there%22&no-pong&close-code=4000&close-after=50`);
-    await known.nextMessages(1);
-    const connections = (await pollUntil(events, (e) => e.filter((event) => event.event === 'connection').length === 2, 50, 20)).filter(
-      (event) => event.event === 'connection',
+    const known = await connect(
+      `${server.url}/?mode=forever&delay=0-3&seed=9&greeting=hi%20%22there%22&no-pong&close-code=4000&close-after=50`,
     );
+    await known.nextMessages(1);
+    const connections = (
+      await pollUntil(events, (e) => e.filter((event) => event.event === 'connection').length === 2, 50, 20)
+    ).filter((event) => event.event === 'connection');
     expect(connections[0]).toMatchObject({ path: '/?token=abc&Delay=5&dealy=5', behaviour: {} });
-    expect(connections[1].behaviour).toEqual({ mode: 'forever', delay: '0-3', 'close-after': 50, 'close-code': 4000, greeting: 'hi "there"', 'no-pong': true, seed: 9 });
+    expect(connections[1].behaviour).toEqual({
+      mode: 'forever',
+      delay: '0-3',
+      'close-after': 50,
+      'close-code': 4000,
+      greeting: 'hi "there"',
+      'no-pong': true,
+      seed: 9,
+    });
   });
 
   it('pretty logs show the behaviour compactly, text quoted, and a random seed for an unseeded range', async () => {
@@ -90,7 +105,12 @@ describe('unknown parameters are left alone; the connection line shows what is i
     stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const server = await serve({ log: { format: 'pretty', color: false, stdout: stream, stderr: stream } });
     await connect(`${server.url}/?delay=1-2&greeting=a%0Ab&close-after=1`);
-    const line = await pollUntil(() => text, (t) => /connected/.test(t), 50, 20);
+    const line = await pollUntil(
+      () => text,
+      (t) => /connected/.test(t),
+      50,
+      20,
+    );
     expect(line).toMatch(/path \/\?\S+ \[delay=1-2 close-after=1 greeting="a\\nb" seed=\d+\]\n/);
   });
 });
@@ -100,30 +120,43 @@ describe('the listening line shows the defaults every connection gets', () => {
     const json = startCli(['--port', '0', '--json', '--delay', '10-20', '--no-pong', '--mode', 'forever']);
     defer(() => stopChild(json.child));
     const [line] = await json.waitFor(/^\{"event":"listening".*$/m);
-    expect(JSON.parse(line)).toMatchObject({ event: 'listening', mode: 'forever', behaviour: { mode: 'forever', delay: '10-20', 'no-pong': true } });
+    expect(JSON.parse(line)).toMatchObject({
+      event: 'listening',
+      mode: 'forever',
+      behaviour: { mode: 'forever', delay: '10-20', 'no-pong': true },
+    });
     const pretty = await cliServer(['--delay', '10-20', '--no-pong', '--mode', 'forever']);
     expect(pretty.stdout()).toMatch(/listening on ws:\/\/\S+ \(mode: forever\) \[delay=10-20 no-pong\]\n/);
   });
 });
 
 describe('startEchoServer() checks every behaviour option', () => {
-  it.each((<Array<[EchoServerOptions, RegExp]>>[
-    [{ delay: [10, 5] }, /delay must be a whole number from 0 to 600000 ms, or \[min, max\] of them, got "\[10, 5\]"/],
-    [{ delay: -1 }, /delay must be/],
-    [{ closeAfter: 1.5 }, /closeAfter must be a whole number of at least 0 echoes, got "1.5"/],
-    [{ closeCode: 1006 }, /closeCode must be a whole number in 1000-1003, 1007-1014, 3000-4999/],
-    [{ closeReason: 'é'.repeat(62) }, /closeReason must be text of at most 123 bytes/],
-    [{ greeting: 'x'.repeat(64 * 1024 + 1) }, /greeting must be text of at most 65536 bytes/],
-    [{ fragment: 0 }, /fragment must be/],
-    [{ reject: 200 }, /reject must be a whole number from 400 to 599/],
-    [{ acceptDelay: 700_000 }, /acceptDelay must be/],
-    [{ noPong: 'yes' as never }, /noPong must be true or false, got "yes"/],
-    [{ throttle: 0 }, /throttle must be/],
-    [{ seed: -1 }, /seed must be/],
-    [{ dropAfter: Number.NaN }, /dropAfter must be/],
-    [{ resetAfter: '1' as never }, /resetAfter must be/],
-  ]).map(([options, message]) => [Object.keys(options)[0], options, message] as const))('refuses a bad %s (exit code 2)', async (_name, options, message) => {
-    await expect(startEchoServer(options)).rejects.toMatchObject({ name: 'EchoServerError', exitCode: 2, message: expect.stringMatching(message) });
+  it.each(
+    (<Array<[EchoServerOptions, RegExp]>>[
+      [
+        { delay: [10, 5] },
+        /delay must be a whole number from 0 to 600000 ms, or \[min, max\] of them, got "\[10, 5\]"/,
+      ],
+      [{ delay: -1 }, /delay must be/],
+      [{ closeAfter: 1.5 }, /closeAfter must be a whole number of at least 0 echoes, got "1.5"/],
+      [{ closeCode: 1006 }, /closeCode must be a whole number in 1000-1003, 1007-1014, 3000-4999/],
+      [{ closeReason: 'é'.repeat(62) }, /closeReason must be text of at most 123 bytes/],
+      [{ greeting: 'x'.repeat(64 * 1024 + 1) }, /greeting must be text of at most 65536 bytes/],
+      [{ fragment: 0 }, /fragment must be/],
+      [{ reject: 200 }, /reject must be a whole number from 400 to 599/],
+      [{ acceptDelay: 700_000 }, /acceptDelay must be/],
+      [{ noPong: 'yes' as never }, /noPong must be true or false, got "yes"/],
+      [{ throttle: 0 }, /throttle must be/],
+      [{ seed: -1 }, /seed must be/],
+      [{ dropAfter: Number.NaN }, /dropAfter must be/],
+      [{ resetAfter: '1' as never }, /resetAfter must be/],
+    ]).map(([options, message]) => [Object.keys(options)[0], options, message] as const),
+  )('refuses a bad %s (exit code 2)', async (_name, options, message) => {
+    await expect(startEchoServer(options)).rejects.toMatchObject({
+      name: 'EchoServerError',
+      exitCode: 2,
+      message: expect.stringMatching(message),
+    });
   });
 
   it('fills in plain echo', () => {
@@ -142,11 +175,20 @@ describe('startEchoServer() checks every behaviour option', () => {
 
 describe('bad flags exit 2 and name the flag and what is allowed', () => {
   it.each([
-    [['--delay', '10-'], /--delay <ms\|min-max>' argument '10-' is invalid. It must be milliseconds or a duration with a unit \(500ms, 2s\): a whole number from 0 to 600000 ms, or a range min-max of them/],
+    [
+      ['--delay', '10-'],
+      /--delay <ms\|min-max>' argument '10-' is invalid. It must be milliseconds or a duration with a unit \(500ms, 2s\): a whole number from 0 to 600000 ms, or a range min-max of them/,
+    ],
     [['--close-code', '999'], /--close-code <code>' argument '999' is invalid/],
-    [['--close-reason', 'x'.repeat(124)], /--close-reason <text>' argument 'x+' is invalid. It must be text of at most 123 bytes/],
+    [
+      ['--close-reason', 'x'.repeat(124)],
+      /--close-reason <text>' argument 'x+' is invalid. It must be text of at most 123 bytes/,
+    ],
     [['--reject', '600'], /--reject <status>' argument '600' is invalid. It must be a whole number from 400 to 599/],
-    [['--ping-interval', 'soon'], /--ping-interval <duration>' argument 'soon' is invalid. It must be seconds or a duration with a unit/],
+    [
+      ['--ping-interval', 'soon'],
+      /--ping-interval <duration>' argument 'soon' is invalid. It must be seconds or a duration with a unit/,
+    ],
     [['--throttle', '1e3'], /--throttle <bytes\/s>' argument '1e3' is invalid/],
     [['--mode', 'nope'], /'nope' is invalid.*one-shot, whole-message, forever, graceful/s],
   ])('%j', async (args, message) => {
@@ -171,7 +213,9 @@ describe('the README', () => {
   it('has a row for every parameter, with its flag and option', () => {
     const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
     for (const p of BEHAVIOUR_PARAMETERS) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${p.name}${p.kind === 'flag' ? '' : '='}\` (`));
+      const row = readme
+        .split('\n')
+        .find((line) => line.startsWith(`| \`${p.name}${p.kind === 'flag' ? '' : '='}\` (`));
       expect(row).toContain(`\`--${p.name}\``);
       expect(row).toContain(`\`${p.option}\``);
     }

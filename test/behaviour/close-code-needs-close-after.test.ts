@@ -1,4 +1,5 @@
-// close-code and close-reason only shape the close that close-after starts: given without it they are refused (URL 400, flags exit 2, API EchoServerError).
+// close-code and close-reason only shape the close that close-after starts: given without it they are refused (URL 400,
+// flags exit 2, API EchoServerError).
 import { EchoServerError, startEchoServer } from '../../src';
 import { connect } from '../helpers/clients';
 import { runCliToEnd } from '../helpers/cli';

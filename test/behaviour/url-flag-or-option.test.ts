@@ -1,4 +1,5 @@
-// Every per-connection behaviour chosen three ways: in the URL, as a CLI flag, as a startEchoServer() option; the URL overrides the flag.
+// Every per-connection behaviour chosen three ways: in the URL, as a CLI flag, as a startEchoServer() option; the URL
+// overrides the flag.
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import { BEHAVIOUR_CASES, destroyRawClients, flagsOf, queryOf, rawTo } from '../helpers/behaviour-checks';
 import { connect, upgradeStatus } from '../helpers/clients';
@@ -10,14 +11,17 @@ import { expectFrame } from '../helpers/raw-client';
 afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, cliServer } = perTest();
 
-/** Parameters whose case checks them (seed's case also uses delay; close-code and close-reason ride on close-after's). */
+/**
+ * Parameters whose case checks them (seed's case also uses delay; close-code and close-reason ride on close-after's).
+ */
 const CASE_OF: Record<string, string> = { 'close-code': 'close-after', 'close-reason': 'close-after' };
 const caseNames = BEHAVIOUR_PARAMETERS.map((p) => p.name).filter((name) => !(name in CASE_OF));
 
 describe('every parameter has a case', () => {
   it('the table and the cases agree', () => {
     for (const p of BEHAVIOUR_PARAMETERS) expect(BEHAVIOUR_CASES[CASE_OF[p.name] ?? p.name]).toBeDefined();
-    for (const p of ['close-code', 'close-reason']) expect(Object.keys(BEHAVIOUR_CASES['close-after'].params)).toContain(p);
+    for (const p of ['close-code', 'close-reason'])
+      expect(Object.keys(BEHAVIOUR_CASES['close-after'].params)).toContain(p);
   });
 });
 
@@ -45,7 +49,9 @@ describe('the URL overrides the flags', () => {
     const cli = await cliServer(['--quiet', '--delay', '20000']);
     const quick = await connect(`${cli.url}/?delay=0`);
     quick.ws.send('now');
-    expect((await within(quick.nextMessages(1), 10_000, 'the URL did not override --delay'))[0].data.toString()).toBe('now');
+    expect((await within(quick.nextMessages(1), 10_000, 'the URL did not override --delay'))[0].data.toString()).toBe(
+      'now',
+    );
     const slow = await connect(`${cli.url}/`);
     slow.ws.send('later');
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -68,7 +74,10 @@ describe('the URL overrides the flags', () => {
     await answered.sendFrame({ opcode: Opcode.ping, payload: 'hi' });
     expectFrame(await answered.nextFrame(), Opcode.pong, 'hi');
     const unanswered = await rawTo(`${cli.url}/`);
-    await unanswered.sendFrames([{ opcode: Opcode.ping, payload: 'hi' }, { opcode: Opcode.text, payload: 'echo' }]);
+    await unanswered.sendFrames([
+      { opcode: Opcode.ping, payload: 'hi' },
+      { opcode: Opcode.text, payload: 'echo' },
+    ]);
     expectFrame(await unanswered.nextFrame(), Opcode.text, 'echo');
   });
 

@@ -53,7 +53,10 @@ function cpuSecondsOf(pid) {
 function machineBusySeconds(cpu) {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   const name = cpu === undefined ? 'cpu' : `cpu${cpu}`;
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.split(/\s+/)[0] === name);
+  const line = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.split(/\s+/)[0] === name);
   if (!line) return NaN;
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
   return (user + nice + system + irq + softirq + steal) / clockTicks;
@@ -71,4 +74,15 @@ function formatBytes(bytes) {
   return Number.isFinite(bytes) ? require('../../dist/log/log-format').formatBytes(bytes) : '?';
 }
 
-module.exports = { ROOT, BIN, serverEnv, requireBuild, memoryOf, resetPeak, cpuSecondsOf, machineBusySeconds, openFileLimit, formatBytes };
+module.exports = {
+  ROOT,
+  BIN,
+  serverEnv,
+  requireBuild,
+  memoryOf,
+  resetPeak,
+  cpuSecondsOf,
+  machineBusySeconds,
+  openFileLimit,
+  formatBytes,
+};

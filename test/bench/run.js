@@ -14,7 +14,8 @@
 // Performance is reported, never asserted: the exit code is 1 only when an echo was wrong, a
 // server crashed, or a server did not exit 0 on SIGTERM.
 //
-// Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_PEERS=1 (Bun and Go too), BENCH_ROUNDS, BENCH_SECONDS (measured
+// Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_PEERS=1 (Bun and Go too), BENCH_ROUNDS, BENCH_SECONDS
+// (measured
 // seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys; the baseline always
 // runs; 'idle' and 'startup' are load keys too), BENCH_LOADGEN (the
 // load generator binary), BENCH_OUT (the JSON file). Progress goes to stderr, the Markdown
@@ -37,13 +38,22 @@ const IDLE_SETTLE_MS = QUICK ? 500 : 1000;
 const STARTUP_RUNS = QUICK ? 3 : 10;
 const LOADGEN = process.env.BENCH_LOADGEN || path.join(ROOT, 'node_modules', '.cache', 'ws-echo-bench', 'loadgen');
 const PEERS_TOO = Boolean(process.env.BENCH_PEERS);
-const OUT = process.env.BENCH_OUT || path.join(ROOT, 'test-results', `bench${PEERS_TOO ? '-peers' : ''}${QUICK ? '-quick' : ''}.json`);
+const OUT =
+  process.env.BENCH_OUT ||
+  path.join(ROOT, 'test-results', `bench${PEERS_TOO ? '-peers' : ''}${QUICK ? '-quick' : ''}.json`);
 
 /** Loads with throughput figures; `latency` marks the one whose percentiles are reported. */
 const LOADS = [
   { key: 'text64-1x16', label: '64 B text, 1 conn x 16 in flight', conns: 1, inflight: 16, size: 64 },
   { key: 'text64-50x16', label: '64 B text, 50 conns x 16 in flight', conns: 50, inflight: 16, size: 64 },
-  { key: 'bin16k-10x4', label: '16 KiB binary, 10 conns x 4 in flight', conns: 10, inflight: 4, size: 16384, binary: true },
+  {
+    key: 'bin16k-10x4',
+    label: '16 KiB binary, 10 conns x 4 in flight',
+    conns: 10,
+    inflight: 4,
+    size: 16384,
+    binary: true,
+  },
   { key: 'bin1m-1x2', label: '1 MiB binary, 1 conn x 2 in flight', conns: 1, inflight: 2, size: 1048576, binary: true },
   { key: 'pingpong64', label: 'ping-pong 64 B text, 1 conn x 1', conns: 1, inflight: 1, size: 64, latency: true },
 ].filter((load) => wanted(load.key));
@@ -53,12 +63,15 @@ function wanted(key) {
   return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
 }
 
-const servers = [...SERVERS, ...(PEERS_TOO ? PEERS : [])].filter((def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key));
+const servers = [...SERVERS, ...(PEERS_TOO ? PEERS : [])].filter(
+  (def) => def.baseline || !process.env.BENCH_SERVERS || new RegExp(process.env.BENCH_SERVERS).test(def.key),
+);
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** CPUs for the servers and the load generator: different ones when the machine has two and taskset exists. */
 function cpuPlan() {
-  const hasTaskset = require('node:child_process').spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
+  const hasTaskset =
+    require('node:child_process').spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
   if (os.cpus().length >= 2 && hasTaskset) return { server: '1', loadgen: '0' };
   return { server: undefined, loadgen: undefined };
 }
@@ -90,7 +103,10 @@ function loadgen(args) {
       try {
         resolve(JSON.parse(out));
       } catch {
-        resolve({ errors: [`load generator ended (${code ?? signal}) without a result: ${err.trim() || out.trim()}`], errorCount: 1 });
+        resolve({
+          errors: [`load generator ended (${code ?? signal}) without a result: ${err.trim() || out.trim()}`],
+          errorCount: 1,
+        });
       }
     });
   });
@@ -98,8 +114,26 @@ function loadgen(args) {
 
 /** One load on one running server; a GET /metrics a second meanwhile if the server's entry asks for it. */
 async function runLoad(server, load) {
-  const args = ['--port', new URL(server.url).port, '--mode', 'echo', '--conns', String(load.conns), '--inflight', String(load.inflight)];
-  args.push('--size', String(load.size), '--seconds', String(SECONDS), '--warmup', String(WARMUP), '--server-pids', server.pids().join(','));
+  const args = [
+    '--port',
+    new URL(server.url).port,
+    '--mode',
+    'echo',
+    '--conns',
+    String(load.conns),
+    '--inflight',
+    String(load.inflight),
+  ];
+  args.push(
+    '--size',
+    String(load.size),
+    '--seconds',
+    String(SECONDS),
+    '--warmup',
+    String(WARMUP),
+    '--server-pids',
+    server.pids().join(','),
+  );
   if (load.binary) args.push('--binary');
   const scrapes = [];
   const scraper = server.def.scrape && setInterval(() => scrapes.push(httpGet(server.url, server.def.scrape)), 1000);
@@ -131,7 +165,9 @@ function timeToListening(command) {
         child.kill('SIGTERM');
       }
     });
-    child.on('close', () => (ms === undefined ? reject(new Error(`${command.join(' ')} printed no listening line: ${out}`)) : resolve(ms)));
+    child.on('close', () =>
+      ms === undefined ? reject(new Error(`${command.join(' ')} printed no listening line: ${out}`)) : resolve(ms),
+    );
   });
 }
 
@@ -139,10 +175,22 @@ const STARTUP_COMMANDS = [
   {
     key: 'node-http',
     label: 'node, an empty HTTP server (for reference)',
-    command: [process.execPath, '-e', "require('http').createServer().listen(0,'127.0.0.1',function(){console.log('listening on ws://127.0.0.1:'+this.address().port)})"],
+    command: [
+      process.execPath,
+      '-e',
+      "require('http').createServer().listen(0,'127.0.0.1',function(){console.log('listening on ws://127.0.0.1:'+this.address().port)})",
+    ],
   },
-  { key: 'node-bin', label: 'node bin/ws-echo --quiet --port 0', command: [process.execPath, BIN, '--quiet', '--port', '0'] },
-  { key: 'sea', label: 'dist/ws-echo --quiet --port 0 (single executable)', command: [path.join(ROOT, 'dist', 'ws-echo'), '--quiet', '--port', '0'] },
+  {
+    key: 'node-bin',
+    label: 'node bin/ws-echo --quiet --port 0',
+    command: [process.execPath, BIN, '--quiet', '--port', '0'],
+  },
+  {
+    key: 'sea',
+    label: 'dist/ws-echo --quiet --port 0 (single executable)',
+    command: [path.join(ROOT, 'dist', 'ws-echo'), '--quiet', '--port', '0'],
+  },
 ];
 
 async function main() {
@@ -185,7 +233,9 @@ async function main() {
         runs[load.key][server.def.key].push(result);
         const cpu = (s) => (result.seconds > 0 ? `${Math.round((s / result.seconds) * 100)}%` : '?');
         log(
-          `  round ${round + 1} ${load.key.padEnd(13)} ${server.def.key.padEnd(16)} ${Math.round(result.msgPerSec ?? 0).toLocaleString('en-US').padStart(9)} msg/s` +
+          `  round ${round + 1} ${load.key.padEnd(13)} ${server.def.key.padEnd(16)} ${Math.round(result.msgPerSec ?? 0)
+            .toLocaleString('en-US')
+            .padStart(9)} msg/s` +
             `  server ${cpu(result.serverCpuSeconds)} CPU, load gen ${cpu(result.clientCpuSeconds)}` +
             `, others ${Math.round((result.otherCpuShare ?? 0) * 100)}%` +
             (load.latency ? `  p50 ${result.latencyUs?.p50} us, p99 ${result.latencyUs?.p99} us` : '') +
@@ -197,7 +247,10 @@ async function main() {
   }
   for (const server of running) {
     const stopped = await server.stop();
-    if (stopped.code !== 0 || stopped.killed) failures.push(`${server.def.label} did not exit 0 on SIGTERM (${stopped.code ?? stopped.signal})\n${server.stderr()}`);
+    if (stopped.code !== 0 || stopped.killed)
+      failures.push(
+        `${server.def.label} did not exit 0 on SIGTERM (${stopped.code ?? stopped.signal})\n${server.stderr()}`,
+      );
   }
 
   // Memory per idle connection: a fresh server each time, so earlier loads' heap does not count.
@@ -206,10 +259,24 @@ async function main() {
     for (const { def } of running) {
       const server = await launch(def, { cpus: CPUS.server });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const result = await loadgen(['--port', new URL(server.url).port, '--mode', 'idle', '--conns', String(IDLE_CONNECTIONS), '--settle-ms', String(IDLE_SETTLE_MS), '--server-pids', server.pids().join(',')]);
-      if (result.errors?.length) failures.push(`${def.label}, ${IDLE_CONNECTIONS} idle connections: ${result.errors.join('; ')}`);
+      const result = await loadgen([
+        '--port',
+        new URL(server.url).port,
+        '--mode',
+        'idle',
+        '--conns',
+        String(IDLE_CONNECTIONS),
+        '--settle-ms',
+        String(IDLE_SETTLE_MS),
+        '--server-pids',
+        server.pids().join(','),
+      ]);
+      if (result.errors?.length)
+        failures.push(`${def.label}, ${IDLE_CONNECTIONS} idle connections: ${result.errors.join('; ')}`);
       idle[def.key].push(result);
-      log(`  idle ${IDLE_CONNECTIONS} ${def.key.padEnd(16)} ${((result.bytesPerConn ?? NaN) / 1024).toFixed(1)} KiB per connection`);
+      log(
+        `  idle ${IDLE_CONNECTIONS} ${def.key.padEnd(16)} ${((result.bytesPerConn ?? NaN) / 1024).toFixed(1)} KiB per connection`,
+      );
       await server.stop();
     }
   }
@@ -223,19 +290,33 @@ async function main() {
       if (run > 0) startup[c.key].push(ms); // the first is a warm-up (page cache)
     }
   }
-  if (startupCommands.length) log(`  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`);
+  if (startupCommands.length)
+    log(
+      `  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`,
+    );
 
   const result = {
     date: new Date().toISOString(),
     quick: QUICK,
     peers: PEERS_TOO,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim(), node: process.version, ws: require('ws/package.json').version, bufferutil: require('bufferutil/package.json').version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model.trim(),
+      node: process.version,
+      ws: require('ws/package.json').version,
+      bufferutil: require('bufferutil/package.json').version,
+    },
     pinning: CPUS,
     rounds: ROUNDS,
     seconds: SECONDS,
     warmupSeconds: WARMUP,
     idleConnections: IDLE_CONNECTIONS,
-    servers: servers.map((def) => ({ key: def.key, label: def.label, baseline: Boolean(def.baseline), skipped: skipped[def.key] })),
+    servers: servers.map((def) => ({
+      key: def.key,
+      label: def.label,
+      baseline: Boolean(def.baseline),
+      skipped: skipped[def.key],
+    })),
     loads: LOADS,
     runs,
     idle,
@@ -250,7 +331,9 @@ async function main() {
     log(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
     process.exitCode = 1;
   } else {
-    log(`\nbench done in ${result.durationSeconds.toFixed(0)} s; every echo checked; results in ${path.relative(ROOT, OUT)}`);
+    log(
+      `\nbench done in ${result.durationSeconds.toFixed(0)} s; every echo checked; results in ${path.relative(ROOT, OUT)}`,
+    );
   }
 }
 

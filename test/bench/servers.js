@@ -33,7 +33,13 @@ const SERVERS = [
     env: { WS_NO_BUFFER_UTIL: '1' },
     listen: 'port-line',
   },
-  { key: 'ws', label: 'plain ws + bufferutil', baseline: true, command: [process.execPath, PLAIN], listen: 'port-line' },
+  {
+    key: 'ws',
+    label: 'plain ws + bufferutil',
+    baseline: true,
+    command: [process.execPath, PLAIN],
+    listen: 'port-line',
+  },
   {
     key: 'ws-corked',
     label: 'plain ws + bufferutil, corked per read (the prototype)',
@@ -41,7 +47,12 @@ const SERVERS = [
     env: { WS_ECHO_CORK: '1' },
     listen: 'port-line',
   },
-  { key: 'ws-echo', label: 'ws-echo --quiet', command: [process.execPath, BIN, '--quiet', '--port', '0'], listen: 'listening-line' },
+  {
+    key: 'ws-echo',
+    label: 'ws-echo --quiet',
+    command: [process.execPath, BIN, '--quiet', '--port', '0'],
+    listen: 'listening-line',
+  },
   {
     // Two worker processes (and the cluster primary) share both CPUs, the one the load generator
     // is pinned to included: on a 2-core machine this row measures what a second worker gains
@@ -80,9 +91,12 @@ const SERVERS = [
 ];
 
 const PEERS_DIR = path.join(ROOT, 'node_modules', '.cache', 'ws-echo-bench', 'peers');
-const builtBy = (file) => async () => (fs.existsSync(file) ? undefined : `${path.relative(ROOT, file)} is missing: run \`make bench-peers\``);
+const builtBy = (file) => async () =>
+  fs.existsSync(file) ? undefined : `${path.relative(ROOT, file)} is missing: run \`make bench-peers\``;
 
-/** The servers people would pick instead (`make bench-peers`): a ten-line echo each, built or fetched by the Makefile. */
+/**
+ * The servers people would pick instead (`make bench-peers`): a ten-line echo each, built or fetched by the Makefile.
+ */
 const PEERS = [
   {
     key: 'bun',

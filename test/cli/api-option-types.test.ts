@@ -1,4 +1,5 @@
-// startEchoServer() rejects options of the wrong type (a JavaScript caller can pass anything) with EchoServerError naming the option and what it allows.
+// startEchoServer() rejects options of the wrong type (a JavaScript caller can pass anything) with EchoServerError
+// naming the option and what it allows.
 import { EchoServerError, startEchoServer, type EchoServerOptions } from '../../src';
 
 /** What startEchoServer() rejects with for `options` (it must reject). */
@@ -35,7 +36,7 @@ describe('options of the wrong type', () => {
 
 describe('the log option', () => {
   it.each([
-    [true, 'log must be false or an object such as { format: \'json\' }, got true'],
+    [true, "log must be false or an object such as { format: 'json' }, got true"],
     ['json', 'log must be false or an object such as { format: \'json\' }, got "json"'],
     [{ formt: 'json' }, 'unknown log option formt; known: format, quiet, color, stdout, stderr'],
     [{ format: 'xml' }, 'log.format must be "pretty" or "json", got "xml"'],
@@ -46,12 +47,15 @@ describe('the log option', () => {
     expect((await rejection({ log })).message).toBe(message);
   });
 
-  it.each([[false], [undefined], [{}], [{ format: 'json', quiet: true, color: false }]])('%j is accepted and the server echoes', async (log) => {
-    const server = await startEchoServer({ log: log as EchoServerOptions['log'] });
-    try {
-      expect(server.port).toBeGreaterThan(0);
-    } finally {
-      await server.close();
-    }
-  });
+  it.each([[false], [undefined], [{}], [{ format: 'json', quiet: true, color: false }]])(
+    '%j is accepted and the server echoes',
+    async (log) => {
+      const server = await startEchoServer({ log: log as EchoServerOptions['log'] });
+      try {
+        expect(server.port).toBeGreaterThan(0);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });

@@ -13,7 +13,9 @@ import { getHealth, pollUntil, stopChild } from '../helpers/probe';
 import { flood, openRawClient } from '../helpers/raw-client';
 import { openUpgraded, portOf } from '../helpers/raw-http';
 
-/** Measurements for a person tuning the bounds below; printed with WS_ECHO_TEST_VERBOSE=1 only, to keep CI logs quiet. */
+/**
+ * Measurements for a person tuning the bounds below; printed with WS_ECHO_TEST_VERBOSE=1 only, to keep CI logs quiet.
+ */
 function report(line: string): void {
   if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(line + '\n');
 }
@@ -128,7 +130,11 @@ describe('backpressure: a client that floods and never reads', () => {
     expect(sentWhenStuck).toBeLessThan(Math.min(FLOOD_TARGET, kernelBufferBound()));
     expect(peak - baseline).toBeLessThan(BACKPRESSURE_GROWTH_BOUND);
     // The flooder is gone and nothing of it is left open.
-    const health = await pollUntil(() => getHealth(cli.url), (h) => h.connections === 0, 50);
+    const health = await pollUntil(
+      () => getHealth(cli.url),
+      (h) => h.connections === 0,
+      50,
+    );
     expect(health.connections).toBe(0);
   });
 });
@@ -224,7 +230,10 @@ describe('abrupt resets', () => {
 
     const FRAME = 1 * MiB; // announced payload; only the first half is sent
     // A header announcing FRAME bytes, masked with the zero key so the payload goes as it is.
-    const half = Buffer.concat([frameHeader({ opcode: Opcode.binary }, FRAME, ZERO_MASK), Buffer.alloc(FRAME / 2, 0x42)]);
+    const half = Buffer.concat([
+      frameHeader({ opcode: Opcode.binary }, FRAME, ZERO_MASK),
+      Buffer.alloc(FRAME / 2, 0x42),
+    ]);
     let aborted = 0;
     /** `count` connections, `BATCH` at a time, that upgrade, send half a frame and vanish. */
     const abort = async (count: number): Promise<void> => {
@@ -244,7 +253,11 @@ describe('abrupt resets', () => {
       }
     };
     const settled = async (): Promise<{ rss: number; peak: number }> => {
-      const health = await pollUntil(() => getHealth(cli.url), (h) => h.connections === 0, 100);
+      const health = await pollUntil(
+        () => getHealth(cli.url),
+        (h) => h.connections === 0,
+        100,
+      );
       expect(health.connections).toBe(0);
       return memory(pid);
     };

@@ -22,7 +22,6 @@ async function stop(cli: CliChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<
   return (await cli.exited).code;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[\d+m/;
 
 describe('listening line', () => {
@@ -100,10 +99,21 @@ describe('logs', () => {
     client.ws.send('x'.repeat(100));
     await client.closed;
     await cli.waitFor(/"event":"close"/);
-    const events = cli.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    const events = cli
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((e) => e.event)).toEqual(['listening', 'connection', 'message', 'close']);
     expect(events[2]).toMatchObject({ id: 1, type: 'text', size: 100, preview: 'x'.repeat(80), truncated: true });
-    expect(events[3]).toMatchObject({ id: 1, code: 1006, clean: false, initiator: 'server', cause: 'first message echoed', messages: 1 });
+    expect(events[3]).toMatchObject({
+      id: 1,
+      code: 1006,
+      clean: false,
+      initiator: 'server',
+      cause: 'first message echoed',
+      messages: 1,
+    });
     for (const event of events) expect(typeof event.time).toBe('string');
   });
 
@@ -152,7 +162,25 @@ describe('help and version', () => {
   it('--help lists every flag with its default, the modes, examples and exit codes', async () => {
     const { code, stdout } = await runCliToEnd(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--mode', '--port', '--host', '--path', '--buffer-size', '--max-payload', '--max-connections', '--idle-timeout', '--ping-interval', '--handshake-timeout', '--origin', '--cert', '--key', '--quiet', '--json', '--no-color', '--version']) {
+    for (const flag of [
+      '--mode',
+      '--port',
+      '--host',
+      '--path',
+      '--buffer-size',
+      '--max-payload',
+      '--max-connections',
+      '--idle-timeout',
+      '--ping-interval',
+      '--handshake-timeout',
+      '--origin',
+      '--cert',
+      '--key',
+      '--quiet',
+      '--json',
+      '--no-color',
+      '--version',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toMatch(/default: "graceful"/);
@@ -178,7 +206,10 @@ describe('hard edges', () => {
   it('an empty --host binds every interface: the URL shows the address bound, and a warning says so', async () => {
     const cli = await serve(['--host', '']);
     expect(cli.url).toMatch(/^ws:\/\/(0\.0\.0\.0|\[::\]):\d+$/);
-    await pollUntil(() => cli.stderr(), (text) => text.includes('warning'));
+    await pollUntil(
+      () => cli.stderr(),
+      (text) => text.includes('warning'),
+    );
     expect(cli.stderr()).toMatch(/^warning: listening on all interfaces \((0\.0\.0\.0|::)\)/m);
   });
 
@@ -197,8 +228,13 @@ describe('hard edges', () => {
     const cli = startCli(['--port', '0'], { command: withFdLimit });
     defer(() => stopChild(cli.child));
     const [, url] = await cli.waitFor(/listening on (ws:\/\/\S+)/);
-    await pollUntil(() => cli.stderr(), (text) => text.includes('open-file limit'));
-    expect(cli.stderr()).toMatch(/^warning: the open-file limit \(ulimit -n 80\) allows 32 connections; more get HTTP 503$/m);
+    await pollUntil(
+      () => cli.stderr(),
+      (text) => text.includes('open-file limit'),
+    );
+    expect(cli.stderr()).toMatch(
+      /^warning: the open-file limit \(ulimit -n 80\) allows 32 connections; more get HTTP 503$/m,
+    );
     const clients: TestClient[] = [];
     for (let i = 0; i < 32; i++) clients.push(await connect(url));
     defer(() => clients.forEach((c) => c.ws.terminate()));
@@ -217,7 +253,9 @@ describe('runtime failures exit 1 without a stack trace', () => {
     try {
       const { code, stderr } = await runCliToEnd(['--port', String(port)]);
       expect(code).toBe(1);
-      expect(stderr).toBe(`error: port ${port} is already in use on 127.0.0.1; choose another with --port, or --port 0 for a free one\n`);
+      expect(stderr).toBe(
+        `error: port ${port} is already in use on 127.0.0.1; choose another with --port, or --port 0 for a free one\n`,
+      );
     } finally {
       blocker.close();
     }
@@ -239,7 +277,9 @@ describe('signals', () => {
     expect(await stop(cli, 'SIGTERM')).toBe(0);
     expect(await client.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     expect(cli.stdout()).toMatch(/shutting down \(SIGTERM\), closing 1 connection/);
-    expect(cli.stdout()).toMatch(/^summary: 1 connection, 0 rejected, 1 message, 3 B in, 3 B out, 0 protocol errors, up .*$/m);
+    expect(cli.stdout()).toMatch(
+      /^summary: 1 connection, 0 rejected, 1 message, 3 B in, 3 B out, 0 protocol errors, up .*$/m,
+    );
   });
 
   it('SIGINT in forever mode drops clients (1006) and exits 0', async () => {

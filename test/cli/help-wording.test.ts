@@ -1,12 +1,16 @@
-// Flags that contradict each other are a usage error, and --help says what --version prints, in the right grammatical number.
+// Flags that contradict each other are a usage error, and --help says what --version prints, in the right grammatical
+// number.
 import { runCliToEnd } from '../helpers/cli';
 
 describe('--protocol with --no-protocol', () => {
-  it.each([[['--protocol', 'mqtt', '--no-protocol']], [['--no-protocol', '--protocol', 'mqtt']]])('%j exits 2 naming both', async (args) => {
-    const { code, stderr } = await runCliToEnd(['--port', '0', ...args]);
-    expect(code).toBe(2);
-    expect(stderr).toContain('error: --protocol and --no-protocol contradict each other: give one of them');
-  });
+  it.each([[['--protocol', 'mqtt', '--no-protocol']], [['--no-protocol', '--protocol', 'mqtt']]])(
+    '%j exits 2 naming both',
+    async (args) => {
+      const { code, stderr } = await runCliToEnd(['--port', '0', ...args]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('error: --protocol and --no-protocol contradict each other: give one of them');
+    },
+  );
 });
 
 describe('--help', () => {
@@ -16,7 +20,9 @@ describe('--help', () => {
   });
 
   it('says --version also prints how frames are masked', () => {
-    expect(help).toContain('-V, --version print the version, and how frames are masked (bufferutil: native or javascript)');
+    expect(help).toContain(
+      '-V, --version print the version, and how frames are masked (bufferutil: native or javascript)',
+    );
   });
 
   it('writes a bound of 1 in the singular: at least 1 byte/s', () => {

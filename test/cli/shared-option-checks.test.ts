@@ -42,7 +42,11 @@ describe('startEchoServer option checks', () => {
     [{ portt: 8080 } as EchoServerOptions, /unknown option portt; known: mode, port, host/],
     [{ origins: ['example.com'] }, /origins: "example.com" is not an origin like https:\/\/example\.com/],
   ])('refuses %j with a usage error (exit code 2)', async (options, message) => {
-    await expect(startEchoServer(options)).rejects.toMatchObject({ name: 'EchoServerError', exitCode: 2, message: expect.stringMatching(message) });
+    await expect(startEchoServer(options)).rejects.toMatchObject({
+      name: 'EchoServerError',
+      exitCode: 2,
+      message: expect.stringMatching(message),
+    });
   });
 
   it('fills in the documented defaults, in milliseconds', () => {
@@ -63,7 +67,8 @@ describe('startEchoServer option checks', () => {
 });
 
 describe('open-file limit', () => {
-  const limits = (soft: string): string => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}               1048576              files\n`;
+  const limits = (soft: string): string =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}               1048576              files\n`;
   it('reads the soft limit and leaves room for the process itself', () => {
     expect(openFileLimit(limits('1024'))).toBe(1024);
     expect(connectionsAllowedByFdLimit(1024)).toBe(1024 - FD_RESERVE);

@@ -1,4 +1,5 @@
-// --stdin: lines typed or piped into the CLI go to every open connection; bounded, and the end of input does not stop the server.
+// --stdin: lines typed or piped into the CLI go to every open connection; bounded, and the end of input does not stop
+// the server.
 import { STDIN_MAX_LINE_BYTES } from '../../src/core/constants';
 import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
@@ -20,7 +21,10 @@ describe('--stdin from a pipe', () => {
     await write(cli, 'hello\r\nwor');
     await write(cli, 'ld\n');
     for (const c of clients) {
-      expect((await c.nextMessages(2)).map((m) => [m.data.toString(), m.isBinary])).toEqual([['hello', false], ['world', false]]);
+      expect((await c.nextMessages(2)).map((m) => [m.data.toString(), m.isBinary])).toEqual([
+        ['hello', false],
+        ['world', false],
+      ]);
     }
     await cli.waitFor(/stdin → 2 connections: text 5 B "world"/);
     expect(cli.stdout()).toMatch(/^stdin → 2 connections: text 5 B "hello"$/m);
@@ -32,7 +36,13 @@ describe('--stdin from a pipe', () => {
     await cli.waitFor(/"event":"listening"/);
     await write(cli, 'nobody\n');
     const [line] = await cli.waitFor(/.*"event":"stdin".*/);
-    expect(JSON.parse(line)).toMatchObject({ event: 'stdin', connections: 0, size: 6, preview: 'nobody', truncated: false });
+    expect(JSON.parse(line)).toMatchObject({
+      event: 'stdin',
+      connections: 0,
+      size: 6,
+      preview: 'nobody',
+      truncated: false,
+    });
   });
 
   it('the end of input is logged and the server keeps echoing; a last line without a newline is sent', async () => {
@@ -58,7 +68,9 @@ describe('--stdin from a pipe', () => {
     await write(cli, '\nafter\n');
     expect((await c.nextMessages(1))[0].data.toString()).toBe('after');
     const { peak } = memoryOf(pid);
-    expect(await pollUntil(cli.stderr, (text) => text.includes('\n'))).toBe('warning: stdin: skipped a line of 100.0 MiB, longer than 1.0 MiB\n');
+    expect(await pollUntil(cli.stderr, (text) => text.includes('\n'))).toBe(
+      'warning: stdin: skipped a line of 100.0 MiB, longer than 1.0 MiB\n',
+    );
     // Holding the line would take 100 MiB or more; bounded reading holds 1 MiB at most.
     expect(peak - before).toBeLessThan(40 * MiB);
   }, 60_000);
@@ -78,7 +90,10 @@ describe('--stdin from a real terminal (script)', () => {
     const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
     // exec: else the shell script runs the command in also gets the terminal's SIGINT and exits 130 itself.
     const command = `exec ${[process.execPath, BIN, '--port', '0', '--stdin'].map(quote).join(' ')}`;
-    const cli = startCli([], { command: ['script', '-qfec', command, '/dev/null'], env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }) });
+    const cli = startCli([], {
+      command: ['script', '-qfec', command, '/dev/null'],
+      env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }),
+    });
     defer(() => stopChild(cli.child));
     const [, url] = await cli.waitFor(/listening on (ws:\/\/[^\s\x1b]+)/);
     const c = await client(url);

@@ -43,10 +43,18 @@ describe('sizes and durations take units', () => {
   ])('duration %j is %d seconds', (text, seconds) => expect(durationFlag(RULES.idleTimeout)(text)).toBe(seconds));
 
   it.each([
-    ['--max-payload', '16XB', /It must be bytes or a size with a unit \(64KiB, 16MiB, 100MB\): a whole number from 1 to \d+ bytes\./],
+    [
+      '--max-payload',
+      '16XB',
+      /It must be bytes or a size with a unit \(64KiB, 16MiB, 100MB\): a whole number from 1 to \d+ bytes\./,
+    ],
     ['--max-payload', '1.5B', /a whole number from 1/],
     ['--buffer-size', '-1KiB', /It must be bytes or a size with a unit/],
-    ['--idle-timeout', '30 seconds', /It must be seconds or a duration with a unit \(500ms, 30s, 2m\): 0 \(off\) or a number from 0\.001/],
+    [
+      '--idle-timeout',
+      '30 seconds',
+      /It must be seconds or a duration with a unit \(500ms, 30s, 2m\): 0 \(off\) or a number from 0\.001/,
+    ],
     ['--handshake-timeout', '0ms', /It must be seconds or a duration with a unit/],
   ])('%s %j is a usage error naming the flag and the valid forms', async (flag, value, pattern) => {
     expectUsageError(await runCliToEnd(['--port', '0', flag, value]), flag, pattern);
@@ -84,9 +92,15 @@ describe('times that would round to 0 ms (which means off) are refused', () => {
     expectUsageError(await runCliToEnd(['--port', '0', flag, '0.0004']), flag, /0 \(off\) or a number from 0\.001/);
   });
 
-  it.each<EchoServerOptions>([{ idleTimeout: 0.0004 }, { pingInterval: 0.0004 }, { closeTimeout: 0.0004 }])('the API refuses %j', async (options) => {
-    await expect(startEchoServer(options)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/must be 0 \(off\) or a number from 0\.001/) });
-  });
+  it.each<EchoServerOptions>([{ idleTimeout: 0.0004 }, { pingInterval: 0.0004 }, { closeTimeout: 0.0004 }])(
+    'the API refuses %j',
+    async (options) => {
+      await expect(startEchoServer(options)).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringMatching(/must be 0 \(off\) or a number from 0\.001/),
+      });
+    },
+  );
 });
 
 describe('a --path that can never match is refused', () => {
@@ -101,7 +115,10 @@ describe('a --path that can never match is refused', () => {
   });
 
   it('and by the API', async () => {
-    await expect(startEchoServer({ path: '/a b' })).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^path can never match.*, got "\/a b"$/) });
+    await expect(startEchoServer({ path: '/a b' })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^path can never match.*, got "\/a b"$/),
+    });
   });
 
   it('a path with %-escapes and sub-delims is accepted', async () => {
@@ -120,7 +137,9 @@ describe('--cert and --key must be regular files of sane size', () => {
   it.each(['/dev/zero', '/dev/urandom'])('--cert %s: one line, exit 1, nothing read', async (device) => {
     const result = await runCliToEnd(['--port', '0', '--cert', device, '--key', tls.keyFile]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: cannot read --cert file "${device}": it is not a regular file (a device, a pipe or a socket)\n`);
+    expect(result.stderr).toBe(
+      `error: cannot read --cert file "${device}": it is not a regular file (a device, a pipe or a socket)\n`,
+    );
   });
 
   it('--key larger than 1 MiB: one line, exit 1', async () => {
@@ -128,13 +147,17 @@ describe('--cert and --key must be regular files of sane size', () => {
     writeFileSync(big, Buffer.alloc(1024 * 1024 + 1, 'a'));
     const result = await runCliToEnd(['--port', '0', '--cert', tls.certFile, '--key', big]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: cannot read --key file ".*big-key\.pem": it is 1048577 bytes, larger than a PEM file can be \(limit 1048576\)\n$/);
+    expect(result.stderr).toMatch(
+      /^error: cannot read --key file ".*big-key\.pem": it is 1048577 bytes, larger than a PEM file can be \(limit 1048576\)\n$/,
+    );
   });
 
   it('a file name passed as tls.cert to the API gets a hint that it takes PEM text', async () => {
     await expect(startEchoServer({ tls: { cert: 'cert.pem', key: tls.key } })).rejects.toMatchObject({
       exitCode: 1,
-      message: expect.stringMatching(/tls\.cert and tls\.key take PEM text or a Buffer, not a file name: pass fs\.readFileSync\("cert\.pem"\)/),
+      message: expect.stringMatching(
+        /tls\.cert and tls\.key take PEM text or a Buffer, not a file name: pass fs\.readFileSync\("cert\.pem"\)/,
+      ),
     });
   });
 });
@@ -159,7 +182,9 @@ describe('errors in the words of the API or of the command line', () => {
 
   it('the CLI names --port', async () => {
     const { stderr } = await runCliToEnd(['--port', String(port)]);
-    expect(stderr).toBe(`error: port ${port} is already in use on 127.0.0.1; choose another with --port, or --port 0 for a free one\n`);
+    expect(stderr).toBe(
+      `error: port ${port} is already in use on 127.0.0.1; choose another with --port, or --port 0 for a free one\n`,
+    );
   });
 });
 

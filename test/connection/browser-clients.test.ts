@@ -1,4 +1,5 @@
-// A browser's own WebSocket (Chromium) against the real server: echoes, how each mode's end looks to it, and a scripted (echo: false) server.
+// A browser's own WebSocket (Chromium) against the real server: echoes, how each mode's end looks to it, and a scripted
+// (echo: false) server.
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser';
 import { perTest } from '../helpers/per-test';
@@ -34,10 +35,15 @@ function talk(page: Page, url: string, closeFirst: boolean): Promise<BrowserSess
         ws.onmessage = (event) => {
           const binary = event.data instanceof ArrayBuffer;
           const bytes = binary ? new Uint8Array(event.data) : new TextEncoder().encode(event.data);
-          echoes.push({ type: binary ? 'binary' : 'text', text: binary ? Array.from(bytes).join(',') : event.data, size: bytes.length });
+          echoes.push({
+            type: binary ? 'binary' : 'text',
+            text: binary ? Array.from(bytes).join(',') : event.data,
+            size: bytes.length,
+          });
           if (closeFirst && echoes.length === 2) ws.close(1000, 'done');
         };
-        ws.onclose = (event) => resolve({ echoes, close: { code: event.code, reason: event.reason, wasClean: event.wasClean } });
+        ws.onclose = (event) =>
+          resolve({ echoes, close: { code: event.code, reason: event.reason, wasClean: event.wasClean } });
         setTimeout(() => reject(new Error(`no close after 10 s; echoes: ${JSON.stringify(echoes)}`)), 10_000);
       }),
     { url, closeFirst },
@@ -82,7 +88,11 @@ describe('a browser WebSocket against a scripted server (echo: false)', () => {
           const seen: string[] = [];
           ws.onopen = () => ws.send('question from the page');
           ws.onmessage = (event) => {
-            seen.push(event.data instanceof ArrayBuffer ? `binary ${new Uint8Array(event.data).join(',')}` : `text ${event.data}`);
+            seen.push(
+              event.data instanceof ArrayBuffer
+                ? `binary ${new Uint8Array(event.data).join(',')}`
+                : `text ${event.data}`,
+            );
             if (seen.length === 2) ws.close(1000, 'thanks');
           };
           ws.onclose = (event) => resolve([...seen, `close ${event.code} ${event.reason} ${event.wasClean}`]);

@@ -56,9 +56,24 @@ describe('a protocol error closes with a reason, and the log says what the clien
   });
 
   it.each([
-    ['1007: invalid UTF-8 in a text message', { opcode: Opcode.text, payload: Buffer.from([0x61, 0xff]) }, 1007, 'invalid UTF-8 in a text message'],
-    ['1007: invalid UTF-8 in a close reason', { opcode: Opcode.close, payload: closePayload(1000, Buffer.from([0xc0])) }, 1007, 'invalid UTF-8 in the close reason'],
-    ['1002: an unmasked frame', { opcode: Opcode.text, payload: 'hi', mask: false }, 1002, 'protocol error: MASK must be set'],
+    [
+      '1007: invalid UTF-8 in a text message',
+      { opcode: Opcode.text, payload: Buffer.from([0x61, 0xff]) },
+      1007,
+      'invalid UTF-8 in a text message',
+    ],
+    [
+      '1007: invalid UTF-8 in a close reason',
+      { opcode: Opcode.close, payload: closePayload(1000, Buffer.from([0xc0])) },
+      1007,
+      'invalid UTF-8 in the close reason',
+    ],
+    [
+      '1002: an unmasked frame',
+      { opcode: Opcode.text, payload: 'hi', mask: false },
+      1002,
+      'protocol error: MASK must be set',
+    ],
   ])('%s', async (_what, frame, code, reason) => {
     const cli = await jsonCli();
     const raw = await halfOpenClient(portOf(cli.url));
@@ -67,7 +82,9 @@ describe('a protocol error closes with a reason, and the log says what the clien
     expect({ code: close.code, reason: close.reason.toString() }).toEqual({ code, reason });
     expect(await raw.tcpEnd()).toMatchObject({ closeFrameReceived: true, gracefulEnd: true });
     await stopChild(cli.child);
-    expect(eventsOf(cli, 'close')).toEqual([expect.objectContaining({ code, reason, clean: true, initiator: 'server', cause: reason })]);
+    expect(eventsOf(cli, 'close')).toEqual([
+      expect.objectContaining({ code, reason, clean: true, initiator: 'server', cause: reason }),
+    ]);
   });
 });
 
@@ -82,6 +99,12 @@ describe('a client that completes the close handshake but never closes TCP', () 
 
     await stopChild(cli.child); // SIGTERM: the shutdown waits its 2 s, then ends what is left
     const [line] = eventsOf(cli, 'close');
-    expect(line).toMatchObject({ code: 1000, reason: 'bye', clean: true, initiator: 'client', cause: 'close handshake done, but the client did not close TCP' });
+    expect(line).toMatchObject({
+      code: 1000,
+      reason: 'bye',
+      clean: true,
+      initiator: 'client',
+      cause: 'close handshake done, but the client did not close TCP',
+    });
   });
 });

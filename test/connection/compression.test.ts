@@ -1,4 +1,5 @@
-// permessage-deflate (--deflate, RFC 7692) over raw TCP with frames compressed by hand: negotiation, context, window sizes, limits.
+// permessage-deflate (--deflate, RFC 7692) over raw TCP with frames compressed by hand: negotiation, context, window
+// sizes, limits.
 import { randomBytes } from 'node:crypto';
 import type { EchoServerOptions } from '../../src';
 import { compressMessage, decompressMessage, messageOf, noise, repeatingEvery } from '../helpers/deflate-frames';
@@ -35,7 +36,12 @@ async function sendCompressed(raw: RawClient, opcode: number, compressed: Buffer
 /** Reads the next frame, which must be a final `opcode` message, and returns it. */
 async function nextMessage(raw: RawClient, opcode: number) {
   const frame = await raw.nextFrame();
-  expect({ opcode: frame.opcode, fin: frame.fin, rsv2: frame.rsv2, rsv3: frame.rsv3 }).toEqual({ opcode, fin: true, rsv2: false, rsv3: false });
+  expect({ opcode: frame.opcode, fin: frame.fin, rsv2: frame.rsv2, rsv3: frame.rsv3 }).toEqual({
+    opcode,
+    fin: true,
+    rsv2: false,
+    rsv3: false,
+  });
   return frame;
 }
 
@@ -79,15 +85,22 @@ describe('negotiation: the answer to each offer', () => {
     ['a parameter given twice', 'permessage-deflate; server_no_context_takeover; server_no_context_takeover'],
     ['a value on a flag parameter', 'permessage-deflate; server_no_context_takeover=1'],
     ['broken syntax', 'permessage-deflate; =x'],
-  ])('an invalid first offer (%s) is declined and the next valid one accepted, not HTTP 400', async (_what, invalid) => {
-    const raw = await connectOffering(`${invalid}, permessage-deflate; client_no_context_takeover, permessage-deflate`);
-    expect(raw.head.headers['sec-websocket-extensions']).toBe('permessage-deflate; client_no_context_takeover');
-    await expectEchoedOnCompressed(raw, 'still fine');
-  });
+  ])(
+    'an invalid first offer (%s) is declined and the next valid one accepted, not HTTP 400',
+    async (_what, invalid) => {
+      const raw = await connectOffering(
+        `${invalid}, permessage-deflate; client_no_context_takeover, permessage-deflate`,
+      );
+      expect(raw.head.headers['sec-websocket-extensions']).toBe('permessage-deflate; client_no_context_takeover');
+      await expectEchoedOnCompressed(raw, 'still fine');
+    },
+  );
 
   it('with no acceptable offer the connection opens without compression, and says why in its log event', async () => {
     const sink = new LogSink();
-    const raw = await connectOffering('permessage-deflate; foo, permessage-deflate; server_max_window_bits=99', { log: sink.log });
+    const raw = await connectOffering('permessage-deflate; foo, permessage-deflate; server_max_window_bits=99', {
+      log: sink.log,
+    });
     expect(raw.head.headers).not.toHaveProperty('sec-websocket-extensions');
     await expectEchoes(raw, 'uncompressed');
     const connection = await sink.next('connection');
@@ -101,7 +114,9 @@ describe('negotiation: the answer to each offer', () => {
   it('the connection event shows the compression in effect', async () => {
     const sink = new LogSink();
     await connectOffering('permessage-deflate; client_max_window_bits=10', { log: sink.log });
-    expect(await sink.next('connection')).toMatchObject({ extensions: 'permessage-deflate; client_max_window_bits=10' });
+    expect(await sink.next('connection')).toMatchObject({
+      extensions: 'permessage-deflate; client_max_window_bits=10',
+    });
   });
 
   it('other extensions are ignored; a later permessage-deflate offer is still taken', async () => {
@@ -160,30 +175,38 @@ describe('echoes are byte- and opcode-identical', () => {
   it.each([
     { compress: true, sizes: [0, 1, 200, 70_000, 1024 * 1024] },
     { compress: false, sizes: [0, 1, 200, 70_000, 1024 * 1024] },
-  ])('a ws client (perMessageDeflate: $compress) gets every text and binary message back as sent', async ({ compress, sizes }) => {
-    const server = await serve({ deflate: true });
-    const ws = await client(server.url, { perMessageDeflate: compress });
-    expect(ws.ws.extensions).toBe(compress ? 'permessage-deflate' : '');
-    const sent = sizes.flatMap((size) => [
-      { data: Buffer.from('z'.repeat(size)), isBinary: false },
-      { data: noise(size, size + 1), isBinary: true },
-    ]);
-    sent.forEach(({ data, isBinary }) => ws.ws.send(data, { binary: isBinary }));
-    const received = await ws.nextMessages(sent.length);
-    received.forEach((echo, i) => {
-      expect(echo.isBinary).toBe(sent[i].isBinary);
-      expect(echo.data.equals(sent[i].data)).toBe(true);
-    });
-  });
+  ])(
+    'a ws client (perMessageDeflate: $compress) gets every text and binary message back as sent',
+    async ({ compress, sizes }) => {
+      const server = await serve({ deflate: true });
+      const ws = await client(server.url, { perMessageDeflate: compress });
+      expect(ws.ws.extensions).toBe(compress ? 'permessage-deflate' : '');
+      const sent = sizes.flatMap((size) => [
+        { data: Buffer.from('z'.repeat(size)), isBinary: false },
+        { data: noise(size, size + 1), isBinary: true },
+      ]);
+      sent.forEach(({ data, isBinary }) => ws.ws.send(data, { binary: isBinary }));
+      const received = await ws.nextMessages(sent.length);
+      received.forEach((echo, i) => {
+        expect(echo.isBinary).toBe(sent[i].isBinary);
+        expect(echo.data.equals(sent[i].data)).toBe(true);
+      });
+    },
+  );
 
-  it.each(['one-shot', 'whole-message'] as const)('%s: the compressed echo is written before the TCP drop', async (mode) => {
-    const server = await serve({ deflate: true, mode });
-    const ws = await client(server.url, { perMessageDeflate: true });
-    const message = 'compressed before the drop '.repeat(100);
-    ws.ws.send(message);
-    expect((await ws.closed).code).toBe(1006);
-    expect(ws.received.map((echo) => echo.data.toString())).toEqual([mode === 'one-shot' ? message.slice(0, 8) : message]);
-  });
+  it.each(['one-shot', 'whole-message'] as const)(
+    '%s: the compressed echo is written before the TCP drop',
+    async (mode) => {
+      const server = await serve({ deflate: true, mode });
+      const ws = await client(server.url, { perMessageDeflate: true });
+      const message = 'compressed before the drop '.repeat(100);
+      ws.ws.send(message);
+      expect((await ws.closed).code).toBe(1006);
+      expect(ws.received.map((echo) => echo.data.toString())).toEqual([
+        mode === 'one-shot' ? message.slice(0, 8) : message,
+      ]);
+    },
+  );
 });
 
 describe('context takeover', () => {
@@ -239,12 +262,15 @@ describe('context takeover', () => {
 describe('window sizes', () => {
   const farRepeat = repeatingEvery(3000); // repeats 3000 bytes back: beyond a 9-bit (512-byte) window
 
-  it.each([8, 9, 11])('server_max_window_bits=%i: the echo never refers further back than that window', async (bits) => {
-    const raw = await connectOffering(`permessage-deflate; server_max_window_bits=${bits}`);
-    await raw.sendFrame({ opcode: Opcode.binary, payload: farRepeat });
-    const frame = await nextMessage(raw, Opcode.binary);
-    expect(decompressMessage(frame.payload, { windowBits: bits }).equals(farRepeat)).toBe(true);
-  });
+  it.each([8, 9, 11])(
+    'server_max_window_bits=%i: the echo never refers further back than that window',
+    async (bits) => {
+      const raw = await connectOffering(`permessage-deflate; server_max_window_bits=${bits}`);
+      await raw.sendFrame({ opcode: Opcode.binary, payload: farRepeat });
+      const frame = await nextMessage(raw, Opcode.binary);
+      expect(decompressMessage(frame.payload, { windowBits: bits }).equals(farRepeat)).toBe(true);
+    },
+  );
 
   it('without server_max_window_bits the same echo needs the wider window (so the check above can fail)', async () => {
     const raw = await connectOffering('permessage-deflate');
@@ -296,7 +322,11 @@ describe('protocol errors and limits with compression on', () => {
 
   it('invalid compressed data closes with 1007 and is never echoed', async () => {
     const raw = await connectOffering('permessage-deflate');
-    await raw.sendFrame({ opcode: Opcode.binary, rsv1: true, payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x01]) });
+    await raw.sendFrame({
+      opcode: Opcode.binary,
+      rsv1: true,
+      payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x01]),
+    });
     await expectClosedWith(raw, INVALID_PAYLOAD);
     expect(raw.unread()).toHaveLength(0);
   });
@@ -334,7 +364,9 @@ describe('the CLI', () => {
   it('--deflate negotiates, and the connection line shows the answer and each declined offer', async () => {
     const cli = await cliServer(['--deflate']);
     const answer = await rawUpgrade(portOf(cli.url), {
-      headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; bogus, permessage-deflate; server_max_window_bits=11' },
+      headers: {
+        'Sec-WebSocket-Extensions': 'permessage-deflate; bogus, permessage-deflate; server_max_window_bits=11',
+      },
     });
     expect(answer.status).toBe(101);
     expect(answer.headers['sec-websocket-extensions']).toBe('permessage-deflate; server_max_window_bits=11');

@@ -10,7 +10,10 @@ import { perTest } from '../helpers/per-test';
 import { sleep } from '../helpers/probe';
 import { collectUntilClosed, openUpgraded } from '../helpers/raw-http';
 
-/** Larger than what loopback's socket buffers take at once, so part of the echo waits in the server's socket when it ends TCP. */
+/**
+ * Larger than what loopback's socket buffers take at once, so part of the echo waits in the server's socket when it
+ * ends TCP.
+ */
 const MESSAGE_BYTES = 8 * 1024 * 1024;
 /** How long the client leaves the echo unread, so the server's end() comes while it is still queued. */
 const UNREAD_MS = 500;
@@ -32,6 +35,9 @@ describe('a drop mode whose ending message is followed by a ping in the same rea
     await sleep(UNREAD_MS);
     const received = await collectUntilClosed(socket);
     const frames = new FrameParser().push(received);
-    expect({ bytes: received.length, firstFrameLength: frames[0]?.payload.length }).toEqual({ bytes: MESSAGE_BYTES + 10, firstFrameLength: MESSAGE_BYTES });
+    expect({ bytes: received.length, firstFrameLength: frames[0]?.payload.length }).toEqual({
+      bytes: MESSAGE_BYTES + 10,
+      firstFrameLength: MESSAGE_BYTES,
+    });
   }, 20_000);
 });

@@ -29,7 +29,10 @@ describe('a drop mode with a client that keeps sending and does not read', () =>
       for (let i = 0; i < FRAMES - 1; i++) socket.write(frame);
       socket.end(frame, () => resolve(Date.now() - started));
     });
-    const tookMs = await Promise.race([uploaded, new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), UNREAD_MS))]);
+    const tookMs = await Promise.race([
+      uploaded,
+      new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), UNREAD_MS)),
+    ]);
     socket.resume();
     socket.on('data', () => undefined);
     await new Promise((resolve) => socket.once('close', resolve));

@@ -8,7 +8,11 @@ import { waitUntil } from '../helpers/probe';
 const { serve } = perTest();
 
 describe('each mode as documented (helpers/mode-checks.ts)', () => {
-  it.each(MODE_CHECKS)('$mode: $behaviour', async ({ mode, check }) => check((await serve({ mode })).url), MODE_CHECK_TIMEOUT);
+  it.each(MODE_CHECKS)(
+    '$mode: $behaviour',
+    async ({ mode, check }) => check((await serve({ mode })).url),
+    MODE_CHECK_TIMEOUT,
+  );
 });
 
 describe('one-shot', () => {
@@ -49,7 +53,11 @@ describe('whole-message', () => {
   it('echoes a large fragmented binary message byte for byte', async () => {
     const client = await connect((await serve({ mode: 'whole-message' })).url);
     const payload = Buffer.from(Array.from({ length: 3 * 65536 + 7 }, (_, i) => (i * 31) & 0xff));
-    sendFragmented(client, [payload.subarray(0, 65536), payload.subarray(65536, 200_000), payload.subarray(200_000)], true);
+    sendFragmented(
+      client,
+      [payload.subarray(0, 65536), payload.subarray(65536, 200_000), payload.subarray(200_000)],
+      true,
+    );
     await client.closed;
     expect(client.received).toHaveLength(1);
     expect(client.received[0].isBinary).toBe(true);

@@ -14,7 +14,13 @@ const { serve, rawClient, client, cliServer } = perTest();
 /** `count` one-byte fragments of one binary message, and the message they make. */
 function oneByteFragments(count: number): { specs: ReturnType<typeof fragments>; message: Buffer } {
   const message = Buffer.alloc(count, 0x42);
-  return { specs: fragments(Opcode.binary, Array.from({ length: count }, () => Buffer.from([0x42]))), message };
+  return {
+    specs: fragments(
+      Opcode.binary,
+      Array.from({ length: count }, () => Buffer.from([0x42])),
+    ),
+    message,
+  };
 }
 
 describe('the default fragment limit', () => {
@@ -43,7 +49,10 @@ describe('the default fragment limit', () => {
     const over = await rawClient();
     await over.sendFrames(oneByteFragments(51_201).specs);
     const close = await over.nextClose();
-    expect({ code: close.code, reason: close.reason.toString() }).toEqual({ code: 1008, reason: 'too many fragments: more than 51200 in one message' });
+    expect({ code: close.code, reason: close.reason.toString() }).toEqual({
+      code: 1008,
+      reason: 'too many fragments: more than 51200 in one message',
+    });
   });
 });
 
@@ -51,12 +60,20 @@ describe('--max-fragments', () => {
   it('echoes a message in exactly that many fragments and closes one in more with 1008 and a reason', async () => {
     const cli = await cliServer(['--max-fragments', '10']);
     const fine = await client(cli.url);
-    sendFragmented(fine, Array.from({ length: 10 }, (_, i) => `part ${i};`), false);
+    sendFragmented(
+      fine,
+      Array.from({ length: 10 }, (_, i) => `part ${i};`),
+      false,
+    );
     const [echo] = await fine.nextMessages(1);
     expect(echo.data.toString()).toBe(Array.from({ length: 10 }, (_, i) => `part ${i};`).join(''));
 
     const tooMany = await client(cli.url);
-    sendFragmented(tooMany, Array.from({ length: 11 }, (_, i) => `part ${i};`), false);
+    sendFragmented(
+      tooMany,
+      Array.from({ length: 11 }, (_, i) => `part ${i};`),
+      false,
+    );
     expect(await tooMany.closed).toEqual({ code: 1008, reason: 'too many fragments: more than 10 in one message' });
     expect(tooMany.received).toHaveLength(0);
     await cli.waitFor(/#2 closed 1008 "too many fragments: more than 10 in one message" clean \(too many fragments/);
@@ -65,7 +82,9 @@ describe('--max-fragments', () => {
   it.each(['0', '-1', '1.5', 'lots', '2147483648'])('refuses %s, naming the flag (exit 2)', async (value) => {
     const result = await runCliToEnd(['--max-fragments', value]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--max-fragments <n>' argument .* is invalid\. It must be a whole number from 1 to 2147483647\./);
+    expect(result.stderr).toMatch(
+      /--max-fragments <n>' argument .* is invalid\. It must be a whole number from 1 to 2147483647\./,
+    );
   });
 
   it('is maxFragments in the API, checked the same way', async () => {

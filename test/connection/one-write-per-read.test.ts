@@ -33,7 +33,10 @@ describe('pipelined messages that arrive in one read', () => {
       for (const text of texts) await expectEcho(raw, Opcode.text, text);
     }
     const writes = writeCallsOf(pid) - before;
-    if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(`one write per read: ${writes} writes for ${BATCHES} reads of ${MESSAGES_PER_BATCH} messages\n`);
+    if (process.env.WS_ECHO_TEST_VERBOSE)
+      process.stdout.write(
+        `one write per read: ${writes} writes for ${BATCHES} reads of ${MESSAGES_PER_BATCH} messages\n`,
+      );
     // One per message would be 1,600; one per read is 100. A read split in two now and then stays far below the bound.
     expect(writes).toBeLessThan((BATCHES * MESSAGES_PER_BATCH) / 4);
   });

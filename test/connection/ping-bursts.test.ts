@@ -21,28 +21,32 @@ async function pingBurst(ws: WebSocket, count: number): Promise<{ pongs: string[
   ws.send('after the pings');
   const [echo] = (await once(ws, 'message')) as [Buffer];
   // Pongs come before the echo (they were sent first); wait for any still in flight.
-  while (pongs.length < count && ws.readyState === WebSocket.OPEN) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (pongs.length < count && ws.readyState === WebSocket.OPEN)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   return { pongs, echo: echo.toString() };
 }
 
 const { serve, cliServer, defer } = perTest();
 
 describe('a burst of pings from a ws client', () => {
-  it.each([100, 10_000])('gets all %i pongs, in order, and its message echoed; the connection stays open', async (count) => {
-    const server = await serve();
-    const ws = await openClient(server.url);
-    defer(() => closeClient(ws));
-    const closed = once(ws, 'close');
-    const { pongs, echo } = await pingBurst(ws, count);
-    expect(pongs).toHaveLength(count);
-    expect(pongs).toEqual(Array.from({ length: count }, (_, i) => String(i)));
-    expect(echo).toBe('after the pings');
-    expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close(1000);
-    const [code] = (await closed) as [number];
-    expect(code).toBe(1000);
-    expect(server.stats().protocolErrors).toBe(0);
-  });
+  it.each([100, 10_000])(
+    'gets all %i pongs, in order, and its message echoed; the connection stays open',
+    async (count) => {
+      const server = await serve();
+      const ws = await openClient(server.url);
+      defer(() => closeClient(ws));
+      const closed = once(ws, 'close');
+      const { pongs, echo } = await pingBurst(ws, count);
+      expect(pongs).toHaveLength(count);
+      expect(pongs).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+      expect(echo).toBe('after the pings');
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+      ws.close(1000);
+      const [code] = (await closed) as [number];
+      expect(code).toBe(1000);
+      expect(server.stats().protocolErrors).toBe(0);
+    },
+  );
 });
 
 describe('a client that floods pings and never reads', () => {
@@ -77,7 +81,9 @@ describe('a client that floods pings and never reads', () => {
     expect((await getHealth(cli.url)).connections).toBe(2);
     const { peak, rss } = memoryOf(pid);
     if (process.env.WS_ECHO_TEST_VERBOSE) {
-      process.stdout.write(`ping flood: ${(flooding.sent / MiB).toFixed(1)} MiB sent when stuck, peak RSS +${((peak - baseline) / MiB).toFixed(1)} MiB, now +${((rss - baseline) / MiB).toFixed(1)} MiB\n`);
+      process.stdout.write(
+        `ping flood: ${(flooding.sent / MiB).toFixed(1)} MiB sent when stuck, peak RSS +${((peak - baseline) / MiB).toFixed(1)} MiB, now +${((rss - baseline) / MiB).toFixed(1)} MiB\n`,
+      );
     }
     expect(peak - baseline).toBeLessThan(GROWTH_BOUND);
   });

@@ -1,4 +1,5 @@
-// RFC 6455 conformance over raw TCP (Autobahn-style): framing, control frames, fragmentation, UTF-8, close codes, modes.
+// RFC 6455 conformance over raw TCP (Autobahn-style): framing, control frames, fragmentation, UTF-8, close codes,
+// modes.
 import { randomBytes } from 'node:crypto';
 import type { EchoMode, EchoServerOptions } from '../../src';
 import { Opcode, buildFrame, closePayload, fragments, type FrameSpec } from '../helpers/frames';
@@ -45,12 +46,15 @@ describe('framing', () => {
     { kind: 'binary', opcode: Opcode.binary, size, payload: () => randomBytes(size) },
   ]);
 
-  it.each(cases)('echoes a $size-byte $kind message byte-identical with the same opcode', async ({ opcode, payload }) => {
-    const client = await serveAndConnect();
-    const message = payload();
-    await client.sendFrame({ opcode, payload: message });
-    await expectEcho(client, opcode, message);
-  });
+  it.each(cases)(
+    'echoes a $size-byte $kind message byte-identical with the same opcode',
+    async ({ opcode, payload }) => {
+      const client = await serveAndConnect();
+      const message = payload();
+      await client.sendFrame({ opcode, payload: message });
+      await expectEcho(client, opcode, message);
+    },
+  );
 
   it.each([
     { kind: 'text (7-bit length)', opcode: Opcode.text, payload: Buffer.from('héllo wörld') },
@@ -84,23 +88,34 @@ describe('pings and pongs', () => {
 });
 
 describe('reserved bits and opcodes', () => {
-  it.each([{ rsv1: true }, { rsv2: true }, { rsv3: true }])('fails the connection with 1002 on %o without an extension', async (bits) => {
-    const client = await serveAndConnect();
-    await client.sendFrame({ opcode: Opcode.text, payload: 'reserved', ...bits });
-    await expectClosedWith(client, PROTOCOL_ERROR);
-  });
+  it.each([{ rsv1: true }, { rsv2: true }, { rsv3: true }])(
+    'fails the connection with 1002 on %o without an extension',
+    async (bits) => {
+      const client = await serveAndConnect();
+      await client.sendFrame({ opcode: Opcode.text, payload: 'reserved', ...bits });
+      await expectClosedWith(client, PROTOCOL_ERROR);
+    },
+  );
 
-  it.each([3, 4, 5, 6, 7, 11, 12, 13, 14, 15])('fails the connection with 1002 on reserved opcode %i', async (opcode) => {
-    const client = await serveAndConnect();
-    await client.sendFrame({ opcode, payload: 'x' });
-    await expectClosedWith(client, PROTOCOL_ERROR);
-  });
+  it.each([3, 4, 5, 6, 7, 11, 12, 13, 14, 15])(
+    'fails the connection with 1002 on reserved opcode %i',
+    async (opcode) => {
+      const client = await serveAndConnect();
+      await client.sendFrame({ opcode, payload: 'x' });
+      await expectClosedWith(client, PROTOCOL_ERROR);
+    },
+  );
 });
 
 describe('fragmentation', () => {
   it.each([
     { kind: 'text', opcode: Opcode.text, parts: ['Hel', 'lo, ', '', 'world'], whole: 'Hello, world' },
-    { kind: 'binary', opcode: Opcode.binary, parts: [Buffer.from([1, 2]), Buffer.from([3]), Buffer.from([4, 5, 6])], whole: Buffer.from([1, 2, 3, 4, 5, 6]) },
+    {
+      kind: 'binary',
+      opcode: Opcode.binary,
+      parts: [Buffer.from([1, 2]), Buffer.from([3]), Buffer.from([4, 5, 6])],
+      whole: Buffer.from([1, 2, 3, 4, 5, 6]),
+    },
   ])('echoes a $kind message sent in several fragments as one whole message', async ({ opcode, parts, whole }) => {
     const client = await serveAndConnect();
     await client.sendFrames(fragments(opcode, parts));
@@ -116,10 +131,31 @@ describe('fragmentation', () => {
   });
 
   it.each([
-    { broken: 'a continuation frame with no message started', frames: [{ opcode: Opcode.continuation, payload: 'orphan' }] },
-    { broken: 'a fragmented ping (FIN=0)', frames: [{ opcode: Opcode.ping, fin: false, payload: 'pi' }, { opcode: Opcode.continuation, payload: 'ng' }] },
-    { broken: 'a new text frame while a message is open', frames: [{ opcode: Opcode.text, fin: false, payload: 'open' }, { opcode: Opcode.text, payload: 'new' }] },
-    { broken: 'a new binary frame while a message is open', frames: [{ opcode: Opcode.text, fin: false, payload: 'open' }, { opcode: Opcode.binary, payload: 'new' }] },
+    {
+      broken: 'a continuation frame with no message started',
+      frames: [{ opcode: Opcode.continuation, payload: 'orphan' }],
+    },
+    {
+      broken: 'a fragmented ping (FIN=0)',
+      frames: [
+        { opcode: Opcode.ping, fin: false, payload: 'pi' },
+        { opcode: Opcode.continuation, payload: 'ng' },
+      ],
+    },
+    {
+      broken: 'a new text frame while a message is open',
+      frames: [
+        { opcode: Opcode.text, fin: false, payload: 'open' },
+        { opcode: Opcode.text, payload: 'new' },
+      ],
+    },
+    {
+      broken: 'a new binary frame while a message is open',
+      frames: [
+        { opcode: Opcode.text, fin: false, payload: 'open' },
+        { opcode: Opcode.binary, payload: 'new' },
+      ],
+    },
   ])('fails the connection with 1002 on $broken', async ({ frames }) => {
     const client = await serveAndConnect();
     await client.sendFrames(frames);
@@ -132,7 +168,12 @@ describe('UTF-8', () => {
 
   it.each([1, 2, 3])('echoes a 4-byte character split after byte %i across fragments', async (cut) => {
     const client = await serveAndConnect();
-    await client.sendFrames(fragments(Opcode.text, [Buffer.concat([Buffer.from('a'), emoji.subarray(0, cut)]), Buffer.concat([emoji.subarray(cut), Buffer.from('b')])]));
+    await client.sendFrames(
+      fragments(Opcode.text, [
+        Buffer.concat([Buffer.from('a'), emoji.subarray(0, cut)]),
+        Buffer.concat([emoji.subarray(cut), Buffer.from('b')]),
+      ]),
+    );
     await expectEcho(client, Opcode.text, 'a😀b');
   });
 
@@ -168,11 +209,14 @@ describe('UTF-8', () => {
 });
 
 describe('close handling', () => {
-  it.each([0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535])('answers close code %i with 1002', async (code) => {
-    const client = await serveAndConnect();
-    await client.sendFrame({ opcode: Opcode.close, payload: closePayload(code) });
-    await expectClosedWith(client, PROTOCOL_ERROR);
-  });
+  it.each([0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535])(
+    'answers close code %i with 1002',
+    async (code) => {
+      const client = await serveAndConnect();
+      await client.sendFrame({ opcode: Opcode.close, payload: closePayload(code) });
+      await expectClosedWith(client, PROTOCOL_ERROR);
+    },
+  );
 
   it('answers a close frame with a 1-byte payload with 1002', async () => {
     const client = await serveAndConnect();
@@ -180,11 +224,14 @@ describe('close handling', () => {
     await expectClosedWith(client, PROTOCOL_ERROR);
   });
 
-  it.each([1000, 1001, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999])('echoes valid close code %i in its close frame', async (code) => {
-    const client = await serveAndConnect();
-    await client.sendFrame({ opcode: Opcode.close, payload: closePayload(code, 'bye') });
-    await expectClosedWith(client, code);
-  });
+  it.each([1000, 1001, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999])(
+    'echoes valid close code %i in its close frame',
+    async (code) => {
+      const client = await serveAndConnect();
+      await client.sendFrame({ opcode: Opcode.close, payload: closePayload(code, 'bye') });
+      await expectClosedWith(client, code);
+    },
+  );
 
   it('answers a bare close frame (no payload) with 1000', async () => {
     const client = await serveAndConnect();
@@ -194,7 +241,10 @@ describe('close handling', () => {
 
   it('ends TCP after the close handshake and echoes nothing sent after the close frame', async () => {
     const client = await serveAndConnect();
-    await client.sendFrames([{ opcode: Opcode.close, payload: closePayload(NORMAL) }, { opcode: Opcode.text, payload: 'too late' }]);
+    await client.sendFrames([
+      { opcode: Opcode.close, payload: closePayload(NORMAL) },
+      { opcode: Opcode.text, payload: 'too late' },
+    ]);
     expect(await client.nextCloseCode()).toBe(NORMAL);
     expect(await client.tcpEnd()).toEqual({ closeFrameReceived: true, gracefulEnd: true });
     expect(client.unread()).toHaveLength(0);
@@ -226,7 +276,10 @@ describe('oversized messages (maxPayload 1024)', () => {
 
   it.each([
     { how: 'one frame', frames: [{ opcode: Opcode.binary, payload: randomBytes(maxPayload + 1) }] },
-    { how: 'two fragments that together are too big', frames: fragments(Opcode.binary, [randomBytes(600), randomBytes(600)]) },
+    {
+      how: 'two fragments that together are too big',
+      frames: fragments(Opcode.binary, [randomBytes(600), randomBytes(600)]),
+    },
   ])('fails the connection with 1009 on a larger message in $how', async ({ frames }) => {
     const client = await serveAndConnect({ maxPayload });
     await client.sendFrames(frames);
@@ -270,14 +323,17 @@ describe('the other modes validate the same way', () => {
     { sent: 'a😀b', echoed: 'a😀b' },
     { sent: 'abcde😀', echoed: 'abcde' },
     { sent: 'abcdefghij', echoed: 'abcdefgh' },
-  ])('one-shot (bufferSize 8): echoes text "$sent" as "$echoed", never splitting a character', async ({ sent, echoed }) => {
-    const client = await serveAndConnect({ mode: 'one-shot', bufferSize: 8 });
-    await client.sendFrame({ opcode: Opcode.text, payload: sent });
-    const frame = await client.nextFrame();
-    expectFrame(frame, Opcode.text, echoed);
-    expect(new TextDecoder('utf-8', { fatal: true }).decode(frame.payload)).toBe(echoed);
-    await expectDroppedWithoutCloseFrame(client);
-  });
+  ])(
+    'one-shot (bufferSize 8): echoes text "$sent" as "$echoed", never splitting a character',
+    async ({ sent, echoed }) => {
+      const client = await serveAndConnect({ mode: 'one-shot', bufferSize: 8 });
+      await client.sendFrame({ opcode: Opcode.text, payload: sent });
+      const frame = await client.nextFrame();
+      expectFrame(frame, Opcode.text, echoed);
+      expect(new TextDecoder('utf-8', { fatal: true }).decode(frame.payload)).toBe(echoed);
+      await expectDroppedWithoutCloseFrame(client);
+    },
+  );
 
   it('one-shot (bufferSize 8): cuts binary at exactly 8 bytes', async () => {
     const client = await serveAndConnect({ mode: 'one-shot', bufferSize: 8 });

@@ -30,7 +30,8 @@ describe('echoes batched by hand', () => {
     ];
     const frames: FrameSpec[] = [...sent, { opcode: Opcode.close, payload: closePayload(1000, 'done') }];
     await raw.sendFrames(frames); // one TCP write
-    for (const { opcode, payload } of sent) await expectEcho(raw, opcode === Opcode.ping ? Opcode.pong : opcode, payload);
+    for (const { opcode, payload } of sent)
+      await expectEcho(raw, opcode === Opcode.ping ? Opcode.pong : opcode, payload);
     expect(await raw.nextClose()).toEqual({ code: 1000, reason: Buffer.from('done') });
     expect(raw.unread()).toEqual([]);
   });
@@ -62,7 +63,10 @@ describe('echoes batched by hand', () => {
   it('in a one-shot mode: the echo, then FIN with no close frame', async () => {
     await serve({ mode: 'one-shot' });
     const raw = await rawClient();
-    await raw.sendFrames([{ opcode: Opcode.text, payload: 'only' }, { opcode: Opcode.text, payload: 'ignored' }]);
+    await raw.sendFrames([
+      { opcode: Opcode.text, payload: 'only' },
+      { opcode: Opcode.text, payload: 'ignored' },
+    ]);
     await expectEcho(raw, Opcode.text, 'only');
     expect(await raw.tcpEnd()).toEqual({ closeFrameReceived: false, gracefulEnd: true });
     expect(raw.unread()).toEqual([]);
@@ -73,7 +77,8 @@ describe('echoes batched by hand', () => {
     const clients = await Promise.all(Array.from({ length: 20 }, () => openRawClient(server.port)));
     defer(() => clients.forEach((c) => c.destroy()));
     const rounds = 25;
-    const payloadOf = (client: number, round: number, i: number): string => `client ${client} round ${round} message ${i} ${'.'.repeat((client * 7 + i) % 90)}`;
+    const payloadOf = (client: number, round: number, i: number): string =>
+      `client ${client} round ${round} message ${i} ${'.'.repeat((client * 7 + i) % 90)}`;
     await Promise.all(
       clients.map(async (raw, client) => {
         for (let round = 0; round < rounds; round++) {

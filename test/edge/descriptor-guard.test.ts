@@ -48,7 +48,9 @@ describe(`open-file guard under ulimit -n ${FD_LIMIT}`, () => {
     expect((await c.nextMessages(1))[0].data.toString()).toBe('through the crowd');
     expect(await getHealth(url)).toMatchObject({ status: 'ok', connections: 1 });
 
-    await cli.waitFor(/^rejected 127\.0\.0\.1:\d+ -: 503 open-file limit reached \(ulimit -n 200\): the oldest pending handshake was closed unanswered$/m);
+    await cli.waitFor(
+      /^rejected 127\.0\.0\.1:\d+ -: 503 open-file limit reached \(ulimit -n 200\): the oldest pending handshake was closed unanswered$/m,
+    );
     expect(idle[0].destroyed || idle[0].readableEnded).toBe(true);
     expect(readdirSync(`/proc/${cli.child.pid}/fd`).length).toBeLessThan(FD_LIMIT);
   });
@@ -64,10 +66,14 @@ describe(`open-file guard under ulimit -n ${FD_LIMIT}`, () => {
     await cli.waitFor(/^rejected .*: 503 open-file limit reached \(ulimit -n 200\)$/m);
     expect(await getHealth(url)).toMatchObject({ status: 'ok', connections: WEBSOCKETS_ALLOWED });
     for (const client of clients.slice(0, 5)) client.ws.send('still here');
-    for (const client of clients.slice(0, 5)) expect((await client.nextMessages(1))[0].data.toString()).toBe('still here');
+    for (const client of clients.slice(0, 5))
+      expect((await client.nextMessages(1))[0].data.toString()).toBe('still here');
 
     await stopChild(cli.child);
-    const summary = await pollUntil(() => cli.stdout(), (text) => /^summary:/m.test(text));
+    const summary = await pollUntil(
+      () => cli.stdout(),
+      (text) => /^summary:/m.test(text),
+    );
     expect(summary).toMatch(new RegExp(`^summary: ${WEBSOCKETS_ALLOWED} connections, \\d+ rejected`, 'm'));
   });
 });

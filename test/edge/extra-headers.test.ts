@@ -3,15 +3,30 @@ import { startEchoServer, type EchoServerOptions } from '../../src';
 import { runCliToEnd } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
 import { expectEchoes } from '../helpers/raw-client';
-import { httpRequestText, portOf, rawHttp, rawUpgrade, type HttpAnswer, type UpgradeRequest } from '../helpers/raw-http';
+import {
+  httpRequestText,
+  portOf,
+  rawHttp,
+  rawUpgrade,
+  type HttpAnswer,
+  type UpgradeRequest,
+} from '../helpers/raw-http';
 
 const { serve, rawClient, cliServer } = perTest();
 
-const EXTRA: EchoServerOptions['headers'] = { 'X-Served-By': 'ws-echo test', 'Set-Cookie': ['a=1', 'b=2'], 'Access-Control-Allow-Origin': '*' };
+const EXTRA: EchoServerOptions['headers'] = {
+  'X-Served-By': 'ws-echo test',
+  'Set-Cookie': ['a=1', 'b=2'],
+  'Access-Control-Allow-Origin': '*',
+};
 
 /** Asserts `answer` carries the EXTRA headers (repeated names joined by the raw reader with ", "). */
 function expectExtra(answer: { headers: Record<string, string> }): void {
-  expect(answer.headers).toMatchObject({ 'x-served-by': 'ws-echo test', 'set-cookie': 'a=1, b=2', 'access-control-allow-origin': '*' });
+  expect(answer.headers).toMatchObject({
+    'x-served-by': 'ws-echo test',
+    'set-cookie': 'a=1, b=2',
+    'access-control-allow-origin': '*',
+  });
 }
 
 /** A plain request to the running server. */
@@ -40,7 +55,12 @@ describe('where the headers go', () => {
 
   it.each<[string, EchoServerOptions, UpgradeRequest, number]>([
     ['a wrong path (404)', { path: '/echo' }, { path: '/other' }, 404],
-    ['a wrong origin (403)', { origins: ['https://example.com'] }, { headers: { Origin: 'https://evil.example' } }, 403],
+    [
+      'a wrong origin (403)',
+      { origins: ['https://example.com'] },
+      { headers: { Origin: 'https://evil.example' } },
+      403,
+    ],
     ['a wrong version (426)', {}, { headers: { 'Sec-WebSocket-Version': '12' } }, 426],
     ['a malformed subprotocol header (400, refused by ws)', {}, { headers: { 'Sec-WebSocket-Protocol': 'a,,b' } }, 400],
   ])('a refused upgrade: %s', async (_what, options, request, status) => {
@@ -51,7 +71,10 @@ describe('where the headers go', () => {
   });
 
   it("the server's own header of the same name wins: Content-Type on a plain answer, Retry-After on a 503", async () => {
-    const server = await serve({ headers: { 'Content-Type': 'application/x-custom', 'Retry-After': '120' }, maxConnections: 1 });
+    const server = await serve({
+      headers: { 'Content-Type': 'application/x-custom', 'Retry-After': '120' },
+      maxConnections: 1,
+    });
     const page = await plain(server.port, 'GET', '/');
     expect(page.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(page.headers['retry-after']).toBe('120');
@@ -70,12 +93,24 @@ describe('where the headers go', () => {
 
 describe('the CLI', () => {
   it('--header is repeatable and reaches the 101 and plain answers', async () => {
-    const cli = await cliServer(['--header', 'X-Served-By: ws-echo cli', '--header', 'Set-Cookie: a=1', '--header', 'set-cookie:b=2', '--header', 'X-Empty:']);
+    const cli = await cliServer([
+      '--header',
+      'X-Served-By: ws-echo cli',
+      '--header',
+      'Set-Cookie: a=1',
+      '--header',
+      'set-cookie:b=2',
+      '--header',
+      'X-Empty:',
+    ]);
     const port = portOf(cli.url);
     const upgrade = await rawUpgrade(port);
     expect(upgrade.status).toBe(101);
     expect(upgrade.headers).toMatchObject({ 'x-served-by': 'ws-echo cli', 'set-cookie': 'a=1, b=2', 'x-empty': '' });
-    expect((await plain(port, 'GET', '/healthz')).headers).toMatchObject({ 'x-served-by': 'ws-echo cli', 'set-cookie': 'a=1, b=2' });
+    expect((await plain(port, 'GET', '/healthz')).headers).toMatchObject({
+      'x-served-by': 'ws-echo cli',
+      'set-cookie': 'a=1, b=2',
+    });
   });
 
   it.each([
@@ -102,8 +137,15 @@ describe('the API', () => {
     [{ 'X-A': 'one\ntwo' }, /^headers: the value of header X-A \("one\\ntwo"\) has a control character/],
     [{ 'X-A': ['ok', 'bad\r'] }, /^headers: the value of header X-A/],
     [{ 'Transfer-Encoding': 'chunked' }, /^headers: header Transfer-Encoding is written by the server itself/],
-    [{ 'X-Count': 5 as unknown as string }, /^headers: the value of header X-Count must be a string or an array of strings/],
+    [
+      { 'X-Count': 5 as unknown as string },
+      /^headers: the value of header X-Count must be a string or an array of strings/,
+    ],
   ])('refuses %j with a usage error', async (headers, message) => {
-    await expect(startEchoServer({ headers })).rejects.toMatchObject({ name: 'EchoServerError', exitCode: 2, message: expect.stringMatching(message) });
+    await expect(startEchoServer({ headers })).rejects.toMatchObject({
+      name: 'EchoServerError',
+      exitCode: 2,
+      message: expect.stringMatching(message),
+    });
   });
 });

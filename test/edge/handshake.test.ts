@@ -3,7 +3,14 @@ import { Opcode, closePayload } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
 import { waitUntil } from '../helpers/probe';
 import { expectEchoes, type RawClient } from '../helpers/raw-client';
-import { httpRequestText, randomKey, rawHttp, rawUpgrade, upgradeHeaders, type UpgradeRequest } from '../helpers/raw-http';
+import {
+  httpRequestText,
+  randomKey,
+  rawHttp,
+  rawUpgrade,
+  upgradeHeaders,
+  type UpgradeRequest,
+} from '../helpers/raw-http';
 
 const { serve, running, rawClient } = perTest();
 
@@ -26,12 +33,15 @@ async function closeCleanly(client: RawClient): Promise<void> {
 }
 
 describe('protocol version and key', () => {
-  it.each(['8', '12', '14'])('answers Sec-WebSocket-Version %s with 426 and Sec-WebSocket-Version: 13', async (version) => {
-    await serve();
-    const answer = await upgrade({ headers: { 'Sec-WebSocket-Version': version } });
-    expect(answer.status).toBe(426);
-    expect(answer.headers['sec-websocket-version']).toBe('13');
-  });
+  it.each(['8', '12', '14'])(
+    'answers Sec-WebSocket-Version %s with 426 and Sec-WebSocket-Version: 13',
+    async (version) => {
+      await serve();
+      const answer = await upgrade({ headers: { 'Sec-WebSocket-Version': version } });
+      expect(answer.status).toBe(426);
+      expect(answer.headers['sec-websocket-version']).toBe('13');
+    },
+  );
 
   it('answers a request with no Sec-WebSocket-Key with 400', async () => {
     await serve();
@@ -79,11 +89,14 @@ describe('protocol version and key', () => {
 });
 
 describe('subprotocols', () => {
-  it.each([[['chat']], [['chat', 'superchat']], [['v2.echo', 'v1.echo', 'json']]])('answers the offer %j with one of the offered protocols', async (offered) => {
-    await serve();
-    const client = await rawClient({ headers: { 'Sec-WebSocket-Protocol': offered.join(', ') } });
-    expect(offered).toContain(client.head.headers['sec-websocket-protocol']);
-  });
+  it.each([[['chat']], [['chat', 'superchat']], [['v2.echo', 'v1.echo', 'json']]])(
+    'answers the offer %j with one of the offered protocols',
+    async (offered) => {
+      await serve();
+      const client = await rawClient({ headers: { 'Sec-WebSocket-Protocol': offered.join(', ') } });
+      expect(offered).toContain(client.head.headers['sec-websocket-protocol']);
+    },
+  );
 
   it('sends no Sec-WebSocket-Protocol header when none is offered', async () => {
     await serve();
@@ -146,14 +159,17 @@ describe('plain HTTP', () => {
     { mode: 'graceful' as const, clientsOpen: 0 },
     { mode: 'graceful' as const, clientsOpen: 1 },
     { mode: 'forever' as const, clientsOpen: 2 },
-  ])('GET /healthz is 200 JSON with mode $mode and the live connection count ($clientsOpen)', async ({ mode, clientsOpen }) => {
-    await serve({ mode });
-    for (let i = 0; i < clientsOpen; i++) await rawClient();
-    const answer = await plainRequest('GET', '/healthz');
-    expect(answer.status).toBe(200);
-    expect(answer.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(answer.body)).toEqual({ status: 'ok', mode, connections: clientsOpen, logLinesDropped: 0 });
-  });
+  ])(
+    'GET /healthz is 200 JSON with mode $mode and the live connection count ($clientsOpen)',
+    async ({ mode, clientsOpen }) => {
+      await serve({ mode });
+      for (let i = 0; i < clientsOpen; i++) await rawClient();
+      const answer = await plainRequest('GET', '/healthz');
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(answer.body)).toEqual({ status: 'ok', mode, connections: clientsOpen, logLinesDropped: 0 });
+    },
+  );
 
   it.each(['/', '/anything/else'])('GET %s is 200 text that names the ws:// URL', async (path) => {
     const echoServer = await serve();
@@ -186,9 +202,12 @@ describe('garbage after the handshake', () => {
     await expectEchoes(bystander, 'unbothered');
   });
 
-  it.each(garbage)('closes the client with 1002 when $what arrive in the same write as the request', async ({ bytes }) => {
-    await serve();
-    const client = await rawClient({ trailing: bytes });
-    expect(await client.nextCloseCode()).toBe(1002);
-  });
+  it.each(garbage)(
+    'closes the client with 1002 when $what arrive in the same write as the request',
+    async ({ bytes }) => {
+      await serve();
+      const client = await rawClient({ trailing: bytes });
+      expect(await client.nextCloseCode()).toBe(1002);
+    },
+  );
 });

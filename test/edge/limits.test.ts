@@ -118,7 +118,11 @@ describe('pingInterval', () => {
     expect(pings).toBeGreaterThanOrEqual(PINGS);
     expect(await settled(good.closed)).toBe(false);
     expect((await echo(good, 'still here')).toString()).toBe('still here');
-    const open = await pollUntil(() => server.connections(), (n) => n === 1, 50);
+    const open = await pollUntil(
+      () => server.connections(),
+      (n) => n === 1,
+      50,
+    );
     expect(open).toBe(1);
   });
 });
@@ -181,7 +185,11 @@ describe('maxConnections (CLI --max-connections 1)', () => {
 
     first.ws.close(1000);
     await first.closed;
-    const status = await pollUntil(() => upgradeStatus(cli.url), (s) => s === 101, 50);
+    const status = await pollUntil(
+      () => upgradeStatus(cli.url),
+      (s) => s === 101,
+      50,
+    );
     expect(status).toBe(101);
   });
 });

@@ -5,7 +5,15 @@ import { connect as tlsConnect } from 'node:tls';
 import type { EchoServerOptions } from '../../src';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
-import { collectUntilClosed, httpRequestText, openTcp, openUpgraded, rawHttp, upgradeHeaders, randomKey } from '../helpers/raw-http';
+import {
+  collectUntilClosed,
+  httpRequestText,
+  openTcp,
+  openUpgraded,
+  rawHttp,
+  upgradeHeaders,
+  randomKey,
+} from '../helpers/raw-http';
 
 const { serve, running } = perTest();
 
@@ -15,7 +23,11 @@ async function serveLogged(options: EchoServerOptions = {}): Promise<() => Array
   let text = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   await serve({ ...options, log: { format: 'json', stdout: out, stderr: out } });
-  return () => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return () =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** The `rejected` lines logged so far, once at least one is there. */
@@ -39,7 +51,10 @@ describe('requests the HTTP layer treats specially', () => {
     const upgraded = await openUpgraded(port, { path: `http://127.0.0.1:${port}/chat?room=1` });
     upgraded.socket.destroy();
     expect(running().stats()).toMatchObject({ connectionsTotal: 1, upgradesRejected: 0 });
-    const health = await rawHttp(port, httpRequestText('GET', `http://127.0.0.1:${port}/healthz`, { Host: `127.0.0.1:${port}` }));
+    const health = await rawHttp(
+      port,
+      httpRequestText('GET', `http://127.0.0.1:${port}/healthz`, { Host: `127.0.0.1:${port}` }),
+    );
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
   });
@@ -50,7 +65,9 @@ describe('requests the HTTP layer treats specially', () => {
     const headers = { ...upgradeHeaders(port, randomKey()), 'X-Padding': 'a'.repeat(20_000) };
     const answer = await rawHttp(port, httpRequestText('GET', '/', headers));
     expect(answer.status).toBe(431);
-    expect(await rejectedLines(lines)).toEqual([expect.objectContaining({ status: 431, reason: expect.stringMatching(/headers too large/) })]);
+    expect(await rejectedLines(lines)).toEqual([
+      expect.objectContaining({ status: 431, reason: expect.stringMatching(/headers too large/) }),
+    ]);
     expect(running().stats().upgradesRejected).toBe(1);
   });
 

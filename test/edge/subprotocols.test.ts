@@ -76,14 +76,23 @@ describe('the log says what was chosen and what was declined', () => {
     await answered(['stomp', 'v12.stomp']);
     const connection = await sink.next('connection');
     expect(connection).not.toHaveProperty('protocol');
-    expect(connection.declined).toEqual(['subprotocols offered (stomp, v12.stomp) declined: none is listed (--protocol mqtt wamp)']);
+    expect(connection.declined).toEqual([
+      'subprotocols offered (stomp, v12.stomp) declined: none is listed (--protocol mqtt wamp)',
+    ]);
   });
 
   it('a connection with nothing negotiated has neither field (the JSON stays as it was)', async () => {
     const sink = new LogSink();
     await serve({ log: sink.log });
     await answered(undefined);
-    expect(Object.keys(await sink.next('connection')).sort()).toEqual(['behaviour', 'event', 'id', 'path', 'remote', 'time']);
+    expect(Object.keys(await sink.next('connection')).sort()).toEqual([
+      'behaviour',
+      'event',
+      'id',
+      'path',
+      'remote',
+      'time',
+    ]);
   });
 });
 
@@ -91,28 +100,43 @@ describe('the CLI', () => {
   it('--protocol takes several names, repeated or comma-separated, and the connection line shows the choice', async () => {
     const cli = await cliServer(['--protocol', 'mqtt', 'wamp', '--protocol', 'stomp,graphql-ws']);
     const port = portOf(cli.url);
-    for (const [offer, expected] of [['graphql-ws', 'graphql-ws'], ['wamp', 'wamp'], ['chat', undefined]]) {
+    for (const [offer, expected] of [
+      ['graphql-ws', 'graphql-ws'],
+      ['wamp', 'wamp'],
+      ['chat', undefined],
+    ]) {
       const answer = await rawUpgrade(port, { headers: { 'Sec-WebSocket-Protocol': offer } });
       expect(answer.status).toBe(101);
       expect(answer.headers['sec-websocket-protocol']).toBe(expected);
     }
     await cli.waitFor(/#1 connected from \S+ path \/, protocol "graphql-ws"/);
-    await cli.waitFor(/#3 connected from \S+ path \/, subprotocols offered \(chat\) declined: none is listed \(--protocol mqtt wamp stomp graphql-ws\)/);
+    await cli.waitFor(
+      /#3 connected from \S+ path \/, subprotocols offered \(chat\) declined: none is listed \(--protocol mqtt wamp stomp graphql-ws\)/,
+    );
   });
 
   it("--protocol '*' answers the first offer; --no-protocol answers none", async () => {
     const any = await cliServer(['--protocol', '*']);
-    expect((await rawUpgrade(portOf(any.url), { headers: { 'Sec-WebSocket-Protocol': 'b, a' } })).headers['sec-websocket-protocol']).toBe('b');
+    expect(
+      (await rawUpgrade(portOf(any.url), { headers: { 'Sec-WebSocket-Protocol': 'b, a' } })).headers[
+        'sec-websocket-protocol'
+      ],
+    ).toBe('b');
     const none = await cliServer(['--no-protocol']);
-    expect((await rawUpgrade(portOf(none.url), { headers: { 'Sec-WebSocket-Protocol': 'b, a' } })).headers).not.toHaveProperty('sec-websocket-protocol');
+    expect(
+      (await rawUpgrade(portOf(none.url), { headers: { 'Sec-WebSocket-Protocol': 'b, a' } })).headers,
+    ).not.toHaveProperty('sec-websocket-protocol');
   });
 
-  it.each(['a b', 'chat/1', '"quoted"', 'x,,y', '', 'semi;colon'])('refuses --protocol %j with exit 2, naming it', async (value) => {
-    const { code, stderr } = await runCliToEnd(['--port', '0', '--protocol', value]);
-    expect(code).toBe(2);
-    expect(stderr).toContain(`option '--protocol <name...>' argument '${value}' is invalid`);
-    expect(stderr).toMatch(/is not a subprotocol name: use letters, digits/);
-  });
+  it.each(['a b', 'chat/1', '"quoted"', 'x,,y', '', 'semi;colon'])(
+    'refuses --protocol %j with exit 2, naming it',
+    async (value) => {
+      const { code, stderr } = await runCliToEnd(['--port', '0', '--protocol', value]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`option '--protocol <name...>' argument '${value}' is invalid`);
+      expect(stderr).toMatch(/is not a subprotocol name: use letters, digits/);
+    },
+  );
 });
 
 describe('the API', () => {
@@ -123,11 +147,14 @@ describe('the API', () => {
     });
   });
 
-  it.each([[['a b']], [['ok', 'not ok']], [['']]])('refuses protocols %j with a usage error naming the value', async (protocols) => {
-    await expect(startEchoServer({ protocols })).rejects.toMatchObject({
-      name: 'EchoServerError',
-      exitCode: 2,
-      message: expect.stringMatching(/^protocols: ".*" is not a subprotocol name/),
-    });
-  });
+  it.each([[['a b']], [['ok', 'not ok']], [['']]])(
+    'refuses protocols %j with a usage error naming the value',
+    async (protocols) => {
+      await expect(startEchoServer({ protocols })).rejects.toMatchObject({
+        name: 'EchoServerError',
+        exitCode: 2,
+        message: expect.stringMatching(/^protocols: ".*" is not a subprotocol name/),
+      });
+    },
+  );
 });

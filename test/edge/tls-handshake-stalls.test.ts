@@ -28,7 +28,10 @@ describe('stalled TLS handshakes (--handshake-timeout 1)', () => {
     const pid = cli.child.pid!;
     // One full request first, so lazily opened descriptors are part of the baseline.
     await getHealth(cli.url, { ca: tls.cert });
-    const baseline = await pollUntil(() => openFds(pid), (n) => n > 0);
+    const baseline = await pollUntil(
+      () => openFds(pid),
+      (n) => n > 0,
+    );
 
     const port = portOf(cli.url);
     const clients: Socket[] = [];
@@ -40,19 +43,32 @@ describe('stalled TLS handshakes (--handshake-timeout 1)', () => {
       clients.push(socket);
     }
     defer(() => clients.forEach((socket) => socket.destroy()));
-    const closedByServer = clients.map((socket) => new Promise<void>((resolve) => socket.once('end', resolve).once('close', resolve)));
+    const closedByServer = clients.map(
+      (socket) => new Promise<void>((resolve) => socket.once('end', resolve).once('close', resolve)),
+    );
     await within(Promise.all(closedByServer), 2000, 'stalled TLS clients still connected');
     clients.forEach((socket) => socket.destroy());
 
-    const fds = await pollUntil(() => openFds(pid), (n) => n <= baseline, 50, 100);
+    const fds = await pollUntil(
+      () => openFds(pid),
+      (n) => n <= baseline,
+      50,
+      100,
+    );
     expect(fds).toBeLessThanOrEqual(baseline);
 
     const warnings = await pollUntil(
-      () => cli.stderr().split('\n').filter((line) => line.includes('TLS handshake from')),
+      () =>
+        cli
+          .stderr()
+          .split('\n')
+          .filter((line) => line.includes('TLS handshake from')),
       (lines) => lines.length >= STALLED_CLIENTS,
     );
     expect(warnings).toHaveLength(STALLED_CLIENTS);
-    expect(warnings[0]).toMatch(/^warning: TLS handshake from 127\.0\.0\.1:\d+ failed: not finished within --handshake-timeout$/);
+    expect(warnings[0]).toMatch(
+      /^warning: TLS handshake from 127\.0\.0\.1:\d+ failed: not finished within --handshake-timeout$/,
+    );
     expect(cli.stdout()).not.toMatch(/rejected/);
     await stopChild(cli.child);
     expect(cli.stdout()).toMatch(/^summary: 0 connections, 0 rejected,/m);

@@ -10,7 +10,6 @@ import { getHealth, pollUntil } from '../helpers/probe';
 import { openTcp } from '../helpers/raw-http';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 
-
 /** Asserts a failed start printed exactly one line on stderr, matching `pattern`, and no stack. */
 function expectOneLineError(result: RunResult, code: number, pattern: RegExp): void {
   const lines = result.stderr.split('\n').filter((line) => line.length > 0);
@@ -47,8 +46,13 @@ describe('TLS', () => {
     it('warns when a plain ws:// client connects to the wss:// port', async () => {
       const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--quiet']);
       await expect(connect(cli.url.replace('wss://', 'ws://'))).rejects.toThrow();
-      await pollUntil(() => cli.stderr(), (text) => text.includes('TLS handshake'));
-      expect(cli.stderr()).toMatch(/^warning: TLS handshake from 127\.0\.0\.1:\d+ failed: .* \(a ws:\/\/ client on a wss:\/\/ port\?\)$/m);
+      await pollUntil(
+        () => cli.stderr(),
+        (text) => text.includes('TLS handshake'),
+      );
+      expect(cli.stderr()).toMatch(
+        /^warning: TLS handshake from 127\.0\.0\.1:\d+ failed: .* \(a ws:\/\/ client on a wss:\/\/ port\?\)$/m,
+      );
     });
 
     it('is refused by a client that does not trust the certificate', async () => {

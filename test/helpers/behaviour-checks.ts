@@ -1,4 +1,5 @@
-// Each per-connection behaviour as a client sees it: one case per parameter, run against a URL however the behaviour was chosen (URL, CLI flag, API option).
+// Each per-connection behaviour as a client sees it: one case per parameter, run against a URL however the behaviour
+// was chosen (URL, CLI flag, API option).
 import type { Socket } from 'node:net';
 import type { BehaviourOptions } from '../../src';
 import { delayPicker, seededRandom } from '../../src/behaviour/random';
@@ -19,7 +20,12 @@ export interface BehaviourCase {
 
 /** The query string of `params`: `?delay=10&no-pong`. */
 export function queryOf(params: Record<string, string>): string {
-  return '?' + Object.entries(params).map(([name, value]) => (value === '' ? name : `${name}=${encodeURIComponent(value)}`)).join('&');
+  return (
+    '?' +
+    Object.entries(params)
+      .map(([name, value]) => (value === '' ? name : `${name}=${encodeURIComponent(value)}`))
+      .join('&')
+  );
 }
 
 /** CLI arguments for `params`: `--delay 10 --no-pong`. */
@@ -72,7 +78,10 @@ async function timedEcho(c: TestClient, text: string): Promise<{ data: string; m
 /** Timers never fire early by more than this (they may fire late by any amount). */
 const EARLY_MS = 5;
 
-/** The seeded case: delays 100-900 ms from seed 7; the echoes of three messages sent at once arrive at their running maximum. */
+/**
+ * The seeded case: delays 100-900 ms from seed 7; the echoes of three messages sent at once arrive at their running
+ * maximum.
+ */
 const SEED = 7;
 const SEEDED_DELAYS = ((): number[] => {
   const pick = delayPicker([100, 900], seededRandom(SEED));
@@ -129,7 +138,10 @@ export const BEHAVIOUR_CASES: Record<string, BehaviourCase> = {
     async check(url) {
       const raw = await rawTo(url);
       const end = howTcpEnds(raw.socket);
-      await raw.sendFrames([{ opcode: Opcode.text, payload: 'a' }, { opcode: Opcode.text, payload: 'b' }]);
+      await raw.sendFrames([
+        { opcode: Opcode.text, payload: 'a' },
+        { opcode: Opcode.text, payload: 'b' },
+      ]);
       await expectEcho(raw, Opcode.text, 'a');
       expect(await within(end, LIMIT_MS, 'no TCP end')).toBe('fin');
       expect((await raw.tcpEnd()).closeFrameReceived).toBe(false);
@@ -142,7 +154,10 @@ export const BEHAVIOUR_CASES: Record<string, BehaviourCase> = {
     async check(url) {
       const raw = await rawTo(url);
       const end = howTcpEnds(raw.socket);
-      await raw.sendFrames([{ opcode: Opcode.text, payload: 'a' }, { opcode: Opcode.text, payload: 'b' }]);
+      await raw.sendFrames([
+        { opcode: Opcode.text, payload: 'a' },
+        { opcode: Opcode.text, payload: 'b' },
+      ]);
       await expectEcho(raw, Opcode.text, 'a');
       expect(await within(end, LIMIT_MS, 'no TCP end')).toBe('reset');
       expect((await raw.tcpEnd()).closeFrameReceived).toBe(false);
@@ -200,7 +215,10 @@ export const BEHAVIOUR_CASES: Record<string, BehaviourCase> = {
     options: { noPong: true },
     async check(url) {
       const raw = await rawTo(url);
-      await raw.sendFrames([{ opcode: Opcode.ping, payload: 'are you there' }, { opcode: Opcode.text, payload: 'after the ping' }]);
+      await raw.sendFrames([
+        { opcode: Opcode.ping, payload: 'are you there' },
+        { opcode: Opcode.text, payload: 'after the ping' },
+      ]);
       // The echo comes, and no pong before it.
       await expectEcho(raw, Opcode.text, 'after the ping');
     },

@@ -20,13 +20,22 @@ const OFFLINE_ARGS = [
   '--disable-extensions',
 ];
 
-/** Launches headless Chromium (with `extraArgs`, e.g. --ignore-certificate-errors); throws a one-line hint when it is not installed. */
+/**
+ * Launches headless Chromium (with `extraArgs`, e.g. --ignore-certificate-errors); throws a one-line hint when it is
+ * not installed.
+ */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: run \`make test\` (it installs Debian's chromium) or apt-get install chromium`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: run \`make test\` (it installs Debian's chromium) or apt-get install chromium`,
+    );
   }
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...OFFLINE_ARGS, ...(root ? ['--no-sandbox'] : []), ...extraArgs] });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...OFFLINE_ARGS, ...(root ? ['--no-sandbox'] : []), ...extraArgs],
+  });
 }
 
 /** Saves a full-page screenshot as test-results/<name>.png and returns its path. */

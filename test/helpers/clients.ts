@@ -66,7 +66,9 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
       waiter = undefined;
     }
   });
-  const closed = new Promise<Closed>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<Closed>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   ws.on('error', () => undefined); // surfaced through `closed` (1006) or the open promise
   await opened(ws);
   return {
@@ -74,7 +76,9 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
     received,
     closed,
     nextMessages: (count) =>
-      received.length >= count ? Promise.resolve(received.slice(0, count)) : new Promise((resolve) => (waiter = { count, resolve })),
+      received.length >= count
+        ? Promise.resolve(received.slice(0, count))
+        : new Promise((resolve) => (waiter = { count, resolve })),
   };
 }
 

@@ -1,4 +1,5 @@
-// permessage-deflate payloads built and read by hand (RFC 7692 §7.2): raw DEFLATE, sync-flushed, the trailing 00 00 ff ff removed.
+// permessage-deflate payloads built and read by hand (RFC 7692 §7.2): raw DEFLATE, sync-flushed, the trailing 00 00 ff
+// ff removed.
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Frame } from './frames';
 
@@ -24,7 +25,8 @@ export function compressMessage(payload: Buffer | string, settings: DeflateSetti
     windowBits: settings.windowBits ?? 15,
     ...(settings.previous ? { dictionary: settings.previous } : {}),
   });
-  if (!compressed.subarray(-4).equals(SYNC_TAIL)) throw new Error('a sync-flushed DEFLATE stream must end with 00 00 ff ff');
+  if (!compressed.subarray(-4).equals(SYNC_TAIL))
+    throw new Error('a sync-flushed DEFLATE stream must end with 00 00 ff ff');
   return compressed.subarray(0, -4);
 }
 
@@ -66,5 +68,7 @@ export function noise(length: number, seed = 1): Buffer {
  */
 export function repeatingEvery(period: number, count = 30): Buffer {
   const block = noise(300, 7);
-  return Buffer.concat(Array.from({ length: count }, (_, i) => Buffer.concat([block, noise(period - block.length, 100 + i)])));
+  return Buffer.concat(
+    Array.from({ length: count }, (_, i) => Buffer.concat([block, noise(period - block.length, 100 + i)])),
+  );
 }

@@ -1,4 +1,5 @@
-// Pipelined echo load from one ws client (open it with clients.ts openClient), checking every echo, with a liveness watchdog.
+// Pipelined echo load from one ws client (open it with clients.ts openClient), checking every echo, with a liveness
+// watchdog.
 import type WebSocket from 'ws';
 
 /** How much load to send. */

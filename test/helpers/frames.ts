@@ -1,4 +1,5 @@
-// RFC 6455 frame codec for raw-socket tests: builds frames exactly as told (however wrong) and parses a byte stream back into frames.
+// RFC 6455 frame codec for raw-socket tests: builds frames exactly as told (however wrong) and parses a byte stream
+// back into frames.
 import { randomBytes } from 'node:crypto';
 
 /** The opcodes RFC 6455 §5.2 defines; any other value is reserved. */
@@ -24,7 +25,10 @@ export interface FrameSpec {
   rsv1?: boolean;
   rsv2?: boolean;
   rsv3?: boolean;
-  /** Mask the payload (default true, as a client must); a Buffer is the 4-byte key to use (e.g. {@link ZERO_MASK}), true picks a random one. */
+  /**
+   * Mask the payload (default true, as a client must); a Buffer is the 4-byte key to use (e.g. {@link ZERO_MASK}), true
+   * picks a random one.
+   */
   mask?: boolean | Buffer;
 }
 

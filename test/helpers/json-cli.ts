@@ -3,8 +3,13 @@ import { startCli, type CliChild } from './cli';
 import type { TestClient } from './clients';
 import { stopChild } from './probe';
 
-/** Starts the CLI with `--json` on a free port, stopped through `defer` after the test; resolves with it and its URL. */
-export async function startJsonCli(args: string[], defer: (cleanup: () => unknown) => void): Promise<CliChild & { url: string }> {
+/**
+ * Starts the CLI with `--json` on a free port, stopped through `defer` after the test; resolves with it and its URL.
+ */
+export async function startJsonCli(
+  args: string[],
+  defer: (cleanup: () => unknown) => void,
+): Promise<CliChild & { url: string }> {
   const cli = startCli(['--port', '0', '--json', ...args]);
   defer(() => stopChild(cli.child));
   const [, url] = await cli.waitFor(/"event":"listening".*"url":"(wss?:\/\/[^"]+)"/);

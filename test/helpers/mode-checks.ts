@@ -1,9 +1,12 @@
-// Each echo mode's documented behaviour as a ws client sees it: one check per mode, run against any server (in-process, CLI, installed package, single executable).
+// Each echo mode's documented behaviour as a ws client sees it: one check per mode, run against any server (in-process,
+// CLI, installed package, single executable).
 import type { EchoMode } from '../../src';
 import { startCli, type StartOptions } from './cli';
 import { connect, sendFragmented } from './clients';
 
-/** A mode, its documented behaviour in words (for test titles), and a check of it against the server at a `ws://` URL. */
+/**
+ * A mode, its documented behaviour in words (for test titles), and a check of it against the server at a `ws://` URL.
+ */
 export interface ModeCheck {
   mode: EchoMode;
   behaviour: string;
@@ -33,7 +36,10 @@ async function oneShot(url: string): Promise<void> {
   expect(texts(client.received)).toEqual([['abcdefgh', false]]);
 }
 
-/** whole-message: a message sent in fragments comes back whole, text as text and binary as binary, the next never, and TCP drops (1006). */
+/**
+ * whole-message: a message sent in fragments comes back whole, text as text and binary as binary, the next never, and
+ * TCP drops (1006).
+ */
 async function wholeMessage(url: string): Promise<void> {
   const parts = ['first part, ', 'second part, ', 'last part'];
   for (const binary of [false, true]) {
@@ -72,10 +78,26 @@ async function graceful(url: string): Promise<void> {
 
 /** One check per mode, in the order of MODE_NAMES; for `it.each(MODE_CHECKS)('$mode: $behaviour', ...)`. */
 export const MODE_CHECKS: readonly ModeCheck[] = [
-  { mode: 'one-shot', behaviour: 'a 20-byte message comes back as its first 8 bytes, then TCP drops (1006)', check: oneShot },
-  { mode: 'whole-message', behaviour: 'a fragmented message comes back whole, then TCP drops (1006)', check: wholeMessage },
-  { mode: 'forever', behaviour: "messages come back in order; the client's close gets no close frame (1006)", check: forever },
-  { mode: 'graceful', behaviour: "messages come back; the close handshake completes with the client's code", check: graceful },
+  {
+    mode: 'one-shot',
+    behaviour: 'a 20-byte message comes back as its first 8 bytes, then TCP drops (1006)',
+    check: oneShot,
+  },
+  {
+    mode: 'whole-message',
+    behaviour: 'a fragmented message comes back whole, then TCP drops (1006)',
+    check: wholeMessage,
+  },
+  {
+    mode: 'forever',
+    behaviour: "messages come back in order; the client's close gets no close frame (1006)",
+    check: forever,
+  },
+  {
+    mode: 'graceful',
+    behaviour: "messages come back; the close handshake completes with the client's code",
+    check: graceful,
+  },
 ];
 
 /**
@@ -84,7 +106,10 @@ export const MODE_CHECKS: readonly ModeCheck[] = [
  * is empty, runs the mode's check against it, then SIGTERMs it and asserts a clean stop:
  * exit 0, nothing on stderr, a summary line. The child is killed if anything fails.
  */
-export async function checkCliInMode({ mode, check }: ModeCheck, options: StartOptions & { args?: string[] } = {}): Promise<void> {
+export async function checkCliInMode(
+  { mode, check }: ModeCheck,
+  options: StartOptions & { args?: string[] } = {},
+): Promise<void> {
   const cli = startCli(['--port', '0', '--mode', mode, ...(options.args ?? [])], options);
   try {
     const [, url, announced] = await cli.waitFor(/^ws-echo listening on (ws:\/\/\S+) \(mode: (\S+)\)$/m);

@@ -22,15 +22,23 @@ export interface InstalledPackage {
 export async function packAndInstall(): Promise<InstalledPackage> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-package-'));
   // --ignore-scripts: `make test` has built dist/ already; prepack would rebuild it under the other tests' feet.
-  const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
+  const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: ROOT,
+  });
   expectSuccess(packed, 'npm pack');
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const app = path.join(work, 'app');
   mkdirSync(app);
   // A package.json of its own, so npm installs here and not into a project further up.
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ws-echo-consumer', version: '1.0.0', private: true }) + '\n');
+  writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'ws-echo-consumer', version: '1.0.0', private: true }) + '\n',
+  );
   const tarball = path.join(work, info.filename);
-  expectSuccess(await runCommand('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app }), 'npm install <tarball>');
+  expectSuccess(
+    await runCommand('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app }),
+    'npm install <tarball>',
+  );
   return { work, tarball, files: info.files.map((file) => file.path).sort(), app };
 }
 
@@ -44,10 +52,13 @@ export function linkDevPackages(app: string, names: string[]): void {
     const target = path.join(app, 'node_modules', name);
     mkdirSync(path.dirname(target), { recursive: true });
     symlinkSync(source, target, 'dir');
-    const { bin } = JSON.parse(readFileSync(path.join(source, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+    const { bin } = JSON.parse(readFileSync(path.join(source, 'package.json'), 'utf8')) as {
+      bin?: string | Record<string, string>;
+    };
     const bins = typeof bin === 'string' ? { [name.split('/').pop() as string]: bin } : (bin ?? {});
     mkdirSync(path.join(app, 'node_modules', '.bin'), { recursive: true });
-    for (const [command, file] of Object.entries(bins)) symlinkSync(path.join(target, file), path.join(app, 'node_modules', '.bin', command));
+    for (const [command, file] of Object.entries(bins))
+      symlinkSync(path.join(target, file), path.join(app, 'node_modules', '.bin', command));
   }
 }
 

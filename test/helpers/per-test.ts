@@ -54,7 +54,8 @@ export function perTest(): PerTest {
     return it;
   };
   return {
-    serve: async (options = {}) => (server = await kept(startEchoServer({ mode: 'graceful', ...options }), (s) => s.close())),
+    serve: async (options = {}) =>
+      (server = await kept(startEchoServer({ mode: 'graceful', ...options }), (s) => s.close())),
     running,
     rawClient: (request = {}) => kept(openRawClient(running().port, request), (c) => c.destroy()),
     client: (url, options = {}) => kept(connect(url, options), (c) => c.ws.terminate()),

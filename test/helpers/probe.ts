@@ -31,7 +31,9 @@ export function getHealth(wsUrl: string, options: { ca?: Buffer } = {}): Promise
       });
     };
     // agent: false, so no keep-alive socket outlives the request.
-    const req = secure ? httpsGet(target, { ca: options.ca, agent: false }, onResponse) : httpGet(target, { agent: false }, onResponse);
+    const req = secure
+      ? httpsGet(target, { ca: options.ca, agent: false }, onResponse)
+      : httpGet(target, { agent: false }, onResponse);
     req.on('error', reject);
   });
 }
@@ -78,7 +80,12 @@ export function within<T>(promise: Promise<T>, limitMs: number, what: string): P
  * last value it returned; the caller asserts on that value. Polling bounds how long a test
  * waits for a state, it never asserts on how long that took.
  */
-export async function pollUntil<T>(read: () => T | Promise<T>, done: (value: T) => boolean, attempts = 100, intervalMs = 100): Promise<T> {
+export async function pollUntil<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  attempts = 100,
+  intervalMs = 100,
+): Promise<T> {
   let value = await read();
   for (let i = 1; i < attempts && !done(value); i++) {
     await sleep(intervalMs);

@@ -1,4 +1,5 @@
-// A strict parser of the Prometheus text exposition format (0.0.4): every line must be valid, or it throws naming the line.
+// A strict parser of the Prometheus text exposition format (0.0.4): every line must be valid, or it throws naming the
+// line.
 
 /** One sample line: `name{labels} value`. */
 export interface Sample {
@@ -21,7 +22,8 @@ const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
  * A value as Prometheus reads it (Go's strconv.ParseFloat): a decimal float, or NaN and
  * Inf in any case (prom-client writes NaN as `Nan`, e.g. an event-loop mean with no sample yet).
  */
-const VALUE = /^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[nN][aA][nN]|[+-]?(?:[iI][nN][fF](?:[iI][nN][iI][tT][yY])?))$/;
+const VALUE =
+  /^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[nN][aA][nN]|[+-]?(?:[iI][nN][fF](?:[iI][nN][iI][tT][yY])?))$/;
 
 /** The family a sample name belongs to: `x_bucket`, `x_sum`, `x_count` belong to histogram/summary `x`. */
 function familyOf(name: string, families: Map<string, Family>): string | undefined {
@@ -123,7 +125,8 @@ export function parsePrometheusText(body: string): Map<string, Family> {
       if (line[rest] === '{') ({ labels, end: rest } = parseLabels(line, rest, where));
       if (line[rest] !== ' ') throw new Error(`${where}: expected a space before the value`);
       const fields = line.slice(rest + 1).split(' ');
-      if (fields.length > 2 || (fields.length === 2 && !/^-?\d+$/.test(fields[1]))) throw new Error(`${where}: bad value or timestamp`);
+      if (fields.length > 2 || (fields.length === 2 && !/^-?\d+$/.test(fields[1])))
+        throw new Error(`${where}: bad value or timestamp`);
       const value = parseValue(fields[0], where);
       const familyName = familyOf(name, families);
       if (familyName === undefined) throw new Error(`${where}: sample of ${name} has no # TYPE before it`);
@@ -137,7 +140,11 @@ export function parsePrometheusText(body: string): Map<string, Family> {
     });
   for (const [name, family] of families) {
     family.help = helps.get(name) ?? '';
-    if (family.type === 'histogram' && family.samples.length > 0 && !family.samples.some((s) => s.labels.le === '+Inf')) {
+    if (
+      family.type === 'histogram' &&
+      family.samples.length > 0 &&
+      !family.samples.some((s) => s.labels.le === '+Inf')
+    ) {
       throw new Error(`histogram ${name} has no +Inf bucket`);
     }
   }
@@ -145,9 +152,17 @@ export function parsePrometheusText(body: string): Map<string, Family> {
 }
 
 /** The value of `name` with exactly `labels` (default none), or undefined if there is no such sample. */
-export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const family of families.values()) {
-    const sample = family.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()));
+    const sample = family.samples.find(
+      (s) =>
+        s.name === name &&
+        JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()),
+    );
     if (sample) return sample.value;
   }
   return undefined;

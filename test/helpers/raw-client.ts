@@ -1,6 +1,15 @@
-// A WebSocket client over raw TCP for protocol and resource tests: it sends any bytes, answers nothing by itself, and shows every frame the server sends.
+// A WebSocket client over raw TCP for protocol and resource tests: it sends any bytes, answers nothing by itself, and
+// shows every frame the server sends.
 import type { Socket } from 'node:net';
-import { buildFrame, FrameParser, Opcode, parseClosePayload, type CloseBody, type Frame, type FrameSpec } from './frames';
+import {
+  buildFrame,
+  FrameParser,
+  Opcode,
+  parseClosePayload,
+  type CloseBody,
+  type Frame,
+  type FrameSpec,
+} from './frames';
 import { openUpgraded, type HttpHead, type UpgradedSocket, type UpgradeRequest } from './raw-http';
 
 /** How the server's side of the TCP connection ended, as the raw client saw it. */
@@ -34,7 +43,9 @@ export class RawClient {
       const finish = (gracefulEnd: boolean): void => {
         if (this.ended) return;
         this.ended = true;
-        this.waiters.splice(0).forEach((w) => w.reject(new Error(`TCP connection ended with no further frame${this.leftoverNote()}`)));
+        this.waiters
+          .splice(0)
+          .forEach((w) => w.reject(new Error(`TCP connection ended with no further frame${this.leftoverNote()}`)));
         resolve({ closeFrameReceived: this.closeFrameSeen, gracefulEnd });
       };
       socket.once('end', () => finish(true));
@@ -128,7 +139,12 @@ export async function openRawClient(port: number, request: UpgradeRequest = {}):
 /** Asserts `frame` is one final, unmasked server frame with this opcode and exactly these payload bytes. */
 export function expectFrame(frame: Frame, opcode: number, payload: Buffer | string): void {
   const expected = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  expect({ fin: frame.fin, rsv: [frame.rsv1, frame.rsv2, frame.rsv3], masked: frame.masked, opcode: frame.opcode }).toEqual({
+  expect({
+    fin: frame.fin,
+    rsv: [frame.rsv1, frame.rsv2, frame.rsv3],
+    masked: frame.masked,
+    opcode: frame.opcode,
+  }).toEqual({
     fin: true,
     rsv: [false, false, false],
     masked: false,

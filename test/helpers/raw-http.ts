@@ -1,4 +1,5 @@
-// Raw TCP and hand-written HTTP for tests: connect, send any request, read the answer, and do the WebSocket opening handshake by hand.
+// Raw TCP and hand-written HTTP for tests: connect, send any request, read the answer, and do the WebSocket opening
+// handshake by hand.
 import { createHash, randomBytes } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 
@@ -45,7 +46,9 @@ export function randomKey(): string {
 
 /** The `Sec-WebSocket-Accept` a server must answer `key` with (RFC 6455 §4.2.2). */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
 }
 
 /** The text of a request: request line, headers in the given order, blank line. */
@@ -92,7 +95,9 @@ export function openTcp(port: number): Promise<Socket> {
   });
 }
 
-/** Collects everything `socket` receives from now on (it starts reading) and resolves with it when the socket closes. */
+/**
+ * Collects everything `socket` receives from now on (it starts reading) and resolves with it when the socket closes.
+ */
 export function collectUntilClosed(socket: Socket): Promise<Buffer> {
   const chunks: Buffer[] = [];
   return new Promise((resolve) => {

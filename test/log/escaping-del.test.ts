@@ -14,7 +14,10 @@ describe.each<LogFormat>(['pretty', 'json'])('a message preview with DEL in the 
     await serve({ log: { format, color: false, stdout: out, stderr: out } });
     const c = await client(running().url);
     c.ws.send('a\u007fb\u007f');
-    const logged = await pollUntil(() => text, (t) => (format === 'json' ? /"event":"message"/ : /^#1 text /m).test(t));
+    const logged = await pollUntil(
+      () => text,
+      (t) => (format === 'json' ? /"event":"message"/ : /^#1 text /m).test(t),
+    );
     expect(logged).not.toMatch(/\u007f/);
     expect(logged).toContain('a\\u007fb\\u007f');
     if (format === 'json') {

@@ -45,24 +45,37 @@ describe('log lines lost to a broken stdout are counted', () => {
     child.stdout.destroy(); // what `head -1` does after its line
     await sendMessages(url);
     // Every message line and the connection line are lost.
-    const health = await pollUntil(() => getHealth(url), (h) => h.logLinesDropped >= MESSAGES + 1);
+    const health = await pollUntil(
+      () => getHealth(url),
+      (h) => h.logLinesDropped >= MESSAGES + 1,
+    );
     expect(health.logLinesDropped).toBeGreaterThanOrEqual(MESSAGES + 1);
   });
 
   it('to /dev/full', async () => {
     const port = await freePort();
     const full = openSync('/dev/full', 'w');
-    const child = spawn(process.execPath, [BIN, '--port', String(port)], { env: childEnv(), stdio: ['ignore', full, 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--port', String(port)], {
+      env: childEnv(),
+      stdio: ['ignore', full, 'pipe'],
+    });
     closeSync(full);
     defer(() => stopChild(child));
     const url = `ws://127.0.0.1:${port}`;
     await pollUntil(
-      () => getHealth(url).then(() => true, () => false),
+      () =>
+        getHealth(url).then(
+          () => true,
+          () => false,
+        ),
       (up) => up,
     );
     await sendMessages(url);
     // The listening line, the connection line and every message line are lost.
-    const health = await pollUntil(() => getHealth(url), (h) => h.logLinesDropped >= MESSAGES + 2);
+    const health = await pollUntil(
+      () => getHealth(url),
+      (h) => h.logLinesDropped >= MESSAGES + 2,
+    );
     expect(health.logLinesDropped).toBeGreaterThanOrEqual(MESSAGES + 2);
   });
 });

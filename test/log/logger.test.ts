@@ -13,9 +13,15 @@ function sink(): PassThrough & { text: () => string } {
   return Object.assign(stream, { text: () => text });
 }
 
-const listening = { event: 'listening', url: 'ws://127.0.0.1:8080', host: '127.0.0.1', port: 8080, mode: 'graceful', tls: false } as const;
+const listening = {
+  event: 'listening',
+  url: 'ws://127.0.0.1:8080',
+  host: '127.0.0.1',
+  port: 8080,
+  mode: 'graceful',
+  tls: false,
+} as const;
 const flushed = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[/;
 
 describe('previewOf', () => {
@@ -28,7 +34,10 @@ describe('previewOf', () => {
     expect(truncated).toBe(true);
   });
   it('shows binary as spaced hex, at most 16 bytes', () => {
-    expect(previewOf(Buffer.from([0xde, 0xad, 0xbe, 0xef]), true)).toEqual({ preview: 'de ad be ef', truncated: false });
+    expect(previewOf(Buffer.from([0xde, 0xad, 0xbe, 0xef]), true)).toEqual({
+      preview: 'de ad be ef',
+      truncated: false,
+    });
     const long = previewOf(Buffer.alloc(40, 0xab), true);
     expect(long.preview.split(' ')).toHaveLength(16);
     expect(long.truncated).toBe(true);
@@ -69,9 +78,19 @@ describe('createLogger', () => {
     logger.log(listening);
     logger.message(3, Buffer.from('hi'), false);
     await flushed();
-    const lines = out.text().trim().split('\n').map((line) => JSON.parse(line));
+    const lines = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(Object.keys(lines[0]).slice(0, 2)).toEqual(['event', 'time']);
-    expect(lines[0]).toMatchObject({ event: 'listening', url: 'ws://127.0.0.1:8080', port: 8080, mode: 'graceful', tls: false });
+    expect(lines[0]).toMatchObject({
+      event: 'listening',
+      url: 'ws://127.0.0.1:8080',
+      port: 8080,
+      mode: 'graceful',
+      tls: false,
+    });
     expect(new Date(lines[0].time).toISOString()).toBe(lines[0].time);
     expect(lines[1]).toMatchObject({ event: 'message', id: 3, type: 'text', size: 2, preview: 'hi', truncated: false });
     expect(out.text()).not.toMatch(ANSI);

@@ -1,4 +1,5 @@
-// The bench's native load generator (test/bench/loadgen/) checks every echo: it passes a correct server and names what a wrong one got wrong.
+// The bench's native load generator (test/bench/loadgen/) checks every echo: it passes a correct server and names what
+// a wrong one got wrong.
 import { execFileSync, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +28,9 @@ let loadgen: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ws-echo-loadgen-'));
   loadgen = path.join(dir, 'loadgen');
-  const sources = ['main.c', 'websocket.c', 'measure.c'].map((file) => path.join(ROOT, 'test', 'bench', 'loadgen', file));
+  const sources = ['main.c', 'websocket.c', 'measure.c'].map((file) =>
+    path.join(ROOT, 'test', 'bench', 'loadgen', file),
+  );
   execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', loadgen, ...sources]);
 });
 
@@ -38,19 +41,25 @@ afterAll(() => {
 /** Runs the load generator to its end against 127.0.0.1:port; resolves with its exit code and JSON. */
 function runLoadgen(port: number, args: string[]): Promise<{ code: number; result: LoadgenResult }> {
   return new Promise((resolve, reject) => {
-    execFile(loadgen, ['--port', String(port), '--seconds', '0.2', '--warmup', '0.05', ...args], (error, stdout, stderr) => {
-      const code = error ? Number((error as { code?: unknown }).code) : 0;
-      try {
-        resolve({ code, result: JSON.parse(stdout) as LoadgenResult });
-      } catch {
-        reject(new Error(`no JSON from the load generator (exit ${code}): ${stdout} ${stderr}`));
-      }
-    });
+    execFile(
+      loadgen,
+      ['--port', String(port), '--seconds', '0.2', '--warmup', '0.05', ...args],
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code) : 0;
+        try {
+          resolve({ code, result: JSON.parse(stdout) as LoadgenResult });
+        } catch {
+          reject(new Error(`no JSON from the load generator (exit ${code}): ${stdout} ${stderr}`));
+        }
+      },
+    );
   });
 }
 
 /** A ws server on a free port whose answer to each message is `reply`; closed after the test. */
-async function faultyServer(reply: (ws: WebSocket, data: Buffer, isBinary: boolean, index: number) => void): Promise<number> {
+async function faultyServer(
+  reply: (ws: WebSocket, data: Buffer, isBinary: boolean, index: number) => void,
+): Promise<number> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => wss.once('listening', resolve));
   wss.on('connection', (ws) => {
@@ -64,7 +73,6 @@ async function faultyServer(reply: (ws: WebSocket, data: Buffer, isBinary: boole
   });
   return (wss.address() as AddressInfo).port;
 }
-
 
 describe('against ws-echo', () => {
   it.each([
@@ -84,7 +92,16 @@ describe('against ws-echo', () => {
 
   it('idle mode opens the connections, each echoing one message, and reports memory per connection', async () => {
     const server = await its.serve();
-    const { code, result } = await runLoadgen(server.port, ['--mode', 'idle', '--conns', '50', '--settle-ms', '10', '--server-pids', String(process.pid)]);
+    const { code, result } = await runLoadgen(server.port, [
+      '--mode',
+      'idle',
+      '--conns',
+      '50',
+      '--settle-ms',
+      '10',
+      '--server-pids',
+      String(process.pid),
+    ]);
     expect({ code, errors: result.errors, opened: result.opened }).toEqual({ code: 0, errors: [], opened: 50 });
     expect(server.connections()).toBe(0); // it closed them all on exit
     expect(typeof result.bytesPerConn).toBe('number');
@@ -135,7 +152,9 @@ describe('names what a wrong echo got wrong', () => {
   });
 
   it('a TCP drop instead of a close handshake', async () => {
-    const port = await faultyServer((ws, data, isBinary, index) => (index < 5 ? ws.send(data, { binary: isBinary }) : ws.terminate()));
+    const port = await faultyServer((ws, data, isBinary, index) =>
+      index < 5 ? ws.send(data, { binary: isBinary }) : ws.terminate(),
+    );
     const { code, result } = await runLoadgen(port, ['--size', '64']);
     expect(code).toBe(1);
     expect(result.errors[0]).toBe('the server closed a connection with no close frame');

@@ -43,10 +43,21 @@ it('the CI script starts ws-echo, waits for /healthz, echoes, stops it with SIGT
   const events = lines.slice(2).map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(events[0]).toMatchObject({ event: 'listening', url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+$/) });
   // The close may be logged just before or just after the SIGTERM arrives; the rest is in order.
-  expect(events.map((e) => e.event).sort()).toEqual(['close', 'connection', 'listening', 'message', 'shutdown', 'summary']);
+  expect(events.map((e) => e.event).sort()).toEqual([
+    'close',
+    'connection',
+    'listening',
+    'message',
+    'shutdown',
+    'summary',
+  ]);
   expect(events.at(-1)).toMatchObject({ event: 'summary' });
   expect(events.find((e) => e.event === 'close')).toMatchObject({ code: 1000, clean: true });
   expect(events.find((e) => e.event === 'shutdown')).toMatchObject({ reason: 'SIGTERM' });
-  expect(events.find((e) => e.event === 'summary')).toMatchObject({ connections: 1, messages: 1, bytesEchoed: 'ping from CI'.length });
+  expect(events.find((e) => e.event === 'summary')).toMatchObject({
+    connections: 1,
+    messages: 1,
+    bytesEchoed: 'ping from CI'.length,
+  });
   expect(result.stderr).toBe('');
 }, 120_000);

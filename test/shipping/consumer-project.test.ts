@@ -40,14 +40,19 @@ const WebSocket = require('ws');
     );
     const result = await runCommand(process.execPath, ['consumer.cjs'], { cwd: consumer });
     expectSuccess(result, 'node consumer.cjs');
-    const outcome = JSON.parse(result.stdout) as { resolved: string; modes: string[]; echo: number[]; isBinary: boolean };
+    const outcome = JSON.parse(result.stdout) as {
+      resolved: string;
+      modes: string[];
+      echo: number[];
+      isBinary: boolean;
+    };
     expect(realpathSync(outcome.resolved)).toBe(path.join(realpathSync(ROOT), 'dist', 'index.js'));
     expect(outcome.modes).toEqual(['one-shot', 'whole-message', 'forever', 'graceful']);
     expect(outcome.echo).toEqual([1, 2, 3]);
     expect(outcome.isBinary).toBe(true);
   });
 
-  it("import from TypeScript type-checks against dist/index.d.ts (strict) and runs", async () => {
+  it('import from TypeScript type-checks against dist/index.d.ts (strict) and runs', async () => {
     writeFileSync(
       path.join(consumer, 'consumer.ts'),
       `import { startEchoServer, EchoServerError, type EchoMode, type EchoServer, type EchoStats } from 'ws-echo';

@@ -20,7 +20,9 @@ let app: string;
  * what .gitignore leaves out: no dist/, no node_modules), committed, as a clone would have them.
  */
 async function snapshotRepository(into: string): Promise<void> {
-  const listed = await runCommand('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT });
+  const listed = await runCommand('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+  });
   expectSuccess(listed, 'git ls-files');
   for (const file of listed.stdout.split('\0').filter(Boolean)) {
     const target = path.join(into, file);
@@ -45,8 +47,15 @@ beforeAll(async () => {
   await snapshotRepository(repo);
   app = path.join(work, 'app');
   mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'ws-echo-git-consumer', version: '1.0.0', private: true }) + '\n');
-  const installed = await runCommand('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `git+file://${repo}`], { cwd: app });
+  writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'ws-echo-git-consumer', version: '1.0.0', private: true }) + '\n',
+  );
+  const installed = await runCommand(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', `git+file://${repo}`],
+    { cwd: app },
+  );
   expectSuccess(installed, 'npm install git+file://...');
 }, INSTALL_TIMEOUT);
 
@@ -58,7 +67,9 @@ describe('installed from a git URL into an empty project', () => {
   it('`npx ws-echo --version` prints the package version (prepare built dist/)', async () => {
     const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
     expectSuccess(result, 'npx ws-echo --version');
-    expect(result.stdout.trim()).toMatch(new RegExp(`^${version.replace(/\./g, '\\.')} \\(bufferutil: (native|javascript)\\)$`));
+    expect(result.stdout.trim()).toMatch(
+      new RegExp(`^${version.replace(/\./g, '\\.')} \\(bufferutil: (native|javascript)\\)$`),
+    );
   });
 
   it.each(MODE_CHECKS.filter((check) => check.mode === 'graceful'))(
@@ -74,10 +85,15 @@ describe('a checkout that was never built', () => {
     mkdirSync(path.join(checkout, 'bin'), { recursive: true });
     copyFileSync(path.join(ROOT, 'bin', 'ws-echo'), path.join(checkout, 'bin', 'ws-echo'));
     const result = await runCommand(process.execPath, [path.join(checkout, 'bin', 'ws-echo'), '--version']);
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'ws-echo: dist/ is not built in this checkout; run `make build` (or `npm run build`) first\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'ws-echo: dist/ is not built in this checkout; run `make build` (or `npm run build`) first\n',
+    });
   });
 
   it('`npm test` builds first (pretest), and git installs build in prepare', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { scripts } = require('../../package.json') as { scripts: Record<string, string> };
     expect(scripts.pretest).toBe('npm run build');
     expect(scripts.prepare).toBe('npm run build');
@@ -89,7 +105,15 @@ describe('make run', () => {
     // The Makefile in a scratch tree with made-up files whose ages the test sets: the real
     // checkout may be mid-edit. make -n prints what it would run without running anything.
     const tree = path.join(work, 'make-run');
-    const files = ['Makefile', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/main.ts', 'src/core/a.ts'];
+    const files = [
+      'Makefile',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src/main.ts',
+      'src/core/a.ts',
+    ];
     const stamps = ['node_modules/.installed', 'dist/.built'];
     for (const file of [...files, ...stamps]) {
       mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });

@@ -13,7 +13,13 @@ const { version } = require('../../package.json') as { version: string };
 const MODULES = (readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[])
   .filter((file) => file.endsWith('.ts'))
   .map((file) => file.slice(0, -'.ts'.length));
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/ws-echo', ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`])];
+const REQUIRED = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'bin/ws-echo',
+  ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`]),
+];
 
 let installed: InstalledPackage | undefined;
 let tarball: string;

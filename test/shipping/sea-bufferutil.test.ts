@@ -1,12 +1,29 @@
-// The single executable loads bufferutil's addon from its own SEA asset (through a per-user cache file), says so in --version, and falls back to JavaScript silently when it cannot.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The single executable loads bufferutil's addon from its own SEA asset (through a per-user cache file), says so in
+// --version, and falls back to JavaScript silently when it cannot.
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, runCommand, startCliServer, type StartOptions } from '../helpers/cli';
 import { connect } from '../helpers/clients';
 
 const BINARY = path.join(ROOT, 'dist', 'ws-echo');
-const ADDON = path.join(ROOT, 'node_modules', 'bufferutil', 'prebuilds', `${process.platform}-${process.arch}`, 'bufferutil.node');
+const ADDON = path.join(
+  ROOT,
+  'node_modules',
+  'bufferutil',
+  'prebuilds',
+  `${process.platform}-${process.arch}`,
+  'bufferutil.node',
+);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 /** Root may write anywhere: a read-only folder needs an ordinary user (nobody) to be read-only. */
@@ -38,7 +55,10 @@ function freshCache(): string {
   return mkdtempSync(path.join(dir, 'cache-'));
 }
 
-/** Starts the binary, echoes a 1 MiB binary message (masked by the client, unmasked by the server) and a text one, and stops it. */
+/**
+ * Starts the binary, echoes a 1 MiB binary message (masked by the client, unmasked by the server) and a text one, and
+ * stops it.
+ */
 async function expectEchoes(options: StartOptions): Promise<void> {
   const server = await startCliServer(['--quiet'], { command: [bin], cwd: dir, ...options });
   try {
@@ -118,7 +138,10 @@ describe('falls back to JavaScript, silently', () => {
   it('when HOME is a file, so no cache folder can exist there', async () => {
     const file = path.join(dir, 'home-is-a-file');
     writeFileSync(file, '');
-    const { stdout, stderr } = await runCommand(bin, ['--version'], { cwd: dir, env: { PATH: '/nonexistent', HOME: file } });
+    const { stdout, stderr } = await runCommand(bin, ['--version'], {
+      cwd: dir,
+      env: { PATH: '/nonexistent', HOME: file },
+    });
     expect({ stdout, stderr }).toEqual({ stdout: `${version} (bufferutil: javascript)\n`, stderr: '' });
   });
 
@@ -128,13 +151,20 @@ describe('falls back to JavaScript, silently', () => {
     ['HOME is under /proc', { HOME: '/proc/none/home' }],
   ])('when %s, without hanging', async (_what, extra) => {
     const started = Date.now();
-    const result = await runCommand(bin, ['--version'], { cwd: dir, env: { ...envWith({}), ...extra }, timeoutMs: 10_000 });
+    const result = await runCommand(bin, ['--version'], {
+      cwd: dir,
+      env: { ...envWith({}), ...extra },
+      timeoutMs: 10_000,
+    });
     expect(result).toEqual({ code: 0, stdout: `${version} (bufferutil: javascript)\n`, stderr: '' });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('when WS_NO_BUFFER_UTIL turns bufferutil off', async () => {
-    const { stdout } = await runCommand(bin, ['--version'], { cwd: dir, env: envWith({ XDG_CACHE_HOME: freshCache(), WS_NO_BUFFER_UTIL: '1' }) });
+    const { stdout } = await runCommand(bin, ['--version'], {
+      cwd: dir,
+      env: envWith({ XDG_CACHE_HOME: freshCache(), WS_NO_BUFFER_UTIL: '1' }),
+    });
     expect(stdout).toBe(`${version} (bufferutil: javascript)\n`);
   });
 });

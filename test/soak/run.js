@@ -205,7 +205,9 @@ class Slot {
     if (expected && data.equals(expected.data)) {
       this.queue.shift();
       if (isBinary !== expected.isBinary) {
-        fail(`${label()}: ${describe(data)} was sent as ${expected.isBinary ? 'binary' : 'text'}, echoed as ${isBinary ? 'binary' : 'text'}`);
+        fail(
+          `${label()}: ${describe(data)} was sent as ${expected.isBinary ? 'binary' : 'text'}, echoed as ${isBinary ? 'binary' : 'text'}`,
+        );
       } else {
         totals.messages++;
         totals.bytes += data.length;
@@ -223,14 +225,21 @@ class Slot {
         const skipped = this.queue.splice(0, later);
         this.queue.shift();
         this.skipped.push(...skipped);
-        fail(`${label()}: ${describe(data)} arrived while ${skipped.length} earlier echoes had not (first: ${describe(skipped[0].data)}): lost or reordered`);
+        fail(
+          `${label()}: ${describe(data)} arrived while ${skipped.length} earlier echoes had not (first: ${describe(skipped[0].data)}): lost or reordered`,
+        );
       } else if (late >= 0) {
         const [entry] = this.skipped.splice(late, 1);
         fail(`${label()}: ${describe(entry.data)} arrived after later echoes: reordered`);
       } else if (expected) {
         this.queue.shift();
-        const what = data.length !== expected.data.length ? `${data.length} bytes instead of ${expected.data.length}` : 'same length, different bytes';
-        fail(`${label()}: expected the echo of ${describe(expected.data)} (${expected.isBinary ? 'binary' : 'text'}), got ${describe(data)} (${isBinary ? 'binary' : 'text'}, ${what}): corrupted`);
+        const what =
+          data.length !== expected.data.length
+            ? `${data.length} bytes instead of ${expected.data.length}`
+            : 'same length, different bytes';
+        fail(
+          `${label()}: expected the echo of ${describe(expected.data)} (${expected.isBinary ? 'binary' : 'text'}), got ${describe(data)} (${isBinary ? 'binary' : 'text'}, ${what}): corrupted`,
+        );
       } else {
         fail(`${label()}: an echo nobody sent (${describe(data)}, ${data.length} bytes)`);
       }
@@ -241,7 +250,8 @@ class Slot {
 
   /** Echoes skipped by a later one that never turned up: lost. Called when the connection ends. */
   reportLost(label) {
-    if (this.skipped.length > 0) fail(`${label()}: ${this.skipped.length} echoes never arrived (first: ${describe(this.skipped[0].data)}): lost`);
+    if (this.skipped.length > 0)
+      fail(`${label()}: ${this.skipped.length} echoes never arrived (first: ${describe(this.skipped[0].data)}): lost`);
     this.skipped = [];
   }
 
@@ -254,11 +264,16 @@ class Slot {
       totals.abandoned += this.queue.length;
       if (code !== 1006) fail(`${label()}: killed, yet closed with ${code} instead of 1006`);
     } else if (ending.kind === 'close') {
-      if (code !== ending.code) fail(`${label()}: closed with ${ending.code}, server answered ${code} ${JSON.stringify(reason)}`);
-      if (this.queue.length > 0) fail(`${label()}: ${this.queue.length} echoes still missing when the close handshake finished (first: ${describe(this.queue[0].data)})`);
+      if (code !== ending.code)
+        fail(`${label()}: closed with ${ending.code}, server answered ${code} ${JSON.stringify(reason)}`);
+      if (this.queue.length > 0)
+        fail(
+          `${label()}: ${this.queue.length} echoes still missing when the close handshake finished (first: ${describe(this.queue[0].data)})`,
+        );
       if (this.pongs !== this.pings) fail(`${label()}: ${this.pings} pings, ${this.pongs} pongs at a clean close`);
     } else if (ending.kind === 'shutdown') {
-      if (code !== 1001) fail(`${label()}: the server's shutdown closed it with ${code} ${JSON.stringify(reason)} instead of 1001`);
+      if (code !== 1001)
+        fail(`${label()}: the server's shutdown closed it with ${code} ${JSON.stringify(reason)} instead of 1001`);
       else totals.shutdownCloses++;
     }
     this.onIdle?.();
@@ -301,7 +316,8 @@ class Slot {
 
   /** Resolves once every echo in flight has arrived (or the connection is gone). */
   drained(timeoutMs) {
-    if (this.queue.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) return Promise.resolve(this.queue.length === 0);
+    if (this.queue.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN)
+      return Promise.resolve(this.queue.length === 0);
     return new Promise((resolve) => {
       const timer = setTimeout(() => done(false), timeoutMs);
       const done = (ok) => {
@@ -420,14 +436,20 @@ async function main() {
   requireBuild();
   const started = Date.now();
   const fdLimit = Math.min(openFileLimit(), openFileLimit(process.pid));
-  const server = await launch(SERVERS.find((def) => def.key === 'ws-echo'), {});
+  const server = await launch(
+    SERVERS.find((def) => def.key === 'ws-echo'),
+    {},
+  );
   const serverFdLimit = openFileLimit(server.pid);
   // Each client is one descriptor here and one in the server; leave room for the rest.
   const clients = Math.max(1, Math.min(WANTED_CLIENTS, Math.min(fdLimit, serverFdLimit) - 100));
   url = server.url;
   const port = Number(new URL(url).port);
-  log(`soak: ${SECONDS} s, ${clients} clients against ws-echo (pid ${server.pid}, ${url}); open-file limit ${fdLimit} here, ${serverFdLimit} in the server`);
-  if (clients < WANTED_CLIENTS) log(`  (only ${clients} of ${WANTED_CLIENTS} clients: the open-file limit is too low; raise it with ulimit -n)`);
+  log(
+    `soak: ${SECONDS} s, ${clients} clients against ws-echo (pid ${server.pid}, ${url}); open-file limit ${fdLimit} here, ${serverFdLimit} in the server`,
+  );
+  if (clients < WANTED_CLIENTS)
+    log(`  (only ${clients} of ${WANTED_CLIENTS} clients: the open-file limit is too low; raise it with ulimit -n)`);
 
   let crashed;
   server.exited.then((info) => {
@@ -456,7 +478,9 @@ async function main() {
   for (const slot of slots) slot.connect();
   const opened = await Promise.all(slots.map((slot) => slot.opened));
   if (opened.some((ok) => !ok)) fail(`${opened.filter((ok) => !ok).length} clients could not connect`);
-  log(`  ${clients} clients connected after ${((Date.now() - started) / 1000).toFixed(1)} s; idle server RSS was ${formatBytes(baseline)}`);
+  log(
+    `  ${clients} clients connected after ${((Date.now() - started) / 1000).toFixed(1)} s; idle server RSS was ${formatBytes(baseline)}`,
+  );
 
   const t0 = Date.now();
   const churnStart = t0 + SECONDS * 250;
@@ -469,7 +493,7 @@ async function main() {
     log(
       `  t=${String(Math.round((now - t0) / 1000)).padStart(3)}s ${phase.padEnd(6)} open ${String(slots.filter((s) => s.open).length).padStart(3)}` +
         `  ${int(((totals.messages - lastReport.messages) * 1000) / (now - lastReport.t)).padStart(6)} msg/s` +
-        ` ${(((totals.bytes - lastReport.bytes) / (now - lastReport.t)) * 1000 / 1e6).toFixed(1).padStart(6)} MB/s` +
+        ` ${((((totals.bytes - lastReport.bytes) / (now - lastReport.t)) * 1000) / 1e6).toFixed(1).padStart(6)} MB/s` +
         `  total ${int(totals.messages)} msgs  reconnects ${totals.reconnects}  server RSS ${formatBytes(rss)}  errors ${totals.errors}`,
     );
     lastReport = { t: now, messages: totals.messages, bytes: totals.bytes };
@@ -500,7 +524,10 @@ async function main() {
   const drained = await Promise.all(slots.map((slot) => slot.drained(DRAIN_TIMEOUT_MS)));
   const stuck = slots.filter((slot, i) => !drained[i] && slot.ws.readyState === WebSocket.OPEN);
   for (const slot of slots) slot.reportLost(() => `slot ${slot.index} (connection ${slot.generation})`);
-  for (const slot of stuck) fail(`slot ${slot.index}: ${slot.queue.length} echoes never arrived (first: ${describe(slot.queue[0].data)}) after ${DRAIN_TIMEOUT_MS / 1000} s`);
+  for (const slot of stuck)
+    fail(
+      `slot ${slot.index}: ${slot.queue.length} echoes never arrived (first: ${describe(slot.queue[0].data)}) after ${DRAIN_TIMEOUT_MS / 1000} s`,
+    );
   const loadSeconds = (Date.now() - t0) / 1000;
 
   // Close all but IDLE_AT_SHUTDOWN clients cleanly.
@@ -522,7 +549,9 @@ async function main() {
     await sleep(100);
   }
   if (health.connections !== idle.length) {
-    fail(`/healthz reports ${health.connections ?? health.error} open connections 5 s after the others closed; ${idle.length} are open`);
+    fail(
+      `/healthz reports ${health.connections ?? health.error} open connections 5 s after the others closed; ${idle.length} are open`,
+    );
   }
   await sleep(1500);
   sample();
@@ -539,7 +568,9 @@ async function main() {
   const stillOpen = idle.filter((slot) => slot.ws.readyState !== WebSocket.CLOSED);
   if (stillOpen.length) fail(`${stillOpen.length} idle clients were not closed by the server's shutdown`);
   if (!crashed && (stopped.code !== 0 || stopped.killed)) {
-    fail(`ws-echo did not exit 0 on SIGTERM (code ${stopped.code}, signal ${stopped.signal}${stopped.killed ? ', had to be killed' : ''})`);
+    fail(
+      `ws-echo did not exit 0 on SIGTERM (code ${stopped.code}, signal ${stopped.signal}${stopped.killed ? ', had to be killed' : ''})`,
+    );
   }
   if (server.stderr().trim()) fail(`ws-echo wrote to stderr:\n${server.stderr()}`);
 
@@ -548,7 +579,9 @@ async function main() {
     log(`\nsoak FAILED with ${totals.errors} errors:\n  ${errorLines.join('\n  ')}`);
     process.exitCode = 1;
   } else {
-    log('\nsoak passed: every echo arrived intact and in order, every close code was the expected one, and ws-echo exited 0 on SIGTERM');
+    log(
+      '\nsoak passed: every echo arrived intact and in order, every close code was the expected one, and ws-echo exited 0 on SIGTERM',
+    );
   }
   // Let pending timers (reconnect delays) go.
   setTimeout(() => process.exit(), 100).unref();

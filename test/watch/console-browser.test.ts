@@ -23,7 +23,9 @@ afterAll(async () => {
 
 const PHONE = { width: 390, height: 844 };
 
-/** Opens the console page of `server` (at `pagePath`) in a fresh page; fails the test on any page error or CSP report. */
+/**
+ * Opens the console page of `server` (at `pagePath`) in a fresh page; fails the test on any page error or CSP report.
+ */
 async function openConsole(server: EchoServer, viewport = { width: 1100, height: 900 }, pagePath = '/'): Promise<Page> {
   const page = await browser.newPage({ viewport });
   defer(() => page.close());
@@ -44,7 +46,8 @@ function logEntries(page: Page): Promise<string[]> {
 
 async function waitForLog(page: Page, pattern: RegExp): Promise<string> {
   await page.waitForFunction(
-    (source) => Array.from(document.querySelectorAll('#log li')).some((li) => new RegExp(source).test(li.textContent ?? '')),
+    (source) =>
+      Array.from(document.querySelectorAll('#log li')).some((li) => new RegExp(source).test(li.textContent ?? '')),
     pattern.source,
   );
   return (await logEntries(page)).find((entry) => pattern.test(entry)) as string;
@@ -70,7 +73,11 @@ async function sendHex(page: Page, hex: string): Promise<void> {
 /** How the page says the connection ended: code and clean, once it has. */
 async function ending(page: Page): Promise<{ code: string; clean: string; text: string }> {
   const ended = await page.waitForSelector('#ended[data-code]');
-  return { code: (await ended.getAttribute('data-code')) ?? '', clean: (await ended.getAttribute('data-clean')) ?? '', text: (await ended.textContent()) ?? '' };
+  return {
+    code: (await ended.getAttribute('data-code')) ?? '',
+    clean: (await ended.getAttribute('data-clean')) ?? '',
+    text: (await ended.textContent()) ?? '',
+  };
 }
 
 describe('the console page, clicked through in Chromium', () => {
@@ -125,7 +132,10 @@ describe('the console page, clicked through in Chromium', () => {
 
   it('on a phone-sized screen: nothing scrolls sideways and the whole round trip works', async () => {
     const page = await openConsole(await serve(), PHONE);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      screen: window.innerWidth,
+    }));
     expect(widths.page).toBeLessThanOrEqual(widths.screen);
     await connect(page);
     await sendText(page, 'small screen');
@@ -183,10 +193,23 @@ describe('the console page: form, checks, escaping, log', () => {
   it('has a field for every per-connection parameter, by kind, and builds the URL from them', async () => {
     const page = await openConsole(await serve());
     const fields = await page.$$eval('[data-param]', (elements) =>
-      elements.map((el) => ({ name: (el as HTMLElement).dataset.param, tag: el.tagName.toLowerCase(), type: (el as HTMLInputElement).type })),
+      elements.map((el) => ({
+        name: (el as HTMLElement).dataset.param,
+        tag: el.tagName.toLowerCase(),
+        type: (el as HTMLInputElement).type,
+      })),
     );
-    const expected = { choice: ['select', 'select-one'], integer: ['input', 'text'], number: ['input', 'text'], 'integer-range': ['input', 'text'], text: ['input', 'text'], flag: ['input', 'checkbox'] };
-    expect(fields).toEqual(BEHAVIOUR_PARAMETERS.map((p) => ({ name: p.name, tag: expected[p.kind][0], type: expected[p.kind][1] })));
+    const expected = {
+      choice: ['select', 'select-one'],
+      integer: ['input', 'text'],
+      number: ['input', 'text'],
+      'integer-range': ['input', 'text'],
+      text: ['input', 'text'],
+      flag: ['input', 'checkbox'],
+    };
+    expect(fields).toEqual(
+      BEHAVIOUR_PARAMETERS.map((p) => ({ name: p.name, tag: expected[p.kind][0], type: expected[p.kind][1] })),
+    );
     await page.click('#more-params summary');
     const byKind = (kind: string) => BEHAVIOUR_PARAMETERS.find((p) => p.kind === kind)!;
     await page.selectOption('#p-mode', 'forever');

@@ -7,7 +7,8 @@ import { perTest } from '../helpers/per-test';
 const { serve } = perTest();
 
 const httpBase = (wsUrl: string): string => wsUrl.replace(/^ws/, 'http').replace(/^(\w+:\/\/[^/]+).*$/, '$1');
-const CHROME_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
+const CHROME_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
 
 describe('who gets the console page', () => {
   it.each([
@@ -45,9 +46,17 @@ describe('who gets the console page', () => {
     expect(response.headers.get('vary')).toBe('Accept');
     const html = await response.text();
     const csp = response.headers.get('content-security-policy') ?? '';
-    const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
-    expect(directives).toMatchObject({ 'default-src': "'none'", 'connect-src': "'self'", 'base-uri': "'none'", 'frame-ancestors': "'none'" });
-    const inline = (tag: string): string[] => [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
+    const directives = Object.fromEntries(
+      csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
+    );
+    expect(directives).toMatchObject({
+      'default-src': "'none'",
+      'connect-src': "'self'",
+      'base-uri': "'none'",
+      'frame-ancestors': "'none'",
+    });
+    const inline = (tag: string): string[] =>
+      [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
     const hash = (text: string): string => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
     expect(inline('script').map(hash)).toEqual([directives['script-src']]);
     expect(inline('style').map(hash)).toEqual([directives['style-src']]);

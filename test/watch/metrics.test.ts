@@ -38,7 +38,15 @@ describe('GET /metrics', () => {
     for (const [name, type] of Object.entries(OURS)) {
       expect(families.get(name)).toMatchObject({ type, help: expect.stringMatching(/\S/) });
     }
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_version_info']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+      'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_version_info',
+    ]) {
       expect(families.has(name)).toBe(true);
     }
     expect(valueOf(families, 'ws_echo_connections_total')).toBe(0);
@@ -111,11 +119,15 @@ describe('GET /metrics', () => {
     const cli = await cliServer(['--no-metrics']);
     expect((await fetch(`${httpBase(cli.url)}/metrics`)).status).toBe(404);
     const on = await cliServer([]);
-    expect(parsePrometheusText(await (await fetch(`${httpBase(on.url)}/metrics`)).text()).has('ws_echo_connections_total')).toBe(true);
+    expect(
+      parsePrometheusText(await (await fetch(`${httpBase(on.url)}/metrics`)).text()).has('ws_echo_connections_total'),
+    ).toBe(true);
   });
 
   it('the metrics option must be a boolean', async () => {
-    await expect(serve({ metrics: 'yes' as unknown as boolean })).rejects.toThrow('metrics must be true or false, got "yes"');
+    await expect(serve({ metrics: 'yes' as unknown as boolean })).rejects.toThrow(
+      'metrics must be true or false, got "yes"',
+    );
   });
 
   it('prom-client is not loaded until the first scrape', async () => {
@@ -152,7 +164,9 @@ describe('the strict parser itself', () => {
   });
 
   it('accepts labels with escapes, NaN, +Inf and timestamps', () => {
-    const families = parsePrometheusText('# HELP a An \\\\ help\n# TYPE a gauge\na{x="q\\"\\n"} NaN\na{x="2"} +Inf 1700000000\n');
+    const families = parsePrometheusText(
+      '# HELP a An \\\\ help\n# TYPE a gauge\na{x="q\\"\\n"} NaN\na{x="2"} +Inf 1700000000\n',
+    );
     expect(families.get('a')?.samples.map((s) => s.labels.x)).toEqual(['q"\n', '2']);
   });
 });

@@ -1,4 +1,5 @@
-// --stats: a status line on a real terminal that never breaks log lines, a stats event with --json, a plain line into a pipe.
+// --stats: a status line on a real terminal that never breaks log lines, a stats event with --json, a plain line into a
+// pipe.
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { LineWriter } from '../../src/log/output';
@@ -106,10 +107,16 @@ describe('ws-echo --stats', () => {
     for (let i = 0; i < 10; i++) ws.ws.send('0123456789');
     await ws.nextMessages(10);
     const line = await pollUntil(
-      () => cli.stdout().split('\n').find((l) => l.includes('total 10 in 100 B')),
+      () =>
+        cli
+          .stdout()
+          .split('\n')
+          .find((l) => l.includes('total 10 in 100 B')),
       (found) => found !== undefined,
     );
-    expect(line).toMatch(/^stats: 1 open \(1 total\) · in [\d.,]+ msg\/s \d+ B\/s · out [\d.,]+ msg\/s \d+ B\/s · total 10 in 100 B, 10 out 100 B · 0 log lines dropped$/);
+    expect(line).toMatch(
+      /^stats: 1 open \(1 total\) · in [\d.,]+ msg\/s \d+ B\/s · out [\d.,]+ msg\/s \d+ B\/s · total 10 in 100 B, 10 out 100 B · 0 log lines dropped$/,
+    );
     // The interval in which the messages came shows a rate above zero.
     expect(Number(line!.match(/in ([\d.]+) msg\/s/)![1])).toBeGreaterThan(0);
     expect(cli.stdout()).not.toMatch(/\x1b/); // no terminal control codes into a pipe
@@ -123,8 +130,15 @@ describe('ws-echo --stats', () => {
     ws.ws.send(Buffer.alloc(1000));
     await ws.nextMessages(1);
     const events = await pollUntil(
-      () => cli.stdout().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>),
-      (all) => all.some((e) => e.event === 'stats' && e.messagesReceived === 1) && all.filter((e) => e.event === 'stats').length >= 2,
+      () =>
+        cli
+          .stdout()
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      (all) =>
+        all.some((e) => e.event === 'stats' && e.messagesReceived === 1) &&
+        all.filter((e) => e.event === 'stats').length >= 2,
     );
     expect(new Set(events.map((e) => e.event))).toEqual(new Set(['listening', 'stats']));
     const stats = events.find((e) => e.event === 'stats' && e.messagesReceived === 1)!;
@@ -151,22 +165,40 @@ describe('ws-echo --stats', () => {
     const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
     const command = [process.execPath, BIN, '--port', '0', '--stats'].map(quote).join(' ');
     // util-linux `script` gives the CLI a real pty.
-    const script = spawn('script', ['-qfec', command, '/dev/null'], { env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }), stdio: 'pipe' });
+    const script = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: childEnv({ NO_COLOR: '1', SHELL: '/bin/sh' }),
+      stdio: 'pipe',
+    });
     defer(() => stopChild(script));
     let output = '';
     script.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     script.stderr.resume();
-    const url = (await pollUntil(() => output.match(/listening on (ws:\/\/[^\s\x1b]+)/)?.[1], (found) => found !== undefined))!;
-    await pollUntil(() => output, (text) => text.includes('stats: 0 open'));
+    const url = (await pollUntil(
+      () => output.match(/listening on (ws:\/\/[^\s\x1b]+)/)?.[1],
+      (found) => found !== undefined,
+    ))!;
+    await pollUntil(
+      () => output,
+      (text) => text.includes('stats: 0 open'),
+    );
     // Log lines while the status line is on screen.
     const ws = await client(url);
     for (let i = 0; i < 5; i++) ws.ws.send(`message ${i}`);
     await ws.nextMessages(5);
-    await pollUntil(() => output, (text) => text.includes('total 5 in'));
+    await pollUntil(
+      () => output,
+      (text) => text.includes('total 5 in'),
+    );
     ws.ws.close(1000);
     await ws.closed;
-    await pollUntil(() => output, (text) => text.includes('closed 1000'));
-    await pollUntil(() => output, (text) => /stats: 0 open \(1 total\)/.test(text));
+    await pollUntil(
+      () => output,
+      (text) => text.includes('closed 1000'),
+    );
+    await pollUntil(
+      () => output,
+      (text) => /stats: 0 open \(1 total\)/.test(text),
+    );
     const exited = new Promise((resolve) => script.once('exit', resolve));
     process.kill(descendantRunning(script.pid, BIN), 'SIGTERM');
     await exited; // script ends when the CLI has, after it read all the CLI printed
@@ -180,7 +212,9 @@ describe('ws-echo --stats', () => {
       ...[0, 1, 2, 3, 4].map((i) => `#1 text 9 B "message ${i}"`),
       expect.stringMatching(/^#1 closed 1000 clean, client first, .*, 5 messages$/),
       'shutting down (SIGTERM), closing 0 connections',
-      expect.stringMatching(/^summary: 1 connection, 0 rejected, 5 messages, 45 B in, 45 B out, 0 protocol errors, up /),
+      expect.stringMatching(
+        /^summary: 1 connection, 0 rejected, 5 messages, 45 B in, 45 B out, 0 protocol errors, up /,
+      ),
     ]);
   });
 });

@@ -23,7 +23,8 @@ describe('--workers 2: logs', () => {
     await Promise.all(
       clients.map(async (c, i) => {
         // Long messages make long lines: a torn write would show as a line that is not JSON.
-        for (let n = 0; n < perClient; n++) c.ws.send(`client ${i} message ${n} ${'x'.repeat(40 + ((i * 7 + n) % 60))}`);
+        for (let n = 0; n < perClient; n++)
+          c.ws.send(`client ${i} message ${n} ${'x'.repeat(40 + ((i * 7 + n) % 60))}`);
         await c.nextMessages(perClient);
       }),
     );
@@ -65,11 +66,17 @@ describe('--workers 2: logs', () => {
   });
 
   it('into a stdout pipe nobody reads: echoing goes on, memory stays bounded in every process, drops are counted and reported', async () => {
-    const child = spawn(process.execPath, [BIN, '--port', '0', '--workers', '2'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--port', '0', '--workers', '2'], {
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     defer(() => stopChild(child));
     child.stderr.resume();
     const [, url] = await readUntil(child.stdout, /listening on (ws:\/\/\S+)/);
-    const pids = [child.pid as number, ...(await getHealth(url) as unknown as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid)];
+    const pids = [
+      child.pid as number,
+      ...((await getHealth(url)) as unknown as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid),
+    ];
     const baseline = pids.map((pid) => memoryOf(pid).rss);
 
     // Two clients, so both workers log; 1 KiB messages make ~20 MB of log lines in all.
@@ -101,7 +108,7 @@ describe('--workers 2: logs', () => {
     const match = output.match(notice);
     expect(match).not.toBeNull();
     expect(Buffer.byteLength(output.slice(0, match?.index))).toBeLessThan(2 * MiB);
-    for (const line of output.split('\n').filter((l) => l !== '')) expect(line).toMatch(/^(#\d+ |… \d+ log lines dropped)/);
+    for (const line of output.split('\n').filter((l) => l !== ''))
+      expect(line).toMatch(/^(#\d+ |… \d+ log lines dropped)/);
   });
 });
-

@@ -1,4 +1,5 @@
-// /metrics with --workers: every scrape, whichever worker answers it, counts all workers (the CLI as a child, real ws clients).
+// /metrics with --workers: every scrape, whichever worker answers it, counts all workers (the CLI as a child, real ws
+// clients).
 import http from 'node:http';
 import { closeClient, type TestClient } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
@@ -15,7 +16,9 @@ function scrape(url: string): Promise<Map<string, Family>> {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve(parsePrometheusText(body)) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(parsePrometheusText(body)) : reject(new Error(`HTTP ${res.statusCode}`)),
+      );
     });
     req.on('error', reject);
   });
@@ -27,7 +30,7 @@ function workerLabel(families: Map<string, Family>): string | undefined {
 }
 
 describe('--workers 2: GET /metrics counts every worker', () => {
-  it('several scrapes in a row add up both workers\' connections and messages and never go down', async () => {
+  it("several scrapes in a row add up both workers' connections and messages and never go down", async () => {
     const server = await cliServer(['--workers', '2']);
     const clients: TestClient[] = [];
     for (let i = 0; i < 10; i++) clients.push(await client(server.url));

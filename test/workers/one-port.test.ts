@@ -72,7 +72,11 @@ describe('--workers 2: one server to the user', () => {
     expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(lines.filter((l) => l.event === 'close' && l.code === 1001)).toHaveLength(10);
     expect(lines.find((l) => l.event === 'shutdown')).toMatchObject({ connections: 10 });
-    expect(lines.find((l) => l.event === 'summary')).toMatchObject({ connections: 10, messages: 10, bytesEchoed: 10 * 'hello 0'.length });
+    expect(lines.find((l) => l.event === 'summary')).toMatchObject({
+      connections: 10,
+      messages: 10,
+      bytesEchoed: 10 * 'hello 0'.length,
+    });
     // The workers are gone with the primary.
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });
@@ -85,7 +89,10 @@ describe('--workers 2: one server to the user', () => {
     expect(await upgradeStatus(server.url)).toBe(503);
     expect(await upgradeStatus(server.url)).toBe(503);
     await closeClient(open[0].ws);
-    const freed = await pollUntil(() => health(server.url), (h) => h.connections === 2);
+    const freed = await pollUntil(
+      () => health(server.url),
+      (h) => h.connections === 2,
+    );
     expect(freed.connections).toBe(2);
     const again = await client(server.url);
     expect(await echo(again, 'back in')).toBe('back in');
@@ -125,7 +132,9 @@ describe('--workers 2: one server to the user', () => {
     const before = await health(server.url);
     const victim = before.workers[0];
     process.kill(victim.pid, 'SIGKILL');
-    const warning = new RegExp(`worker ${victim.worker} \\(pid ${victim.pid}\\) exited \\(killed by SIGKILL\\); starting a new one in \\d+ ms`);
+    const warning = new RegExp(
+      `worker ${victim.worker} \\(pid ${victim.pid}\\) exited \\(killed by SIGKILL\\); starting a new one in \\d+ ms`,
+    );
     await pollUntil(
       () => server.stderr(),
       (text) => /replaced the one that exited/.test(text),
@@ -174,13 +183,16 @@ describe('--workers: TLS and the single executable', () => {
 });
 
 describe('--workers: start-up and flags', () => {
-  it.each(['0', 'x', '1.5', '2000'])('--workers %s is a usage error naming the valid values (exit 2)', async (value) => {
-    const cli = startCli(['--port', '0', '--workers', value]);
-    const { code } = await cli.exited;
-    expect(code).toBe(2);
-    expect(cli.stderr()).toContain(`option '--workers <n>' argument '${value}' is invalid`);
-    expect(cli.stderr()).toContain('a whole number from 1 to 1024, or auto');
-  });
+  it.each(['0', 'x', '1.5', '2000'])(
+    '--workers %s is a usage error naming the valid values (exit 2)',
+    async (value) => {
+      const cli = startCli(['--port', '0', '--workers', value]);
+      const { code } = await cli.exited;
+      expect(code).toBe(2);
+      expect(cli.stderr()).toContain(`option '--workers <n>' argument '${value}' is invalid`);
+      expect(cli.stderr()).toContain('a whole number from 1 to 1024, or auto');
+    },
+  );
 
   it('a port in use fails once with exit 1, and no worker is left behind', async () => {
     const first = await cliServer(['--workers', '2']);
@@ -194,7 +206,11 @@ describe('--workers: start-up and flags', () => {
 
   it('--workers auto starts one worker per CPU', async () => {
     const server = await cliServer(['--workers', 'auto']);
-    const cpus = Number(await new Promise<string>((resolve) => execFile(process.execPath, ['-p', 'os.availableParallelism()'], (_e, out) => resolve(out))));
+    const cpus = Number(
+      await new Promise<string>((resolve) =>
+        execFile(process.execPath, ['-p', 'os.availableParallelism()'], (_e, out) => resolve(out)),
+      ),
+    );
     if (cpus === 1) {
       expect(childrenOf(server.child.pid as number)).toEqual([]);
     } else {
@@ -220,7 +236,9 @@ describe('--workers: start-up and flags', () => {
         process.exit(0);
       });
       runCli(['node', 'ws-echo', '--port', '0'], { stdout: out, stderr: out });`;
-    const loaded = await new Promise<string>((resolve) => execFile(process.execPath, ['-e', script], (_e, out) => resolve(out)));
+    const loaded = await new Promise<string>((resolve) =>
+      execFile(process.execPath, ['-e', script], (_e, out) => resolve(out)),
+    );
     expect(JSON.parse(loaded)).toEqual({ workers: false, forked: 0 });
   });
 });

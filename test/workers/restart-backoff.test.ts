@@ -22,7 +22,9 @@ it('killing the same worker again and again doubles the delay before each replac
   for (let round = 1; round <= 3; round++) {
     const pid = await pidOf(server.url, 1);
     process.kill(pid, 'SIGKILL');
-    const line = new RegExp(`worker 1 \\(pid ${pid}\\) exited \\(killed by SIGKILL\\); starting a new one in (\\d+) ms`);
+    const line = new RegExp(
+      `worker 1 \\(pid ${pid}\\) exited \\(killed by SIGKILL\\); starting a new one in (\\d+) ms`,
+    );
     const stderr = await pollUntil(
       () => server.stderr(),
       (text) => line.test(text),

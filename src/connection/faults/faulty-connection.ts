@@ -1,10 +1,10 @@
-// A connection whose echoes are delayed, throttled, fragmented or counted towards an end: chosen at set-up, so plain connections never pay for it.
+// A connection whose echoes are delayed, throttled, fragmented or counted towards an end: chosen at set-up, so plain
+// connections never pay for it.
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';
 import { delayPicker, seededRandom } from '../../behaviour/random';
-import { BACKPRESSURE_HIGH_WATER } from '../../core/constants';
 import { EchoConnection } from '../connection';
 import type { ConnectionSettings } from '../connection-settings';
 import { EchoOutbox } from './outbox';
@@ -45,7 +45,7 @@ function resetSocket(socket: Duplex): string {
 /**
  * {@link EchoConnection} with its echoes going through an {@link EchoOutbox} (delay, throttle,
  * fragment) and counted towards `close-after`, `drop-after` and `reset-after`. Queued echoes
- * count towards backpressure: past {@link BACKPRESSURE_HIGH_WATER} of echoes written or waiting,
+ * count towards backpressure: past `BACKPRESSURE_HIGH_WATER` (core/constants.ts) of echoes written or waiting,
  * the server stops reading from this client until they are out.
  */
 export class FaultyConnection extends EchoConnection {
@@ -66,7 +66,8 @@ export class FaultyConnection extends EchoConnection {
   ) {
     super(id, ws, socket, settings, onClosed);
     const { delay, seed, fragment, throttle } = faults;
-    this.pickDelay = delay === undefined ? NO_DELAY : delayPicker(delay, seed === undefined ? Math.random : seededRandom(seed));
+    this.pickDelay =
+      delay === undefined ? NO_DELAY : delayPicker(delay, seed === undefined ? Math.random : seededRandom(seed));
     this.outbox = new EchoOutbox(ws, { fragment, throttle }, this);
     this.backpressure.countQueue(() => this.outbox.cost);
     ws.once('close', () => this.outbox.clear());
@@ -114,7 +115,8 @@ export class FaultyConnection extends EchoConnection {
       this.drop(`drop-after=${count}`);
     } else if (count === closeAfter) {
       this.closeAsAsked(count);
-    } else if (count === messagesToEcho && count > 0) { // 0: `echo: false`, nothing to end on
+    } else if (count === messagesToEcho && count > 0) {
+      // 0: `echo: false`, nothing to end on
       this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
     }
   }
@@ -123,7 +125,10 @@ export class FaultyConnection extends EchoConnection {
   private closeAsAsked(count: number): void {
     const { closeCode, closeReason = '' } = this.faults;
     const dropping = this.settings.behavior.ending === 'drop';
-    this.fault('close-after', `${echoesWritten(count)}: closing with ${closeCode}${closeReason ? ` ${JSON.stringify(closeReason)}` : ''}${dropping ? ', then ending TCP' : ''}`);
+    this.fault(
+      'close-after',
+      `${echoesWritten(count)}: closing with ${closeCode}${closeReason ? ` ${JSON.stringify(closeReason)}` : ''}${dropping ? ', then ending TCP' : ''}`,
+    );
     this.initiator ??= 'server';
     this.cause ??= `close-after=${count}`;
     this.stopEchoing();

@@ -58,7 +58,10 @@ export class EchoOutbox {
   /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
   private waitingForSocket = false;
   private readonly flushed: () => void;
-  /** Socket write callbacks run before I/O (process.nextTick): the next batch waits for the next turn, so other clients are read in between. */
+  /**
+   * Socket write callbacks run before I/O (process.nextTick): the next batch waits for the next turn, so other clients
+   * are read in between.
+   */
   private readonly batchWritten = (): void => {
     this.waitingForSocket = false;
     setImmediate(this.pump);
@@ -99,7 +102,10 @@ export class EchoOutbox {
     this.cost = 0;
   }
 
-  /** Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the next. */
+  /**
+   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the
+   * next.
+   */
   private readonly pump = (): void => {
     clearTimeout(this.timer);
     this.timer = undefined;

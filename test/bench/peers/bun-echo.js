@@ -1,5 +1,6 @@
 // The echo server people pick Bun for: Bun.serve's built-in WebSocket server (uWebSockets), for `make bench-peers`.
 // Usage: bun test/bench/peers/bun-echo.js   (prints the port it listens on)
+/* global Bun */
 const server = Bun.serve({
   hostname: '127.0.0.1',
   port: 0,

@@ -1,4 +1,5 @@
-// Backpressure with --deflate: a client that sends compressed messages and never reads its compressed echoes is stopped, and the server stays small.
+// Backpressure with --deflate: a client that sends compressed messages and never reads its compressed echoes is
+// stopped, and the server stays small.
 import { memoryOf } from '../../helpers/cli';
 import { compressMessage, noise } from '../../helpers/deflate-frames';
 import { buildFrame, Opcode, ZERO_MASK } from '../../helpers/frames';
@@ -7,7 +8,10 @@ import { flood } from '../../helpers/raw-client';
 import { openUpgraded, portOf } from '../../helpers/raw-http';
 
 const MiB = 1024 * 1024;
-/** Peak RSS growth allowed: the 1 MiB echo queue, zlib streams and garbage; a server that queued every echo would grow by the ~100 MiB sent. */
+/**
+ * Peak RSS growth allowed: the 1 MiB echo queue, zlib streams and garbage; a server that queued every echo would grow
+ * by the ~100 MiB sent.
+ */
 const GROWTH_BOUND = 64 * MiB;
 /** No 'drain' for this long means the server stopped reading. */
 const STALL_MS = 2000;
@@ -19,11 +23,18 @@ describe('backpressure with compression', () => {
     const cli = await cliServer(['--quiet', '--deflate']);
     const pid = cli.child.pid ?? NaN;
     const baseline = memoryOf(pid).rss;
-    const { socket, head } = await openUpgraded(portOf(cli.url), { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } });
+    const { socket, head } = await openUpgraded(portOf(cli.url), {
+      headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' },
+    });
     defer(() => socket.destroy());
     expect(head.headers['sec-websocket-extensions']).toBe('permessage-deflate');
     // Incompressible data, so the echoes the server compresses stay as large as the messages.
-    const frame = buildFrame({ opcode: Opcode.binary, rsv1: true, payload: compressMessage(noise(64 * 1024, 5)), mask: ZERO_MASK });
+    const frame = buildFrame({
+      opcode: Opcode.binary,
+      rsv1: true,
+      payload: compressMessage(noise(64 * 1024, 5)),
+      mask: ZERO_MASK,
+    });
     const flooding = flood(socket, frame, 100 * MiB, STALL_MS);
     expect(await flooding.stuck).toBe(true);
 

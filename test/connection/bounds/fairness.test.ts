@@ -25,17 +25,24 @@ const ECHO_EVERY_MS = 100;
 const WORST_ECHO_LATENCY_MS = 500;
 
 /**
- * 4 MiB of empty binary frames, each with its own masking key, written in one call so the kernel, not this process, paces the flood: the server then
+ * 4 MiB of empty binary frames, each with its own masking key, written in one call so the kernel, not this process,
+ * paces the flood: the server then
  * always has more than 32 reads of it waiting, whatever this process's speed.
  */
-const FLOOD_CHUNK = Buffer.concat(Array.from({ length: Math.floor((4 * 1024 * 1024) / 6) }, () => buildFrame({ opcode: Opcode.binary, payload: Buffer.alloc(0) })));
+const FLOOD_CHUNK = Buffer.concat(
+  Array.from({ length: Math.floor((4 * 1024 * 1024) / 6) }, () =>
+    buildFrame({ opcode: Opcode.binary, payload: Buffer.alloc(0) }),
+  ),
+);
 
 /** Empty fragments per message in the fragment flood (the server is started with a --max-fragments above it). */
 const FRAGMENTS = 16_000;
 /** One binary message in FRAGMENTS empty fragments: about 96 KB, 1.5 reads of nothing but frame headers. */
 const FRAGMENTED_MESSAGE = Buffer.concat([
   buildFrame({ opcode: Opcode.binary, fin: false, payload: Buffer.alloc(0) }),
-  ...Array.from({ length: FRAGMENTS - 2 }, () => buildFrame({ opcode: Opcode.continuation, fin: false, payload: Buffer.alloc(0) })),
+  ...Array.from({ length: FRAGMENTS - 2 }, () =>
+    buildFrame({ opcode: Opcode.continuation, fin: false, payload: Buffer.alloc(0) }),
+  ),
   buildFrame({ opcode: Opcode.continuation, payload: Buffer.alloc(0) }),
 ]);
 const FRAGMENT_CHUNK = Buffer.concat(Array.from({ length: 40 }, () => FRAGMENTED_MESSAGE));
@@ -45,7 +52,10 @@ const FRAGMENT_CHUNK = Buffer.concat(Array.from({ length: 40 }, () => FRAGMENTED
  */
 const MEDIAN_ECHO_LATENCY_MS = 400;
 
-/** Writes `chunk` (FLOOD_CHUNK by default) again and again, honouring 'drain', until `done()`; reads and discards what comes back. */
+/**
+ * Writes `chunk` (FLOOD_CHUNK by default) again and again, honouring 'drain', until `done()`; reads and discards what
+ * comes back.
+ */
 function floodUntil(socket: Socket, done: () => boolean, chunk: Buffer = FLOOD_CHUNK): Promise<void> {
   socket.on('data', () => undefined);
   socket.resume();
@@ -76,7 +86,10 @@ async function echoLatencies(client: RawClient, done: () => boolean): Promise<nu
 
 const { cliServer, defer } = perTest();
 
-/** Starts the CLI with `args`, floods it from FLOODERS clients with `chunk` for FLOOD_MS, and returns another client's echo round trips meanwhile, sorted. */
+/**
+ * Starts the CLI with `args`, floods it from FLOODERS clients with `chunk` for FLOOD_MS, and returns another client's
+ * echo round trips meanwhile, sorted.
+ */
 async function latenciesDuringFlood(args: string[], chunk: Buffer): Promise<number[]> {
   const cli = await cliServer(['--quiet', ...args]);
   const port = portOf(cli.url);
@@ -87,7 +100,10 @@ async function latenciesDuringFlood(args: string[], chunk: Buffer): Promise<numb
   probe.socket.setNoDelay(true);
   const endAt = performance.now() + FLOOD_MS;
   const done = (): boolean => performance.now() >= endAt;
-  const [latencies] = await Promise.all([echoLatencies(probe, done), ...flooders.map(({ socket }) => floodUntil(socket, done, chunk))]);
+  const [latencies] = await Promise.all([
+    echoLatencies(probe, done),
+    ...flooders.map(({ socket }) => floodUntil(socket, done, chunk)),
+  ]);
   return latencies;
 }
 

@@ -17,7 +17,10 @@ function frames(opcode: number, size: number, count: number): Buffer {
   return Buffer.concat(Array.from({ length: count }, () => one));
 }
 
-/** Writes `batch` to `socket` until `total` bytes are written or `ms` have passed, waiting whenever the server stops taking them. */
+/**
+ * Writes `batch` to `socket` until `total` bytes are written or `ms` have passed, waiting whenever the server stops
+ * taking them.
+ */
 async function flood(socket: Socket, batch: Buffer, total: number, ms: number): Promise<number> {
   const deadline = Date.now() + ms;
   let written = 0;
@@ -38,7 +41,13 @@ async function nonReaders(url: string, count: number, request: UpgradeRequest = 
 }
 
 /** The server's peak RSS growth, in MiB, while `clients` non-readers each flood `batch` (up to `total` bytes each). */
-async function growthUnderFlood(args: string[], clients: number, batch: Buffer, total: number, request: UpgradeRequest = {}): Promise<number> {
+async function growthUnderFlood(
+  args: string[],
+  clients: number,
+  batch: Buffer,
+  total: number,
+  request: UpgradeRequest = {},
+): Promise<number> {
   const cli = await cliServer(['--quiet', ...args]);
   const pid = cli.child.pid as number;
   await sleep(300);
@@ -47,7 +56,8 @@ async function growthUnderFlood(args: string[], clients: number, batch: Buffer, 
   await Promise.all(sockets.map((socket) => flood(socket, batch, total, 8000)));
   await rssSettled(pid);
   const growth = (memoryOf(pid).peak - baseline) / MiB;
-  if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(`${args.join(' ')}: peak RSS growth ${growth.toFixed(0)} MiB\n`);
+  if (process.env.WS_ECHO_TEST_VERBOSE)
+    process.stdout.write(`${args.join(' ')}: peak RSS growth ${growth.toFixed(0)} MiB\n`);
   return growth;
 }
 
@@ -58,7 +68,8 @@ describe('clients that flood and never read', () => {
     expect(growth).toBeLessThan(150);
   }, 60_000);
 
-  // ws's compression queue holds empty echoes at 0 bytes of bufferedAmount: before they were counted, >900 MiB per client.
+  // ws's compression queue holds empty echoes at 0 bytes of bufferedAmount: before they were counted, >900 MiB per
+  // client.
   it('empty messages under --deflate: echoes waiting for compression count towards the bound', async () => {
     const growth = await growthUnderFlood(['--deflate'], 2, frames(Opcode.binary, 0, 10_000), 600_000 * 6, {
       headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' },

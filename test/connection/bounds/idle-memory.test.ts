@@ -1,4 +1,5 @@
-// Issue 9: an idle connection keeps less (state made when first needed, one listener for all); what is made later behaves as before.
+// Issue 9: an idle connection keeps less (state made when first needed, one listener for all); what is made later
+// behaves as before.
 import { createLogger } from '../../../src/log/logger';
 import { startEchoServerLogging } from '../../../src/server/server';
 import { frameHeader, Opcode, ZERO_MASK } from '../../helpers/frames';
@@ -41,7 +42,12 @@ describe('a client of the test fixture, whose query and closed are made when fir
     const connection = await server.nextConnection();
     const closed = connection.closed;
     connection.close(4002, 'done');
-    await expect(closed).resolves.toMatchObject({ code: 4002, reason: 'done', initiator: 'server', cause: 'closed by the test' });
+    await expect(closed).resolves.toMatchObject({
+      code: 4002,
+      reason: 'done',
+      initiator: 'server',
+      cause: 'closed by the test',
+    });
   });
 });
 

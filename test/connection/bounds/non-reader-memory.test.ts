@@ -36,20 +36,26 @@ describe(`${CLIENTS} clients that each send one ${MESSAGE_BYTES / MiB} MiB messa
     const sockets = await Promise.all(Array.from({ length: CLIENTS }, () => openUpgraded(portOf(cli.url))));
     sockets.forEach(({ socket }) => defer(() => socket.destroy()));
     // All four at once, each as a header and one large write; none reads anything (the sockets stay paused).
-    await Promise.all(sockets.map(({ socket }) => new Promise((resolve) => socket.write(Buffer.concat([header, payload]), resolve))));
+    await Promise.all(
+      sockets.map(({ socket }) => new Promise((resolve) => socket.write(Buffer.concat([header, payload]), resolve))),
+    );
     await rssSettled(pid);
     const { rss, peak } = memoryOf(pid);
     const sent = CLIENTS * MESSAGE_BYTES;
     if (process.env.WS_ECHO_TEST_VERBOSE) {
       const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
-      process.stdout.write(`non-readers: sent ${mib(sent)}; RSS ${mib(baseline)} -> ${mib(rss)} (+${((rss - baseline) / sent).toFixed(2)}x), peak +${((peak - baseline) / sent).toFixed(2)}x\n`);
+      process.stdout.write(
+        `non-readers: sent ${mib(sent)}; RSS ${mib(baseline)} -> ${mib(rss)} (+${((rss - baseline) / sent).toFixed(2)}x), peak +${((peak - baseline) / sent).toFixed(2)}x\n`,
+      );
     }
     expect(peak - baseline).toBeLessThan(GROWTH_FACTOR * sent);
 
     // The first client finally reads: its echo is there, whole.
     const { socket } = sockets[0];
     const parser = new FrameParser();
-    const echo = new Promise<Buffer>((resolve) => socket.on('data', (chunk: Buffer) => parser.push(chunk).forEach((frame) => resolve(frame.payload))));
+    const echo = new Promise<Buffer>((resolve) =>
+      socket.on('data', (chunk: Buffer) => parser.push(chunk).forEach((frame) => resolve(frame.payload))),
+    );
     socket.resume();
     expect((await echo).equals(payload)).toBe(true);
   }, 120_000);

@@ -76,7 +76,8 @@ describe('a client that drips a 256 KB message one byte per segment', () => {
     const cpu = cpuSecondsOf(pid) - cpuBefore;
     echoed = true;
     const worst = await worstLatency;
-    if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(`drip: server CPU ${cpu.toFixed(2)} s, worst echo ${worst.toFixed(0)} ms\n`);
+    if (process.env.WS_ECHO_TEST_VERBOSE)
+      process.stdout.write(`drip: server CPU ${cpu.toFixed(2)} s, worst echo ${worst.toFixed(0)} ms\n`);
     expect(worst).toBeLessThan(WORST_ECHO_LATENCY_MS);
     expect(cpu).toBeLessThan(DRIP_CPU_SECONDS);
   }, 120_000);

@@ -1,4 +1,5 @@
-// Faults in detail: order under random delays, the single-message modes, backpressure, bounded logs, timers, and what is logged when a fault fires.
+// Faults in detail: order under random delays, the single-message modes, backpressure, bounded logs, timers, and what
+// is logged when a fault fires.
 import { Writable } from 'node:stream';
 import { BACKPRESSURE_HIGH_WATER, LOG_HIGH_WATER } from '../../../src/core/constants';
 import { QUEUED_ECHO_OVERHEAD } from '../../../src/connection/faults/outbox';
@@ -40,7 +41,10 @@ describe('the single-message modes with faults on', () => {
     const server = await serve({ mode: 'one-shot', delay: 300 });
     const raw = await rawTo(`${server.url}/`);
     const end = howTcpEnds(raw.socket);
-    await raw.sendFrames([{ opcode: Opcode.text, payload: 'abcdefghijkl' }, { opcode: Opcode.text, payload: 'second' }]);
+    await raw.sendFrames([
+      { opcode: Opcode.text, payload: 'abcdefghijkl' },
+      { opcode: Opcode.text, payload: 'second' },
+    ]);
     await expectEcho(raw, Opcode.text, 'abcdefgh');
     expect(await end).toBe('fin');
     expect((await raw.tcpEnd()).closeFrameReceived).toBe(false);
@@ -134,7 +138,9 @@ describe('ends after n echoes', () => {
     }
     const closes = await pollUntil(events, (e) => e.filter((event) => event.event === 'close').length === 3, 50, 20);
     const faults = closes.filter((event) => event.event === 'fault').map((event) => `${event.id} ${event.fault}`);
-    expect(faults).toEqual(expect.arrayContaining(['1 greeting', '1 no-pong', '1 close-after', '2 drop-after', '3 reset-after']));
+    expect(faults).toEqual(
+      expect.arrayContaining(['1 greeting', '1 no-pong', '1 close-after', '2 drop-after', '3 reset-after']),
+    );
     expect(closes.filter((event) => event.event === 'close').map((event) => [event.id, event.cause])).toEqual([
       [1, 'close-after=1'],
       [2, 'drop-after=1'],
@@ -185,7 +191,14 @@ describe('accept-delay', () => {
     await sleep(200);
     expect(await upgradeStatus(`${server.url}/`)).toBe(503); // the waiting one holds the only slot
     socket.destroy();
-    expect(await pollUntil(() => upgradeStatus(`${server.url}/`), (status) => status === 101, 50, 50)).toBe(101);
+    expect(
+      await pollUntil(
+        () => upgradeStatus(`${server.url}/`),
+        (status) => status === 101,
+        50,
+        50,
+      ),
+    ).toBe(101);
     expect(server.stats().connectionsTotal).toBe(1);
   });
 });
@@ -203,7 +216,9 @@ describe('bounded memory with faults on', () => {
     // The server stopped reading once echoes waiting cost over the mark; one read (64 KiB) may finish after it.
     // Past the bound, the rest of the read in hand (up to 64 KiB of frames) is still parsed, and
     // each of its messages costs its payload plus the queue overhead: at most twice that read.
-    expect(messagesReceived * (payload + QUEUED_ECHO_OVERHEAD)).toBeLessThanOrEqual(BACKPRESSURE_HIGH_WATER + 2 * 64 * KiB + payload + QUEUED_ECHO_OVERHEAD);
+    expect(messagesReceived * (payload + QUEUED_ECHO_OVERHEAD)).toBeLessThanOrEqual(
+      BACKPRESSURE_HIGH_WATER + 2 * 64 * KiB + payload + QUEUED_ECHO_OVERHEAD,
+    );
     expect(messagesReceived).toBeGreaterThan(100);
     // Others are served meanwhile.
     const other = await connect(`${server.url}/?delay=0`);
@@ -218,7 +233,11 @@ describe('bounded memory with faults on', () => {
         writable += chunk.length; // never calls back: this stream never drains
       },
     });
-    const server = await serve({ log: { format: 'pretty', stdout: stuck, stderr: stuck }, fragment: 16, delay: [0, 2] });
+    const server = await serve({
+      log: { format: 'pretty', stdout: stuck, stderr: stuck },
+      fragment: 16,
+      delay: [0, 2],
+    });
     const c = await connect(`${server.url}/`);
     // About 120 bytes of log line each: 5,000 of them are twice what the log may queue.
     const text = (i: number): string => `message ${i} `.padEnd(100, '.');
@@ -236,11 +255,21 @@ describe('bounded memory with faults on', () => {
     const before = timers();
     const clients = await Promise.all(Array.from({ length: 1000 }, () => connect(`${server.url}/`)));
     clients.forEach((c) => c.ws.send('waits'));
-    await pollUntil(() => server.stats().messagesReceived, (n) => n === 1000, 100, 50);
+    await pollUntil(
+      () => server.stats().messagesReceived,
+      (n) => n === 1000,
+      100,
+      50,
+    );
     // One timer per connection (a few of the test's own may come and go).
     expect(timers()).toBeGreaterThanOrEqual(before + 1000 - 5);
     clients.forEach((c) => c.ws.terminate());
-    await pollUntil(() => server.connections(), (n) => n === 0, 100, 50);
+    await pollUntil(
+      () => server.connections(),
+      (n) => n === 0,
+      100,
+      50,
+    );
     expect(timers()).toBeLessThanOrEqual(before + 5);
   });
 });

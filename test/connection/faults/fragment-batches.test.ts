@@ -53,7 +53,9 @@ describe('?fragment=1 and a 1 MiB message', () => {
     defer(() => socket.destroy());
     let received = 0;
     const wire = 3 * MESSAGE_BYTES;
-    const whole = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => (received += chunk.length) >= wire && resolve()));
+    const whole = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => (received += chunk.length) >= wire && resolve()),
+    );
     socket.resume();
     const probe = latencyProbe(probeClient);
     socket.write(message(MESSAGE_BYTES));
@@ -76,7 +78,8 @@ describe('?fragment=1 and a 1 MiB message', () => {
     socket.write(message(4 * MESSAGE_BYTES));
     await sleep(3000);
     const growth = (memoryOf(pid).peak - baseline) / MiB;
-    if (process.env.WS_ECHO_TEST_VERBOSE) process.stdout.write(`fragment=1 non-reader: peak RSS growth ${growth.toFixed(0)} MiB\n`);
+    if (process.env.WS_ECHO_TEST_VERBOSE)
+      process.stdout.write(`fragment=1 non-reader: peak RSS growth ${growth.toFixed(0)} MiB\n`);
     expect(growth).toBeLessThan(64);
   }, 30_000);
 });
