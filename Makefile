@@ -14,7 +14,10 @@ $(STAMP): package.json package-lock.json
 
 build: $(BUILD_STAMP)
 
+# Compiled files whose source was moved or deleted are removed first, so dist/ (and the tarball) hold only what src/ has.
 $(BUILD_STAMP): $(SOURCES) tsconfig.json tsconfig.build.json package.json $(STAMP)
+	@[ ! -d dist ] || find dist -type f \( -name '*.js' -o -name '*.d.ts' -o -name '*.map' \) ! -name 'ws-echo.bundle.js' | \
+	  while read -r f; do s=$${f#dist/}; s=src/$${s%%.*}.ts; [ -f "$$s" ] || rm -f "$$f"; done; find dist -type d -empty -delete
 	npx tsc -p tsconfig.build.json
 	touch $@
 
