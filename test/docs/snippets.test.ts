@@ -7,7 +7,9 @@ import { describeBlock, readBlocks, stepsOf, type DocBlock, type DocStep } from 
 
 const FILES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const STEP_TIMEOUT = 180_000;
-const BLOCK_TIMEOUT_MS = 120_000;
+/** How long a block may run: a snippet that hangs fails in this time; `in-checkout` ones may build (make binary). */
+const BLOCK_TIMEOUT_MS = 30_000;
+const CHECKOUT_BLOCK_TIMEOUT_MS = 150_000;
 
 /**
  * The sandbox: a folder inside the checkout (so `require('ws')` finds the checkout's node_modules)
@@ -42,7 +44,8 @@ function expectBlockPassed(block: DocBlock, result: RunResult): void {
 
 /** Runs a shell block (bash -euo pipefail) or a program block (written to its file, run with node). */
 async function runBlock(block: DocBlock): Promise<RunResult> {
-  const options = { cwd: cwdOf(block), env: blockEnv(), timeoutMs: BLOCK_TIMEOUT_MS };
+  const timeoutMs = block.args.includes('in-checkout') ? CHECKOUT_BLOCK_TIMEOUT_MS : BLOCK_TIMEOUT_MS;
+  const options = { cwd: cwdOf(block), env: blockEnv(), timeoutMs };
   const file = block.args.find((arg) => /\.[cm]?js$/.test(arg));
   if (!file) return runCommand('bash', ['-euo', 'pipefail', '-c', block.code], options);
   writeFileSync(path.join(SANDBOX, file), block.code);
