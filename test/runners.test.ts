@@ -42,9 +42,9 @@ function runnerEnv(): NodeJS.ProcessEnv {
 }
 
 describe.each(RUNNERS)('$name', ({ name, files, command }) => {
-  it('the example is exactly the files README.md quotes, each verbatim', () => {
+  it('the example is exactly the files docs/test-runners.md quotes, each verbatim', () => {
     expect(readdirSync(path.join(EXAMPLES, name)).sort()).toEqual([...files].sort());
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(path.join(ROOT, 'docs', 'test-runners.md'), 'utf8');
     for (const file of files) expect(readme).toContain(readFileSync(path.join(EXAMPLES, name, file), 'utf8'));
   });
 
