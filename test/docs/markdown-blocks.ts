@@ -65,7 +65,8 @@ export function readBlocks(root: string, file: string): DocBlock[] {
       end++;
     }
     const marker = i > 0 ? parseMarker(lines[i - 1], `${file}:${i}`) : undefined;
-    blocks.push({ file, line: i + 1, lang, code: body.join('\n') + '\n', kind: marker?.kind, args: marker?.args ?? [] });
+    const code = body.join('\n') + '\n';
+    blocks.push({ file, line: i + 1, lang, code, kind: marker?.kind, args: marker?.args ?? [] });
     i = end;
   }
   return blocks;
@@ -86,7 +87,9 @@ export function stepsOf(blocks: DocBlock[]): DocStep[] {
       continue;
     }
     const last = steps[steps.length - 1];
-    if (last?.block.kind !== 'server') throw new Error(`${block.file}:${block.line}: a "then" block must follow a "server" block`);
+    if (last?.block.kind !== 'server') {
+      throw new Error(`${block.file}:${block.line}: a "then" block must follow a "server" block`);
+    }
     last.then.push(block);
   }
   return steps;

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { childEnv, expectSuccess, ROOT, runCommand, startCli, type RunResult } from '../helpers/cli';
 import { describeBlock, readBlocks, stepsOf, type DocBlock, type DocStep } from './markdown-blocks';
 
-const FILES = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+const FILES = ['README.md', ...DOCS.map((name) => `docs/${name}`)];
 const STEP_TIMEOUT = 180_000;
-/** How long a block may run: a snippet that hangs fails in this time; `in-checkout` ones may build (make binary). */
+/** How long a block may run: a snippet that hangs fails in this time. */
 const BLOCK_TIMEOUT_MS = 30_000;
+/** The same for `in-checkout` blocks, which may build (`make binary`). */
 const CHECKOUT_BLOCK_TIMEOUT_MS = 150_000;
 
 /**
@@ -37,17 +39,46 @@ function cwdOf(block: DocBlock): string {
   return block.args.includes('in-checkout') ? ROOT : SANDBOX;
 }
 
+/** How long `block` may run before it counts as hanging. */
+function timeoutOf(block: DocBlock): number {
+  return block.args.includes('in-checkout') ? CHECKOUT_BLOCK_TIMEOUT_MS : BLOCK_TIMEOUT_MS;
+}
+
+/** Resolves as `promise` does, or rejects after `ms` naming `what` was awaited. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ctrl-C: SIGINT to every process of the group `leader` leads; nothing if the group is gone already. */
+function interruptGroup(leader: number): void {
+  try {
+    process.kill(-leader, 'SIGINT');
+  } catch {
+    // every process of the group has exited
+  }
+}
+
 /** Throws with the block's place and text unless `result` exited 0. */
 function expectBlockPassed(block: DocBlock, result: RunResult): void {
   expectSuccess(result, `${describeBlock(block)}\n${block.code}`);
 }
 
+/** Put before a shell block: whatever it left running in the background is stopped when it ends, passed or not. */
+const STOP_BACKGROUND_JOBS = "trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT\n";
+
 /** Runs a shell block (bash -euo pipefail) or a program block (written to its file, run with node). */
 async function runBlock(block: DocBlock): Promise<RunResult> {
-  const timeoutMs = block.args.includes('in-checkout') ? CHECKOUT_BLOCK_TIMEOUT_MS : BLOCK_TIMEOUT_MS;
-  const options = { cwd: cwdOf(block), env: blockEnv(), timeoutMs };
+  const options = { cwd: cwdOf(block), env: blockEnv(), timeoutMs: timeoutOf(block) };
   const file = block.args.find((arg) => /\.[cm]?js$/.test(arg));
-  if (!file) return runCommand('bash', ['-euo', 'pipefail', '-c', block.code], options);
+  if (!file) return runCommand('bash', ['-euo', 'pipefail', '-c', STOP_BACKGROUND_JOBS + block.code], options);
   writeFileSync(path.join(SANDBOX, file), block.code);
   return runCommand(process.execPath, [file], { ...options, cwd: SANDBOX });
 }
@@ -61,10 +92,10 @@ async function runServerStep({ block, then }: DocStep): Promise<void> {
     env: blockEnv(),
   });
   try {
-    await server.waitFor(/listening on (wss?:\/\/\S+)/);
+    await withTimeout(server.waitFor(/listening on (wss?:\/\/\S+)/), timeoutOf(block), 'its listening line');
     for (const next of then) expectBlockPassed(next, await runBlock(next));
   } finally {
-    process.kill(-(server.child.pid as number), 'SIGINT');
+    interruptGroup(server.child.pid as number);
   }
   const { code, signal } = await server.exited;
   const stdout = server.stdout();
@@ -93,8 +124,8 @@ describe.each(FILES)('%s', (file) => {
   it('marks every code block with how it runs, or why it is not run', () => {
     const unmarked = blocks.filter((block) => !block.kind).map(describeBlock);
     expect(unmarked).toEqual([]);
-    const unexplained = blocks.filter((block) => block.kind === 'not-run' && block.args.length === 0).map(describeBlock);
-    expect(unexplained).toEqual([]);
+    const unexplained = blocks.filter((block) => block.kind === 'not-run' && block.args.length === 0);
+    expect(unexplained.map(describeBlock)).toEqual([]);
   });
 
   const steps = stepsOf(blocks).filter(({ block }) => RUN_KINDS.has(block.kind ?? ''));
