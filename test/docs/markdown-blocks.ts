@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
  *   interrupt with 130, ws-echo's shutdown summary);
  * - `then [FILE]`: run while the `server` block above it is listening: a shell command, or,
  *   with FILE, a program written to FILE and run with `node FILE`;
- * - `program FILE`: a JavaScript program written to FILE and run with `node FILE`; must exit 0;
+ * - `program FILE`: a JavaScript program written to FILE and run with `node FILE` (`node --test FILE`
+ *   for a `*.test.mjs`); must exit 0;
  * - `same-as PATH`: must equal the repository file PATH, which another test runs;
  * - `output`: what a command prints, or a sample: not for pasting, not run;
  * - `not-run REASON`: a block a user may paste that this test cannot run, and why.

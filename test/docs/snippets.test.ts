@@ -74,13 +74,15 @@ function expectBlockPassed(block: DocBlock, result: RunResult): void {
 /** Put before a shell block: whatever it left running in the background is stopped when it ends, passed or not. */
 const STOP_BACKGROUND_JOBS = "trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT\n";
 
-/** Runs a shell block (bash -euo pipefail) or a program block (written to its file, run with node). */
+/** Runs a shell block (bash -euo pipefail) or a program block (written to its file, run with node, or node --test). */
 async function runBlock(block: DocBlock): Promise<RunResult> {
   const options = { cwd: cwdOf(block), env: blockEnv(), timeoutMs: timeoutOf(block) };
   const file = block.args.find((arg) => /\.[cm]?js$/.test(arg));
   if (!file) return runCommand('bash', ['-euo', 'pipefail', '-c', STOP_BACKGROUND_JOBS + block.code], options);
   writeFileSync(path.join(SANDBOX, file), block.code);
-  return runCommand(process.execPath, [file], { ...options, cwd: SANDBOX });
+  // A test file runs as the text says to run it: `node --test FILE`.
+  const args = /\.test\.[cm]?js$/.test(file) ? ['--test', file] : [file];
+  return runCommand(process.execPath, args, { ...options, cwd: SANDBOX });
 }
 
 /** Starts a server block in a session of its own, runs its `then` blocks, then Ctrl-C: every one must pass. */
