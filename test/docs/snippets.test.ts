@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import path from 'node:path';
 import { childEnv, expectSuccess, ROOT, runCommand, startCli, type RunResult } from '../helpers/cli';
 import { describeBlock, readBlocks, stepsOf, type DocBlock, type DocStep } from './markdown-blocks';
+import { brokenLinks } from './markdown-links';
 
 const DOCS = readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
 const FILES = ['README.md', ...DOCS.map((name) => `docs/${name}`)];
@@ -128,6 +129,10 @@ describe.each(FILES)('%s', (file) => {
     expect(unmarked).toEqual([]);
     const unexplained = blocks.filter((block) => block.kind === 'not-run' && block.args.length === 0);
     expect(unexplained.map(describeBlock)).toEqual([]);
+  });
+
+  it('links only to files and headings that exist', () => {
+    expect(brokenLinks(ROOT, file)).toEqual([]);
   });
 
   const steps = stepsOf(blocks).filter(({ block }) => RUN_KINDS.has(block.kind ?? ''));
