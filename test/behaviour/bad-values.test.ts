@@ -1,9 +1,11 @@
-// Bad behaviour values, however they come: HTTP 400 before the upgrade (URL), exit 2 (CLI), EchoServerError (API); each
-// names the parameter, the value and what is allowed.
+// Per-connection behaviour values, checked and shown: a bad value, however it comes, gets HTTP 400 before the upgrade
+// (URL), exit 2 (CLI) or EchoServerError (API), naming the parameter, the value and what is allowed; close-code and
+// close-reason without close-after are refused the same way; unknown URL parameters are left alone; the connection
+// line, the listening line, --help and the README show every parameter.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { startEchoServer, type EchoServerOptions } from '../../src';
+import { EchoServerError, startEchoServer, type EchoServerOptions } from '../../src';
 import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour } from '../../src/behaviour/behaviour';
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import { delayPicker, seededRandom } from '../../src/behaviour/random';
@@ -11,7 +13,7 @@ import { connect } from '../helpers/clients';
 import { runCliToEnd, startCli } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
-import { rawUpgrade } from '../helpers/raw-http';
+import { portOf, rawUpgrade } from '../helpers/raw-http';
 import { jsonLogInMemory } from '../helpers/json-log';
 
 const { serve, cliServer, defer } = perTest();
@@ -70,6 +72,58 @@ describe('a bad URL value gets 400 before the upgrade, naming the parameter, the
     const { status, body } = await upgradeAnswer(server.port, '/?delay=1&delay=2');
     expect(status).toBe(400);
     expect(body).toMatch(/delay is given twice/);
+  });
+});
+
+describe('close-code and close-reason only shape the close close-after starts: without it they are refused', () => {
+  describe('in the URL: HTTP 400 before the upgrade, naming both parameters', () => {
+    it.each([
+      ['/?close-code=4000', 'close-code needs close-after'],
+      ['/?close-reason=bye', 'close-reason needs close-after'],
+      ['/?close-code=4000&close-reason=bye', 'close-code and close-reason need close-after'],
+    ])('%s', async (urlPath, message) => {
+      const server = await serve({});
+      const { status, body } = await rawUpgrade(portOf(server.url), { path: urlPath });
+      expect(status).toBe(400);
+      expect(body).toContain(message);
+    });
+
+    it('is fine with close-after in the URL, or in the server defaults', async () => {
+      const server = await serve({});
+      const c = await connect(`${server.url}/?close-after=1&close-code=4000&close-reason=bye`);
+      c.ws.send('x');
+      expect(await c.closed).toEqual({ code: 4000, reason: 'bye' });
+      const withDefault = await serve({ closeAfter: 1 });
+      const d = await connect(`${withDefault.url}/?close-code=4001`);
+      d.ws.send('x');
+      expect((await d.closed).code).toBe(4001);
+    });
+  });
+
+  describe('as flags: exit 2', () => {
+    it.each([
+      [['--close-code', '4000'], 'error: --close-code needs --close-after'],
+      [['--close-reason', 'bye', '--close-code', '4000'], 'error: --close-code and --close-reason need --close-after'],
+    ])('%j', async (args, message) => {
+      const { code, stderr } = await runCliToEnd(['--port', '0', ...args]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    });
+  });
+
+  describe('as API options: EchoServerError (exit code 2)', () => {
+    it.each([
+      [{ closeCode: 4000 }, 'closeCode needs closeAfter'],
+      [{ closeReason: 'bye' }, 'closeReason needs closeAfter'],
+    ])('%j', async (options, message) => {
+      const error = await startEchoServer(options).then(
+        (server) => server.close().then(() => undefined),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(EchoServerError);
+      expect((error as EchoServerError).exitCode).toBe(2);
+      expect((error as EchoServerError).message).toContain(message);
+    });
   });
 });
 

@@ -1,5 +1,6 @@
-// Issue 8 §8 and §9: requests Node's HTTP layer treats specially (CONNECT, an absolute-form
-// target, oversized headers, a TLS handshake on a plain port) are answered, logged and counted.
+// Requests Node's HTTP layer treats specially get a proper answer: CONNECT a 405, an absolute-form target the same path
+// match as any other, oversized headers a 431, a TLS handshake on a plain port a 400 with a hint in the log; each
+// refusal is logged and counted.
 import { PassThrough } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { EchoServerOptions } from '../../src';

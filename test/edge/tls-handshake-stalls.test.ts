@@ -1,5 +1,5 @@
-// Issue 8 §2: TCP clients that never finish a TLS handshake on the wss:// port are cut off at
-// --handshake-timeout, release their descriptors, and are logged once, never as a refusal.
+// TCP clients that never finish a TLS handshake on the wss:// port are cut off at --handshake-timeout, release their
+// descriptors, and are logged once, never as a refusal.
 import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { perTest } from '../helpers/per-test';
