@@ -4,7 +4,6 @@
 // line, the listening line, --help and the README show every parameter.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { EchoServerError, startEchoServer, type EchoServerOptions } from '../../src';
 import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour } from '../../src/behaviour/behaviour';
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
@@ -14,7 +13,7 @@ import { runCliToEnd, startCli } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
 import { portOf, rawUpgrade } from '../helpers/raw-http';
-import { jsonLogInMemory } from '../helpers/json-log';
+import { jsonLogInMemory, LogSink } from '../helpers/log-sink';
 
 const { serve, cliServer, defer } = perTest();
 
@@ -154,13 +153,11 @@ describe('unknown parameters are left alone; the connection line shows what is i
   });
 
   it('pretty logs show the behaviour compactly, text quoted, and a random seed for an unseeded range', async () => {
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const server = await serve({ log: { format: 'pretty', color: false, stdout: stream, stderr: stream } });
+    const sink = new LogSink('pretty');
+    const server = await serve({ log: sink.log });
     await connect(`${server.url}/?delay=1-2&greeting=a%0Ab&close-after=1`);
     const line = await pollUntil(
-      () => text,
+      () => sink.text(),
       (t) => /connected/.test(t),
       50,
       20,

@@ -1,8 +1,8 @@
 // Client text never reaches a log line or an HTTP answer raw: C1 controls, DEL, NEL, line separators and bidi controls
 // are escaped in pretty and JSON logs and in refusals, from every place client text reaches them.
-import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import type { EchoServerOptions, LogFormat } from '../../src';
+import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
 import { rawHttp, rawUpgrade, type HttpAnswer } from '../helpers/raw-http';
@@ -18,11 +18,9 @@ const { serve, running, client } = perTest();
 
 /** Starts the in-process server logging in `format` into memory; returns a reader of everything logged. */
 async function serveLogged(format: LogFormat, options: EchoServerOptions = {}): Promise<() => string> {
-  const out = new PassThrough();
-  let text = '';
-  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  await serve({ ...options, log: { format, color: false, stdout: out, stderr: out } });
-  return () => text;
+  const sink = new LogSink(format);
+  await serve({ ...options, log: sink.log });
+  return () => sink.text();
 }
 
 /** Waits until a line with `event` (JSON) or matching `pretty` is logged, and returns all output. */
