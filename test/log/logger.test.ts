@@ -1,4 +1,6 @@
-// The logger: pretty and JSON formats, quiet filtering, colors and bounded output.
+// Log lines read right and cannot hold the server up: previews, sizes and durations in short forms, pretty and JSON
+// lines, --quiet, colors (and NO_COLOR), and a writer that drops and counts lines while its stream is backed up instead
+// of queueing them.
 import { PassThrough, Writable } from 'node:stream';
 import { colorLevel, createLogger, SILENT_LOGGER } from '../../src/log/logger';
 import { formatBytes, formatDuration, previewOf } from '../../src/log/log-format';

@@ -85,7 +85,7 @@ describe('clients that flood and never read', () => {
     expect(growth).toBeLessThan(150);
   }, 60_000);
 
-  // A pong written (or a drain) used to resume reading whatever the delayed-echo queue held.
+  // A pong written (or a drain) must not resume reading while the delayed-echo queue is over the bound.
   it('?delay= with a ping after every message: delayed echoes stay bounded', async () => {
     const cli = await cliServer(['--quiet']);
     const [socket] = await nonReaders(cli.url, 1, { path: '/?delay=600000' });
