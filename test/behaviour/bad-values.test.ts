@@ -1,9 +1,10 @@
-// Bad behaviour values, however they come: HTTP 400 before the upgrade (URL), exit 2 (CLI), EchoServerError (API); each
-// names the parameter, the value and what is allowed.
+// Per-connection behaviour values, checked and shown: a bad value, however it comes, gets HTTP 400 before the upgrade
+// (URL), exit 2 (CLI) or EchoServerError (API), naming the parameter, the value and what is allowed; close-code and
+// close-reason without close-after are refused the same way; unknown URL parameters are left alone; the connection
+// line, the listening line, --help and the README show every parameter.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { startEchoServer, type EchoServerOptions } from '../../src';
+import { EchoServerError, startEchoServer, type EchoServerOptions } from '../../src';
 import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour } from '../../src/behaviour/behaviour';
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import { delayPicker, seededRandom } from '../../src/behaviour/random';
@@ -11,8 +12,8 @@ import { connect } from '../helpers/clients';
 import { runCliToEnd, startCli } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
-import { rawUpgrade } from '../helpers/raw-http';
-import { jsonLogInMemory } from '../helpers/json-log';
+import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { jsonLogInMemory, LogSink } from '../helpers/log-sink';
 
 const { serve, cliServer, defer } = perTest();
 
@@ -73,6 +74,58 @@ describe('a bad URL value gets 400 before the upgrade, naming the parameter, the
   });
 });
 
+describe('close-code and close-reason only shape the close close-after starts: without it they are refused', () => {
+  describe('in the URL: HTTP 400 before the upgrade, naming both parameters', () => {
+    it.each([
+      ['/?close-code=4000', 'close-code needs close-after'],
+      ['/?close-reason=bye', 'close-reason needs close-after'],
+      ['/?close-code=4000&close-reason=bye', 'close-code and close-reason need close-after'],
+    ])('%s', async (urlPath, message) => {
+      const server = await serve({});
+      const { status, body } = await rawUpgrade(portOf(server.url), { path: urlPath });
+      expect(status).toBe(400);
+      expect(body).toContain(message);
+    });
+
+    it('is fine with close-after in the URL, or in the server defaults', async () => {
+      const server = await serve({});
+      const c = await connect(`${server.url}/?close-after=1&close-code=4000&close-reason=bye`);
+      c.ws.send('x');
+      expect(await c.closed).toEqual({ code: 4000, reason: 'bye' });
+      const withDefault = await serve({ closeAfter: 1 });
+      const d = await connect(`${withDefault.url}/?close-code=4001`);
+      d.ws.send('x');
+      expect((await d.closed).code).toBe(4001);
+    });
+  });
+
+  describe('as flags: exit 2', () => {
+    it.each([
+      [['--close-code', '4000'], 'error: --close-code needs --close-after'],
+      [['--close-reason', 'bye', '--close-code', '4000'], 'error: --close-code and --close-reason need --close-after'],
+    ])('%j', async (args, message) => {
+      const { code, stderr } = await runCliToEnd(['--port', '0', ...args]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    });
+  });
+
+  describe('as API options: EchoServerError (exit code 2)', () => {
+    it.each([
+      [{ closeCode: 4000 }, 'closeCode needs closeAfter'],
+      [{ closeReason: 'bye' }, 'closeReason needs closeAfter'],
+    ])('%j', async (options, message) => {
+      const error = await startEchoServer(options).then(
+        (server) => server.close().then(() => undefined),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(EchoServerError);
+      expect((error as EchoServerError).exitCode).toBe(2);
+      expect((error as EchoServerError).message).toContain(message);
+    });
+  });
+});
+
 describe('unknown parameters are left alone; the connection line shows what is in effect', () => {
   it('?token=abc&Delay=5&dealy=5 connects as plain echo, and the event says so', async () => {
     const { options: log, events } = jsonLogInMemory();
@@ -100,13 +153,11 @@ describe('unknown parameters are left alone; the connection line shows what is i
   });
 
   it('pretty logs show the behaviour compactly, text quoted, and a random seed for an unseeded range', async () => {
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const server = await serve({ log: { format: 'pretty', color: false, stdout: stream, stderr: stream } });
+    const sink = new LogSink('pretty');
+    const server = await serve({ log: sink.log });
     await connect(`${server.url}/?delay=1-2&greeting=a%0Ab&close-after=1`);
     const line = await pollUntil(
-      () => text,
+      () => sink.text(),
       (t) => /connected/.test(t),
       50,
       20,

@@ -1,4 +1,4 @@
-// Issue 8 §8 and §9: what the command line and the API accept and how they say no: units in
+// What the command line and the API accept and how they say no: units in
 // sizes and durations, times that would round to 0, paths that can never match, --cert/--key
 // that are not regular files, API errors in API words, and --help that fits 80 columns.
 import { writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
-// What a client is told, and what the log says, when the server ends a connection (issue 8
-// §8 and §9): protocol errors close with a reason, the close line records what the client
-// saw, and a client that keeps TCP open after the close handshake is named as such.
+// What a client is told, and what the log says, when the server ends a connection: protocol errors close with a reason,
+// the close line records what the client saw, and a client that keeps TCP open after the close handshake is named as
+// such.
 import { connect as connectTcp } from 'node:net';
 import { startCli, type CliChild } from '../helpers/cli';
 import { Opcode, closePayload } from '../helpers/frames';

@@ -4,7 +4,7 @@
 // the socket. The rest of the read is still parsed and ws's readyState is still OPEN, so a ping
 // that followed the message used to be answered: a write after end, for which Node destroys the
 // socket and drops what of the echo was still queued (an 8 MiB echo arrived as 3.98 MB and a
-// FIN). Found by an attack on the frame batch; older than it.
+// FIN).
 import { buildFrame, FrameParser, Opcode } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
 import { sleep } from '../helpers/probe';

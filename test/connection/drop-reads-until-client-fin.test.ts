@@ -1,7 +1,7 @@
 // A drop mode reads on after its FIN until the client's own FIN, even when the client sends far
 // more than one turn's share and reads nothing: a per-turn pause must not outlive the drop.
 //
-// Found by an attack on the per-turn read limit: after `whole-message` dropped, the 8th read of
+// Before this held, after `whole-message` dropped, the 8th read of
 // a turn paused the client, and resuming waited for a socket marker that an ended socket never
 // writes. The client's 64 MB upload then sat unread until the client read its echo (and in 1
 // run of 12 the linger timer destroyed the socket: EPIPE instead of a clean close).

@@ -1,4 +1,5 @@
-// Each echo mode as a client observes it, against the in-process server on port 0.
+// Each echo mode does what the README says, as a ws client observes it against the in-process server: what is echoed,
+// how the connection ends, pongs, server.close(), and the counts stats() gives.
 import type { EchoMode } from '../../src';
 import { connect, sendFragmented } from '../helpers/clients';
 import { MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode-checks';

@@ -1,5 +1,5 @@
-// The fragment limit (issue 8 §4): --max-fragments / maxFragments, a default that lets a
-// --max-payload message in 4 KiB fragments through, and 1008 with a reason past it.
+// The fragment limit (--max-fragments / maxFragments): a default that lets a --max-payload message in 4 KiB fragments
+// through (ws's own limit would stop it at 16,384), and 1008 with a reason past it.
 import { startEchoServer } from '../../src';
 import { resolveOptions } from '../../src/options/options';
 import { runCliToEnd } from '../helpers/cli';

@@ -1,5 +1,6 @@
-// RFC 6455 conformance over raw TCP (Autobahn-style): framing, control frames, fragmentation, UTF-8, close codes,
-// modes.
+// The server speaks RFC 6455 as the spec says, checked over raw TCP (Autobahn-style): framing, control frames,
+// fragmentation, UTF-8 and close codes are echoed or failed with the right code, in every mode, and a client that
+// breaks the protocol never disturbs another.
 import { randomBytes } from 'node:crypto';
 import type { EchoMode, EchoServerOptions } from '../../src';
 import { Opcode, buildFrame, closePayload, fragments, type FrameSpec } from '../helpers/frames';

@@ -1,6 +1,6 @@
-// Issue 8 §5: under a low open-file limit, idle sockets that never send a handshake cannot
-// use up the descriptors: the oldest are closed (logged, counted), and upgrades and /healthz
-// still get an answer, a 503 with a log line once the WebSocket connections fill the budget.
+// Under a low open-file limit, idle sockets that never send a handshake cannot use up the descriptors: the oldest are
+// closed (logged, counted), and upgrades and /healthz still get an answer, a 503 with a log line once the WebSocket
+// connections fill the budget.
 import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { BIN, startCli } from '../helpers/cli';

@@ -1,4 +1,5 @@
-// --header: extra headers on the 101, on plain HTTP answers and on refusals, checked at start; over raw HTTP.
+// --header / headers: extra headers reach the 101, plain HTTP answers and refusals, never override the server's own,
+// and bad ones are refused at start; over raw HTTP.
 import { startEchoServer, type EchoServerOptions } from '../../src';
 import { runCliToEnd } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';

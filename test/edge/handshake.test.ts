@@ -1,4 +1,6 @@
-// The opening handshake and plain HTTP answers over raw TCP: versions, keys, subprotocols, path, origins, limits.
+// The opening handshake and plain HTTP answers, over raw TCP: a valid upgrade gets 101 with the right accept key, and a
+// wrong version, key, method, path, origin or one upgrade too many gets the HTTP status that says why; garbage after
+// the 101 closes only that client.
 import { Opcode, closePayload } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
 import { waitUntil } from '../helpers/probe';

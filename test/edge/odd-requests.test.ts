@@ -1,8 +1,9 @@
-// Issue 8 §8 and §9: requests Node's HTTP layer treats specially (CONNECT, an absolute-form
-// target, oversized headers, a TLS handshake on a plain port) are answered, logged and counted.
-import { PassThrough } from 'node:stream';
+// Requests Node's HTTP layer treats specially get a proper answer: CONNECT a 405, an absolute-form target the same path
+// match as any other, oversized headers a 431, a TLS handshake on a plain port a 400 with a hint in the log; each
+// refusal is logged and counted.
 import { connect as tlsConnect } from 'node:tls';
 import type { EchoServerOptions } from '../../src';
+import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
 import {
@@ -19,15 +20,9 @@ const { serve, running } = perTest();
 
 /** Starts the in-process server logging JSON lines into memory; returns a reader of the parsed lines. */
 async function serveLogged(options: EchoServerOptions = {}): Promise<() => Array<Record<string, unknown>>> {
-  const out = new PassThrough();
-  let text = '';
-  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  await serve({ ...options, log: { format: 'json', stdout: out, stderr: out } });
-  return () =>
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const sink = new LogSink('json');
+  await serve({ ...options, log: sink.log });
+  return () => sink.events();
 }
 
 /** The `rejected` lines logged so far, once at least one is there. */

@@ -1,4 +1,5 @@
-// Subprotocol selection (--protocol, --no-protocol, RFC 6455 §4.2.2) with raw handshakes, real ws clients and the CLI.
+// Subprotocol selection (--protocol, --no-protocol, RFC 6455 §4.2.2): the server picks the client's first offer it
+// serves, matched exactly, or none; checked with raw handshakes, real ws clients and the CLI.
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startEchoServer } from '../../src';

@@ -1,11 +1,11 @@
-// Issue 8 §2: TCP clients that never finish a TLS handshake on the wss:// port are cut off at
-// --handshake-timeout, release their descriptors, and are logged once, never as a refusal.
+// TCP clients that never finish a TLS handshake on the wss:// port are cut off at --handshake-timeout, release their
+// descriptors, and are logged once, never as a refusal.
 import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil, stopChild, within } from '../helpers/probe';
 import { openTcp, portOf } from '../helpers/raw-http';
-import { makeTestCert, type TestCert } from '../helpers/tls-cert';
+import { useTestCert } from '../helpers/tls-cert';
 
 /** The start of a ClientHello record that announces 512 bytes and stops after 6 of them. */
 const HALF_CLIENT_HELLO = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]);
@@ -16,18 +16,21 @@ function openFds(pid: number): number {
 }
 
 describe('stalled TLS handshakes (--handshake-timeout 1)', () => {
-  let tls: TestCert;
-  beforeAll(() => {
-    tls = makeTestCert();
-  });
-  afterAll(() => tls?.remove());
+  const testCert = useTestCert();
   const { cliServer, defer } = perTest();
 
   it('closes 50 stalled clients within 2 s, logs each once, counts no refusal, and releases every descriptor', async () => {
-    const cli = await cliServer(['--cert', tls.certFile, '--key', tls.keyFile, '--handshake-timeout', '1']);
+    const cli = await cliServer([
+      '--cert',
+      testCert().certFile,
+      '--key',
+      testCert().keyFile,
+      '--handshake-timeout',
+      '1',
+    ]);
     const pid = cli.child.pid!;
     // One full request first, so lazily opened descriptors are part of the baseline.
-    await getHealth(cli.url, { ca: tls.cert });
+    await getHealth(cli.url, { ca: testCert().cert });
     const baseline = await pollUntil(
       () => openFds(pid),
       (n) => n > 0,

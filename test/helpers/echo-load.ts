@@ -1,6 +1,8 @@
 // Pipelined echo load from one ws client (open it with clients.ts openClient), checking every echo, with a liveness
-// watchdog.
+// watchdog; and a server's memory once such load has warmed it up.
 import type WebSocket from 'ws';
+import { memoryOf } from './cli';
+import { closeClient, openClient } from './clients';
 
 /** How much load to send. */
 export interface EchoLoad {
@@ -62,4 +64,15 @@ export function echoMany(ws: WebSocket, load: EchoLoad): Promise<number> {
     ws.on('close', onClose);
     while (sent < Math.min(window, count)) ws.send(loadMessage(sent++, size));
   });
+}
+
+/**
+ * The resident memory of the server process `pid` (listening at `url`) once its echo path has run: 200 echoes of 1 KiB
+ * from a client that then closes, so code loaded on first use is not counted as growth later.
+ */
+export async function warmedRss(url: string, pid: number): Promise<number> {
+  const warm = await openClient(url);
+  await echoMany(warm, { count: 200, size: 1024, window: 20 });
+  await closeClient(warm);
+  return memoryOf(pid).rss;
 }

@@ -1,23 +1,35 @@
-// A writable stream that keeps the JSON log lines an in-process server writes, so tests can read its events.
+// Log output kept in memory, so tests can read what an in-process server (or a logger) wrote: its text, or its JSON
+// events. The one place tests keep a log; json-log.ts only re-exports jsonLogInMemory for older imports.
 import { Writable } from 'node:stream';
-import type { LogEvent } from '../../src';
+import type { LogEvent, LogFormat, LogOptions } from '../../src';
 import { sleep } from './probe';
 
-/** Collects JSON log lines; pass `log` to startEchoServer(). */
+/** Collects log lines; pass `log` to startEchoServer(), or `stream` to a logger. */
 export class LogSink {
-  private text = '';
+  private written = '';
   readonly stream = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
-      this.text += chunk.toString('utf8');
+      this.written += chunk.toString('utf8');
       done();
     },
   });
-  /** startEchoServer()'s `log` option writing JSON here. */
-  readonly log = { format: 'json' as const, stdout: this.stream, stderr: this.stream };
 
-  /** Every event logged so far. */
+  /** Lines in `format` (JSON unless told), without colors. */
+  constructor(private readonly format: LogFormat = 'json') {}
+
+  /** startEchoServer()'s `log` option writing here. */
+  get log(): LogOptions {
+    return { format: this.format, color: false, stdout: this.stream, stderr: this.stream };
+  }
+
+  /** Everything written so far. */
+  text(): string {
+    return this.written;
+  }
+
+  /** Every event logged so far (JSON lines). */
   events(): Array<LogEvent & Record<string, unknown>> {
-    return this.text
+    return this.written
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line));
@@ -30,6 +42,15 @@ export class LogSink {
       if (found) return found;
       await sleep(10);
     }
-    throw new Error(`no ${name} event in ${this.text}`);
+    throw new Error(`no ${name} event in ${this.written}`);
   }
+}
+
+/** Log options that write JSON lines into memory, and the events read back (without `time`). */
+export function jsonLogInMemory(): { options: LogOptions; events: () => Array<Record<string, unknown>> } {
+  const sink = new LogSink('json');
+  return {
+    options: sink.log,
+    events: () => sink.events().map(({ time: _time, ...fields }) => fields),
+  };
 }

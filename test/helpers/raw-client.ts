@@ -1,6 +1,7 @@
 // A WebSocket client over raw TCP for protocol and resource tests: it sends any bytes, answers nothing by itself, and
 // shows every frame the server sends.
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import {
   buildFrame,
   FrameParser,
@@ -164,6 +165,22 @@ export async function expectEcho(client: RawClient, opcode: number, payload: Buf
 export async function expectEchoes(client: RawClient, text: string): Promise<void> {
   await client.sendFrame({ opcode: Opcode.text, payload: text });
   await expectEcho(client, Opcode.text, text);
+}
+
+/**
+ * Echoes a small text message every `everyMs` until `done()` is true, waiting for each echo; resolves with the round
+ * trips in ms, sorted. For checks that a client flooding or dripping elsewhere does not freeze the others.
+ */
+export async function echoRoundTrips(client: RawClient, done: () => boolean, everyMs: number): Promise<number[]> {
+  const roundTrips: number[] = [];
+  for (let i = 0; !done(); i++) {
+    const started = performance.now();
+    await client.sendFrame({ opcode: Opcode.text, payload: `tick ${i}` });
+    await expectEcho(client, Opcode.text, `tick ${i}`);
+    roundTrips.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return roundTrips.sort((a, b) => a - b);
 }
 
 /** A flood in progress; see {@link flood}. */

@@ -47,3 +47,19 @@ export function makeTestCert(): TestCert {
     throw error;
   }
 }
+
+/**
+ * A test certificate made before the tests of the enclosing describe block (or file) and removed after them. Call it
+ * where beforeAll may be called; read the certificate inside tests through the returned function.
+ */
+export function useTestCert(): () => TestCert {
+  let made: TestCert | undefined;
+  beforeAll(() => {
+    made = makeTestCert();
+  });
+  afterAll(() => made?.remove());
+  return () => {
+    if (!made) throw new Error('the test certificate is made in beforeAll: read it inside a test');
+    return made;
+  };
+}

@@ -1,8 +1,8 @@
-// Issue 8 §7: C1 controls, NEL, line separators and bidi controls from clients are escaped in
-// pretty and JSON logs and in HTTP answers, from every place client text reaches them.
-import { PassThrough } from 'node:stream';
+// Client text never reaches a log line or an HTTP answer raw: C1 controls, DEL, NEL, line separators and bidi controls
+// are escaped in pretty and JSON logs and in refusals, from every place client text reaches them.
 import WebSocket from 'ws';
 import type { EchoServerOptions, LogFormat } from '../../src';
+import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
 import { rawHttp, rawUpgrade, type HttpAnswer } from '../helpers/raw-http';
@@ -18,11 +18,9 @@ const { serve, running, client } = perTest();
 
 /** Starts the in-process server logging in `format` into memory; returns a reader of everything logged. */
 async function serveLogged(format: LogFormat, options: EchoServerOptions = {}): Promise<() => string> {
-  const out = new PassThrough();
-  let text = '';
-  out.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  await serve({ ...options, log: { format, color: false, stdout: out, stderr: out } });
-  return () => text;
+  const sink = new LogSink(format);
+  await serve({ ...options, log: sink.log });
+  return () => sink.text();
 }
 
 /** Waits until a line with `event` (JSON) or matching `pretty` is logged, and returns all output. */
@@ -56,6 +54,19 @@ describe.each<LogFormat>(['pretty', 'json'])('%s logs', (format) => {
     await c.nextMessages(1);
     const text = await logged(read, format === 'json' ? /"event":"message"/ : /^#1 text /m);
     expectEscaped(format, text, 'message', 'preview', HOSTILE);
+  });
+
+  it('escape DEL (U+007F) in a message preview as \\u007f, never raw', async () => {
+    const read = await serveLogged(format);
+    const c = await client(running().url);
+    c.ws.send('a\u007fb\u007f');
+    const text = await logged(read, format === 'json' ? /"event":"message"/ : /^#1 text /m);
+    expect(text).not.toMatch(/\u007f/);
+    expect(text).toContain('a\\u007fb\\u007f');
+    if (format === 'json') {
+      const line = text.split('\n').find((l) => l.includes('"event":"message"')) as string;
+      expect((JSON.parse(line) as { preview: string }).preview).toBe('a\u007fb\u007f');
+    }
   });
 
   it("escape the client's close reason", async () => {

@@ -1,5 +1,5 @@
-// Issue 8 §8: log lines lost because stdout broke (a reader that went away, as in
-// `ws-echo | head -1`, or a full disk, /dev/full) are counted in logLinesDropped.
+// Log lines lost because stdout broke (a reader that went away, as in `ws-echo | head -1`, or a full disk, /dev/full)
+// are counted in logLinesDropped, and the server keeps echoing.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';

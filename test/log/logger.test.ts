@@ -1,17 +1,12 @@
-// The logger: pretty and JSON formats, quiet filtering, colors and bounded output.
+// Log lines read right and cannot hold the server up: previews, sizes and durations in short forms, pretty and JSON
+// lines, --quiet, colors (and NO_COLOR), and a writer that drops and counts lines while its stream is backed up instead
+// of queueing them.
 import { PassThrough, Writable } from 'node:stream';
 import { colorLevel, createLogger, SILENT_LOGGER } from '../../src/log/logger';
 import { formatBytes, formatDuration, previewOf } from '../../src/log/log-format';
 import { LineWriter } from '../../src/log/output';
+import { LogSink } from '../helpers/log-sink';
 import { waitUntil } from '../helpers/probe';
-
-/** A stream that keeps what is written to it. */
-function sink(): PassThrough & { text: () => string } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  return Object.assign(stream, { text: () => text });
-}
 
 const listening = {
   event: 'listening',
@@ -59,22 +54,22 @@ describe('formatBytes and formatDuration', () => {
 
 describe('createLogger', () => {
   it('prints the listening line plainly when colors are off', async () => {
-    const out = sink();
-    createLogger({ stdout: out, stderr: out, color: false }).log(listening);
+    const out = new LogSink();
+    createLogger({ stdout: out.stream, stderr: out.stream, color: false }).log(listening);
     await flushed();
     expect(out.text()).toBe('ws-echo listening on ws://127.0.0.1:8080 (mode: graceful)\n');
   });
 
   it('colors when asked to', async () => {
-    const out = sink();
-    createLogger({ stdout: out, stderr: out, color: true }).log({ event: 'error', message: 'boom' });
+    const out = new LogSink();
+    createLogger({ stdout: out.stream, stderr: out.stream, color: true }).log({ event: 'error', message: 'boom' });
     await flushed();
     expect(out.text()).toMatch(ANSI);
   });
 
   it('writes one JSON object per line with event and time first', async () => {
-    const out = sink();
-    const logger = createLogger({ format: 'json', stdout: out, stderr: out, color: true });
+    const out = new LogSink();
+    const logger = createLogger({ format: 'json', stdout: out.stream, stderr: out.stream, color: true });
     logger.log(listening);
     logger.message(3, Buffer.from('hi'), false);
     await flushed();
@@ -97,9 +92,9 @@ describe('createLogger', () => {
   });
 
   it('with quiet, keeps the listening line, warnings and errors only', async () => {
-    const out = sink();
-    const err = sink();
-    const logger = createLogger({ quiet: true, stdout: out, stderr: err, color: false });
+    const out = new LogSink();
+    const err = new LogSink();
+    const logger = createLogger({ quiet: true, stdout: out.stream, stderr: err.stream, color: false });
     expect(logger.logsMessages).toBe(false);
     logger.log(listening);
     logger.log({ event: 'connection', id: 1, remote: '127.0.0.1:1', path: '/' });

@@ -1,6 +1,5 @@
-// Issue 8 §9: how a new user gets ws-echo while it is not on the npm registry. A git install
-// builds dist/ in `prepare` and runs; an unbuilt checkout says to build in one line; `make run`
-// rebuilds only when a source changed.
+// How a new user gets ws-echo while the name is not on the npm registry: a git install builds dist/ in `prepare` and
+// runs; an unbuilt checkout says to build in one line; `make run` rebuilds only when a source changed.
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

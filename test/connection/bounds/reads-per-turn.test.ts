@@ -1,33 +1,30 @@
-// A client that floods tiny messages or empty fragments while reading its echoes must not
-// freeze the other connections (src/connection/loop-turns.ts).
+// A client has a share of each event-loop turn (READS_PER_TURN reads, MESSAGES_PER_TURN messages:
+// src/connection/loop-turns.ts), so one that floods tiny messages or empty fragments while reading its echoes cannot
+// freeze the other connections.
 //
-// Found by an attack on the frame batch: libuv reads a socket up to 32 times per event-loop
-// turn, 2 MiB of empty frames (~350,000 messages) from one client, while no other client is
-// read. Before the batch, ws-echo paused such a client every ~4,000 echoes only by accident
-// (its backpressure counted 256 bytes per echo); with one write per read it was never paused,
-// and another client's echo waited 1-2 s (3 flooders: p50 1.8 s). Now a client that has brought
-// MESSAGES_PER_TURN messages in one turn reads again in the next one.
+// Why the bound is needed: libuv reads a socket up to 32 times per event-loop turn, 2 MiB of empty frames (~350,000
+// messages) from one client, while no other client is read. With one write per read and no share, such a client was
+// never paused, and another client's echo waited 1-2 s (3 flooders: p50 1.8 s). With the share, a client that has used
+// it reads again in the next turn.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { buildFrame, Opcode } from '../../helpers/frames';
 import { perTest } from '../../helpers/per-test';
-import { sleep } from '../../helpers/probe';
-import { RawClient, expectEcho } from '../../helpers/raw-client';
+import { echoRoundTrips, RawClient } from '../../helpers/raw-client';
 import { openUpgraded, portOf } from '../../helpers/raw-http';
 
 const FLOODERS = 4;
 const FLOOD_MS = 4000;
 const ECHO_EVERY_MS = 100;
 /**
- * Freeze detection, not a performance bound: before the batch the worst echo here took 80-110 ms;
- * with it, 1.1-2.1 s (each flooder's 32-read turns hold the loop ~0.3-0.5 s in turn).
+ * Freeze detection, not a performance bound: with one write per read and no per-turn share, the worst echo here took
+ * 1.1-2.1 s (each flooder's 32-read turns hold the loop ~0.3-0.5 s in turn); echoing one write per message, 80-110 ms.
  */
 const WORST_ECHO_LATENCY_MS = 500;
 
 /**
  * 4 MiB of empty binary frames, each with its own masking key, written in one call so the kernel, not this process,
- * paces the flood: the server then
- * always has more than 32 reads of it waiting, whatever this process's speed.
+ * paces the flood: the server then always has more than 32 reads of it waiting, whatever this process's speed.
  */
 const FLOOD_CHUNK = Buffer.concat(
   Array.from({ length: Math.floor((4 * 1024 * 1024) / 6) }, () =>
@@ -71,19 +68,6 @@ function floodUntil(socket: Socket, done: () => boolean, chunk: Buffer = FLOOD_C
   });
 }
 
-/** Echoes a small message every ECHO_EVERY_MS until `done()`; resolves with the round trips in ms, sorted. */
-async function echoLatencies(client: RawClient, done: () => boolean): Promise<number[]> {
-  const latencies: number[] = [];
-  for (let i = 0; !done(); i++) {
-    const started = performance.now();
-    await client.sendFrame({ opcode: Opcode.text, payload: `tick ${i}` });
-    await expectEcho(client, Opcode.text, `tick ${i}`);
-    latencies.push(performance.now() - started);
-    await sleep(ECHO_EVERY_MS);
-  }
-  return latencies.sort((a, b) => a - b);
-}
-
 const { cliServer, defer } = perTest();
 
 /**
@@ -101,7 +85,7 @@ async function latenciesDuringFlood(args: string[], chunk: Buffer): Promise<numb
   const endAt = performance.now() + FLOOD_MS;
   const done = (): boolean => performance.now() >= endAt;
   const [latencies] = await Promise.all([
-    echoLatencies(probe, done),
+    echoRoundTrips(probe, done, ECHO_EVERY_MS),
     ...flooders.map(({ socket }) => floodUntil(socket, done, chunk)),
   ]);
   return latencies;

@@ -1,13 +1,25 @@
-// The frame batch (src/connection/frame-batch.ts): small echoes framed by hand and written once per
-// read must be byte-for-byte what ws would send, in the order things were sent, whatever else
-// the same read makes the server write (pongs, large echoes through ws, a test's own messages,
-// the close frame), and each client gets only its own frames.
+// The echoes of the messages one read brings leave in one socket write, framed by hand: byte-for-byte what ws would
+// send, in the order things were sent, whatever else the same read makes the server write (pongs, large echoes through
+// ws, a test's own messages, the close frame), and each client gets only its own frames. Write calls are counted with
+// the kernel's own tally of the real CLI's write system calls (/proc/<pid>/io, syscw), so nothing is mocked.
+import { readFileSync } from 'node:fs';
 import { BATCHED_PAYLOAD_MAX } from '../../src/connection/frame-batch';
 import { closePayload, Opcode, type FrameSpec } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
-import { expectEcho, expectFrame, openRawClient } from '../helpers/raw-client';
+import { expectEcho, expectFrame, openRawClient, RawClient } from '../helpers/raw-client';
+import { openUpgraded, portOf } from '../helpers/raw-http';
 
-const { serve, rawClient, defer } = perTest();
+const { serve, cliServer, rawClient, defer } = perTest();
+
+const BATCHES = 100;
+const MESSAGES_PER_BATCH = 16;
+
+/** Write system calls `pid` has made so far. */
+function writeCallsOf(pid: number): number {
+  const match = readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw:\s+(\d+)$/m);
+  if (!match) throw new Error(`no syscw in /proc/${pid}/io`);
+  return Number(match[1]);
+}
 
 /** Bytes 0, 1, 2, ... of `length`, so a misplaced byte shows. */
 const counting = (length: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => i % 251));
@@ -89,5 +101,28 @@ describe('echoes batched by hand', () => {
       }),
     );
     expect(server.stats()).toMatchObject({ messagesEchoed: 20 * rounds * 16 });
+  });
+});
+
+describe('pipelined messages that arrive in one read', () => {
+  it('are echoed in order with one write per read, not one per message', async () => {
+    const cli = await cliServer(['--quiet']);
+    const pid = cli.child.pid as number;
+    const raw = new RawClient(await openUpgraded(portOf(cli.url)));
+    defer(() => raw.destroy());
+
+    const before = writeCallsOf(pid);
+    for (let batch = 0; batch < BATCHES; batch++) {
+      const texts = Array.from({ length: MESSAGES_PER_BATCH }, (_, i) => `batch ${batch} message ${i}`);
+      await raw.sendFrames(texts.map((payload) => ({ opcode: Opcode.text, payload }))); // one TCP write, one segment
+      for (const text of texts) await expectEcho(raw, Opcode.text, text);
+    }
+    const writes = writeCallsOf(pid) - before;
+    if (process.env.WS_ECHO_TEST_VERBOSE)
+      process.stdout.write(
+        `one write per read: ${writes} writes for ${BATCHES} reads of ${MESSAGES_PER_BATCH} messages\n`,
+      );
+    // One per message would be 1,600; one per read is 100. A read split in two now and then stays far below the bound.
+    expect(writes).toBeLessThan((BATCHES * MESSAGES_PER_BATCH) / 4);
   });
 });
