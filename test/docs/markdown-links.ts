@@ -1,4 +1,4 @@
-// Finds relative links in a Markdown file to a file or heading that does not exist (a renamed heading, a moved page).
+// Finds what a Markdown file points at that does not exist: a link to a missing file or heading, a repository path.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -33,4 +33,11 @@ export function brokenLinks(root: string, file: string): string[] {
     if (!existsSync(linked)) return true;
     return Boolean(anchor) && linked.endsWith('.md') && !anchorsIn(linked).has(anchor);
   });
+}
+
+/** Paths of this repository named in backticks (`src/...`, `test/...`, `docs/...`, `bin/...`) that do not exist. */
+export function missingPaths(root: string, file: string): string[] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const named = [...text.matchAll(/`((?:src|test|docs|bin)\/[\w./-]*[\w/])`/g)].map((match) => match[1]);
+  return [...new Set(named)].filter((name) => !name.includes('*') && !existsSync(path.join(root, name)));
 }

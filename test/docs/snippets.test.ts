@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import path from 'node:path';
 import { childEnv, expectSuccess, ROOT, runCommand, startCli, type RunResult } from '../helpers/cli';
 import { describeBlock, readBlocks, stepsOf, type DocBlock, type DocStep } from './markdown-blocks';
-import { brokenLinks } from './markdown-links';
+import { brokenLinks, missingPaths } from './markdown-links';
 
 const DOCS = readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
 const FILES = ['README.md', ...DOCS.map((name) => `docs/${name}`)];
@@ -133,6 +133,10 @@ describe.each(FILES)('%s', (file) => {
 
   it('links only to files and headings that exist', () => {
     expect(brokenLinks(ROOT, file)).toEqual([]);
+  });
+
+  it('names only repository paths that exist', () => {
+    expect(missingPaths(ROOT, file)).toEqual([]);
   });
 
   const steps = stepsOf(blocks).filter(({ block }) => RUN_KINDS.has(block.kind ?? ''));
