@@ -67,13 +67,18 @@ export interface ServerFlag {
 /** The resolved options so far, for a default that depends on another option (`maxFragments` on `maxPayload`). */
 export type ResolvedSoFar = Readonly<Record<string, unknown>>;
 
+/** The kinds that are numbers: each needs a rule. */
+export type NumberKind = 'count' | 'size' | 'duration' | 'workers';
+
+/** A row's kind, and a number's allowed range (core/validate.ts): a number row without one does not compile. */
+export type KindAndRule =
+  | { readonly kind: NumberKind; readonly rule: NumberRule }
+  | { readonly kind: Exclude<OptionKind, NumberKind>; readonly rule?: undefined };
+
 /** One server-wide setting: its API option, its flags, its kind and rule, its default. */
-export interface ServerOption {
+export type ServerOption = KindAndRule & {
   /** The startEchoServer() option; absent for a setting of the command line only (`--workers`). */
   readonly option?: keyof EchoServerOptions;
-  readonly kind: OptionKind;
-  /** For `count`, `size` and `duration`: the allowed range (core/validate.ts). */
-  readonly rule?: NumberRule;
   /** The value when the option is absent (the API's, and the command line's unless `cliDefault`). */
   readonly default?: string | number | boolean | ((resolved: ResolvedSoFar) => number);
   /** The command line's default when it differs from the API's (`--port` 8080, the API a free port). */
@@ -87,7 +92,7 @@ export interface ServerOption {
   readonly flags?: readonly ServerFlag[] | 'behaviour';
   /** The value the command line always passes (it has no flag for it). */
   readonly cliValue?: boolean;
-}
+};
 
 /** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
 export function defaultMaxFragments(maxPayload: number): number {
@@ -97,6 +102,10 @@ export function defaultMaxFragments(maxPayload: number): number {
 /**
  * Every server-wide setting. Rows with flags appear in `--help` in this order; rows with an option are the
  * options startEchoServer() knows (with the per-connection ones of BEHAVIOUR_PARAMETERS), checked in this order.
+ *
+ * A new option is one row here, plus its line (with JSDoc) in `EchoServerOptions` (core/types.ts) when the API has
+ * it, and the code that reads it from `ResolvedOptions`. A kind no row has yet also needs its check in
+ * options/option-types.ts and, for a flag that is not plain text or a switch, its parser in cli/server-flags.ts.
  */
 export const SERVER_OPTIONS = [
   { option: 'mode', kind: 'mode', default: DEFAULT_MODE, flags: 'behaviour' },
