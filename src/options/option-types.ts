@@ -72,10 +72,10 @@ function originSet(value: unknown, _row: ServerOption, name: string): ReadonlySe
 }
 
 function tlsValue(value: unknown, _row: ServerOption, name: string): TlsOptions {
-  const { cert, key } = isPlainObject(value) ? value : { cert: 0, key: 0 };
-  if (!isPlainObject(value) || ![cert, key].every((pem) => pem === undefined || isPem(pem)))
+  const pems = isPlainObject(value) ? [value.cert, value.key] : undefined;
+  if (pems === undefined || !pems.every((pem) => pem === undefined || isPem(pem)))
     throw wrongType(name, '{ cert, key } with PEM strings or Buffers', value);
-  if (!cert || !key) throw new EchoServerError(`${name} needs both cert and key`, 2);
+  if (!pems[0] || !pems[1]) throw new EchoServerError(`${name} needs both cert and key`, 2);
   return value as unknown as TlsOptions;
 }
 
