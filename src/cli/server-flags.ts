@@ -21,12 +21,14 @@ interface FlagKind {
   toOption?: (values: unknown[]) => unknown;
 }
 
+/** `--path`: a path a request can have, else why not. */
 function pathFlag(text: string): string {
   const problem = pathProblem(text);
   if (problem !== undefined) throw new InvalidArgumentError(`It ${problem}.`);
   return text;
 }
 
+/** Each `--origin`, normalized, added to those before it. */
 function originFlag(text: string, previous: string[] | undefined): string[] {
   const origin = normalizeOrigin(text);
   if (origin === undefined)
@@ -34,12 +36,14 @@ function originFlag(text: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), origin];
 }
 
+/** The `tls` option from `--cert` and `--key`: both files read and checked, or neither given. */
 function tlsFrom([cert, key]: unknown[]): TlsOptions | undefined {
   if (cert === undefined && key === undefined) return undefined;
   if (cert === undefined || key === undefined) throw new EchoServerError('--cert and --key must be given together', 2);
   return loadTlsFiles(cert as string, key as string);
 }
 
+/** The `log` option from `--quiet`, `--json` and `--no-color`. */
 function logFrom([quiet, json, color]: unknown[]): LogOptions {
   return {
     format: json ? 'json' : 'pretty',

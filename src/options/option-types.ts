@@ -38,6 +38,7 @@ function checked<T>(option: string, check: () => T): T {
   }
 }
 
+/** A number the row's rule allows. */
 function numberUnder(value: unknown, row: ServerOption, name: string): number {
   const rule = row.rule ?? { min: -Infinity, max: Infinity, integer: false };
   if (!fitsRule(value, rule))
@@ -45,17 +46,20 @@ function numberUnder(value: unknown, row: ServerOption, name: string): number {
   return value;
 }
 
+/** A string. */
 function textValue(value: unknown, row: ServerOption, name: string): string {
   if (!isString(value)) throw wrongType(name, `a string such as ${row.example ?? '"text"'}`, value);
   return value;
 }
 
+/** A string that a request's path can equal. */
 function pathValue(value: unknown, row: ServerOption, name: string): string {
   const problem = pathProblem(textValue(value, row, name));
   if (problem !== undefined) throw new EchoServerError(`${name} ${problem}, got ${JSON.stringify(value)}`, 2);
   return value as string;
 }
 
+/** Origins as a set of their normal forms (`https://Example.com:443` is `https://example.com`). */
 function originSet(value: unknown, _row: ServerOption, name: string): ReadonlySet<string> {
   if (!Array.isArray(value) || !value.every(isString))
     throw wrongType(name, 'an array of origins such as ["https://example.com"]', value);
@@ -71,6 +75,7 @@ function originSet(value: unknown, _row: ServerOption, name: string): ReadonlySe
   return new Set(origins);
 }
 
+/** A certificate and a key, both PEM text or Buffers. */
 function tlsValue(value: unknown, _row: ServerOption, name: string): TlsOptions {
   const pems = isPlainObject(value) ? [value.cert, value.key] : undefined;
   if (pems === undefined || !pems.every((pem) => pem === undefined || isPem(pem)))
