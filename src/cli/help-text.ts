@@ -1,4 +1,5 @@
-// Lays out the extra --help text (modes, examples) in two columns that fit 80 columns.
+// The extra --help text (modes, examples, HTTP answers, exit codes), laid out in two columns that fit 80 columns.
+import { MODES, MODE_NAMES } from '../behaviour/modes';
 
 /** The width `--help` fits: what a terminal shows without wrapping. */
 export const HELP_WIDTH = 80;
@@ -41,3 +42,38 @@ export function helpRows(
 export function helpParagraph(text: string, width = HELP_WIDTH): string {
   return wrap(text, width).join('\n');
 }
+
+/** What `--help` prints after the flags: the modes, examples, the plain HTTP answers and the exit codes. */
+export function helpEpilogue(): string {
+  const modes = helpRows(
+    MODE_NAMES.map((name) => [name, MODES[name].summary] as const),
+    14,
+  );
+  const examples = helpRows(EXAMPLES, 39);
+  const http = helpRows(HTTP_ANSWERS, 15);
+  const exitCodes = helpParagraph(
+    'Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure (port in use, bad certificate), 2 usage error.',
+  );
+  return `\nModes:\n${modes}\n\nExamples:\n${examples}\n\nOver HTTP, on the same port:\n${http}\n\n${exitCodes}`;
+}
+
+/** Commands worth copying, each with what it does. */
+const EXAMPLES: ReadonlyArray<readonly [string, string]> = [
+  ['ws-echo', 'graceful echo on ws://127.0.0.1:8080'],
+  ['ws-echo --mode forever --port 8080', 'never answers a close frame'],
+  ['ws-echo --mode one-shot --buffer-size 4', 'echo 4 bytes of the first message, then drop'],
+  ['ws-echo --port 0 --json', 'free port; the first JSON line has the URL'],
+  ['ws-echo --max-payload 16MiB --idle-timeout 30s', 'sizes and durations take units'],
+  ['ws-echo --cert cert.pem --key key.pem', 'serve wss://'],
+  ['ws-echo --stats', 'a live status line: connections, msg/s, bytes/s'],
+  ['ws-echo --protocol graphql-transport-ws --deflate', 'answer that subprotocol, compress'],
+  ["ws-echo --header 'Server: nginx'", 'add a header to every answer'],
+  ['ws-echo --delay 10-50 --seed 7', 'every echo 10-50 ms late, the same delays every run'],
+];
+
+/** What the same port answers over plain HTTP. */
+const HTTP_ANSWERS: ReadonlyArray<readonly [string, string]> = [
+  ['GET /', 'in a browser: a console to connect, send, close; curl: the URL'],
+  ['GET /healthz', 'readiness JSON'],
+  ['GET /metrics', 'Prometheus metrics (off with --no-metrics)'],
+];

@@ -1,7 +1,7 @@
 // Numbers in flags: counts, --workers, and sizes and durations plain or with a unit (16MiB, 64KB, 30s, 500ms, 2m).
 import { InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
-import { describeRule, fitsRule, parseNumber, type NumberRule } from '../core/validate';
+import { RULES, describeRule, fitsRule, parseNumber, type NumberRule } from '../core/validate';
 
 /** Bytes per size unit, by lower-case name: decimal (kB = 1000) and binary (KiB = 1024). */
 const SIZE_UNITS: Record<string, number> = {
@@ -100,12 +100,11 @@ export function numberFlag(rule: NumberRule): (text: string) => number {
   };
 }
 
-/** `--workers`: a count, or `auto` for one per CPU. */
-const WORKERS_RULE: NumberRule = { min: 1, max: 1024, integer: true };
+/** A commander parser for `--workers`: a count, or `auto` for one per CPU. */
 export function workersFlag(text: string): number {
   if (text === 'auto') return availableParallelism();
-  const count = parseNumber(text, WORKERS_RULE);
+  const count = parseNumber(text, RULES.workers);
   if (count === undefined)
-    throw new InvalidArgumentError(`It must be ${describeRule(WORKERS_RULE)}, or auto (one per CPU).`);
+    throw new InvalidArgumentError(`It must be ${describeRule(RULES.workers)}, or auto (one per CPU).`);
   return count;
 }

@@ -25,6 +25,8 @@ export const RULES = {
   pingInterval: { min: 0, max: MAX_SECONDS, integer: false, minAboveZero: 0.001 },
   handshakeTimeout: { min: 0.001, max: MAX_SECONDS, integer: false },
   closeTimeout: { min: 0, max: MAX_SECONDS, integer: false, minAboveZero: 0.001 },
+  // --workers: processes serving one port.
+  workers: { min: 1, max: 1024, integer: true },
 } satisfies Record<string, NumberRule>;
 
 /** Says a rule in words: "a whole number from 0 to 65535". */

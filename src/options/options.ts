@@ -1,156 +1,59 @@
-// Fills in defaults for startEchoServer() and rejects values that make no sense.
-import {
-  DEFAULT_BUFFER_SIZE,
-  DEFAULT_CLOSE_TIMEOUT,
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  DEFAULT_HOST,
-  DEFAULT_MAX_PAYLOAD,
-  MIN_DEFAULT_MAX_FRAGMENTS,
-  SMALLEST_EXPECTED_FRAGMENT,
-} from '../core/constants';
+// Fills in defaults for startEchoServer() and rejects values that make no sense, row by row of SERVER_OPTIONS.
 import { EchoServerError } from '../core/errors';
-import { normalizeOrigin } from '../protocols/http-syntax';
-import { checkOptionTypes } from './option-types';
-import { DEFAULT_MODE, MODE_NAMES, isEchoMode } from '../behaviour/modes';
-import { resolveBehaviour, type Behaviour } from '../behaviour/behaviour';
+import type { EchoServerOptions } from '../core/types';
+import { resolveBehaviour } from '../behaviour/behaviour';
 import { BEHAVIOUR_PARAMETERS } from '../behaviour/parameters';
-import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../core/types';
-import { RULES, describeRule, fitsRule, pathProblem, type NumberRule } from '../core/validate';
-import { checkHeaderRecord, type ExtraHeaders } from '../protocols/extra-headers';
-import { checkProtocolList, type ProtocolList } from '../protocols/subprotocols';
+import { API_KINDS, show } from './option-types';
+import {
+  SERVER_OPTIONS,
+  resolvedName,
+  type ResolvedOptions,
+  type ResolvedSoFar,
+  type ServerOption,
+} from './server-options';
+import { closestName } from './suggest';
 
-/** Options with every default applied and times in milliseconds. */
-export interface ResolvedOptions {
-  mode: EchoMode;
-  port: number;
-  host: string;
-  path: string | undefined;
-  bufferSize: number;
-  maxPayload: number;
-  maxFragments: number;
-  maxConnections: number;
-  idleTimeoutMs: number;
-  pingIntervalMs: number;
-  handshakeTimeoutMs: number;
-  closeTimeoutMs: number;
-  origins: ReadonlySet<string> | undefined;
-  tls: TlsOptions | undefined;
-  log: LogOptions | false;
-  metrics: boolean;
-  protocols: ProtocolList;
-  deflate: boolean;
-  headers: ExtraHeaders;
-  /** What a connection does when its URL asks for nothing else. */
-  behaviour: Behaviour;
-  echo: boolean;
-  record: boolean;
+export type { ResolvedOptions } from './server-options';
+export { defaultMaxFragments } from './server-options';
+
+/** The rows that are startEchoServer() options. */
+const API_ROWS = (SERVER_OPTIONS as readonly ServerOption[]).filter(
+  (row): row is ServerOption & { option: keyof EchoServerOptions } => row.option !== undefined,
+);
+
+/** Every option startEchoServer() knows: the table's, then the per-connection ones not in it. */
+export const KNOWN_OPTIONS: readonly string[] = [
+  ...new Set<string>([...API_ROWS.map((row) => row.option), ...BEHAVIOUR_PARAMETERS.map((p) => p.option)]),
+];
+const KNOWN = new Set(KNOWN_OPTIONS);
+
+/** Refuses names no row knows, suggesting the closest known one for each ("Did you mean port?"). */
+function refuseUnknown(options: object): void {
+  const unknown = Object.keys(options).filter((key) => !KNOWN.has(key));
+  if (unknown.length === 0) return;
+  const guesses = unknown.flatMap((name) => {
+    const guess = closestName(name, KNOWN_OPTIONS);
+    return guess === undefined ? [] : [unknown.length > 1 ? `${guess} for ${name}` : guess];
+  });
+  const hint = guesses.length > 0 ? `. Did you mean ${guesses.join(', ')}?` : '';
+  throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${KNOWN_OPTIONS.join(', ')}${hint}`, 2);
 }
 
-function numberOption(name: keyof typeof RULES, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const rule: NumberRule = RULES[name];
-  if (!fitsRule(value, rule))
-    throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
-  return value;
-}
-
-/** Runs a check from protocols/ and turns its Error into a usage error naming the option. */
-function checked<T>(option: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    throw new EchoServerError(`${option}: ${(error as Error).message}`, 2);
-  }
-}
-
-function checkOrigin(text: string): string {
-  const origin = normalizeOrigin(text);
-  if (origin === undefined)
-    throw new EchoServerError(
-      `origins: ${JSON.stringify(text)} is not an origin like https://example.com (no path)`,
-      2,
-    );
-  return origin;
-}
-
-const KNOWN_OPTIONS = new Set<string>([
-  'mode',
-  'port',
-  'host',
-  'path',
-  'bufferSize',
-  'maxPayload',
-  'maxFragments',
-  'maxConnections',
-  'idleTimeout',
-  'pingInterval',
-  'handshakeTimeout',
-  'closeTimeout',
-  'origins',
-  'tls',
-  'log',
-  'echo',
-  'record',
-  'metrics',
-  'protocols',
-  'deflate',
-  'headers',
-  ...BEHAVIOUR_PARAMETERS.map((p) => p.option),
-] satisfies Array<keyof EchoServerOptions>);
-
-/** The default fragment limit: a `maxPayload` message in 4 KiB fragments passes, whatever `maxPayload` is. */
-export function defaultMaxFragments(maxPayload: number): number {
-  return Math.max(MIN_DEFAULT_MAX_FRAGMENTS, Math.ceil(maxPayload / SMALLEST_EXPECTED_FRAGMENT));
-}
-
-function booleanOption(name: 'echo' | 'record', value: unknown): boolean {
-  if (value === undefined) return true;
-  if (typeof value !== 'boolean')
-    throw new EchoServerError(`${name} must be true or false, got ${JSON.stringify(value)}`, 2);
-  return value;
+/** One row's value: checked by its kind when given, its default otherwise. */
+function resolveRow(row: ServerOption & { option: string }, value: unknown, resolved: ResolvedSoFar): unknown {
+  const kind = API_KINDS[row.kind];
+  if (value !== undefined) return kind.resolve(value, row, row.option);
+  const fallback = typeof row.default === 'function' ? row.default(resolved) : row.default;
+  return kind.absent ? kind.absent(fallback) : fallback;
 }
 
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
-  checkOptionTypes(options);
-  const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
-  if (unknown.length > 0)
-    throw new EchoServerError(`unknown option ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`, 2);
-  const mode = options.mode ?? DEFAULT_MODE;
-  if (!isEchoMode(mode))
-    throw new EchoServerError(`mode must be one of ${MODE_NAMES.join(', ')}, got ${JSON.stringify(mode)}`, 2);
-  const badPath = options.path === undefined ? undefined : pathProblem(options.path);
-  if (badPath !== undefined) throw new EchoServerError(`path ${badPath}, got ${JSON.stringify(options.path)}`, 2);
-  if (options.tls && (!options.tls.cert || !options.tls.key)) {
-    throw new EchoServerError('tls needs both cert and key', 2);
-  }
-  const seconds = (
-    name: 'idleTimeout' | 'pingInterval' | 'handshakeTimeout' | 'closeTimeout',
-    fallback: number,
-  ): number => Math.round(numberOption(name, options[name], fallback) * 1000);
-  const maxPayload = numberOption('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD);
-  return {
-    mode,
-    port: numberOption('port', options.port, 0),
-    host: options.host ?? DEFAULT_HOST,
-    path: options.path,
-    bufferSize: numberOption('bufferSize', options.bufferSize, DEFAULT_BUFFER_SIZE),
-    maxPayload,
-    maxFragments: numberOption('maxFragments', options.maxFragments, defaultMaxFragments(maxPayload)),
-    maxConnections: numberOption('maxConnections', options.maxConnections, Infinity),
-    idleTimeoutMs: seconds('idleTimeout', 0),
-    pingIntervalMs: seconds('pingInterval', 0),
-    handshakeTimeoutMs: seconds('handshakeTimeout', DEFAULT_HANDSHAKE_TIMEOUT),
-    closeTimeoutMs: seconds('closeTimeout', DEFAULT_CLOSE_TIMEOUT),
-    origins: options.origins ? new Set(options.origins.map(checkOrigin)) : undefined,
-    tls: options.tls,
-    log: options.log ?? false,
-    metrics: options.metrics ?? true,
-    protocols: options.protocols && checked('protocols', () => checkProtocolList(options.protocols ?? [])),
-    deflate: options.deflate === true,
-    headers: options.headers ? checked('headers', () => checkHeaderRecord(options.headers ?? {})) : [],
-    behaviour: resolveBehaviour(options),
-    echo: booleanOption('echo', options.echo),
-    record: booleanOption('record', options.record),
-  };
+  if (typeof options !== 'object' || options === null)
+    throw new EchoServerError(`options must be an object, got ${show(options)}`, 2);
+  refuseUnknown(options);
+  const resolved: Record<string, unknown> = {};
+  for (const row of API_ROWS) resolved[resolvedName(row)] = resolveRow(row, options[row.option], resolved);
+  resolved.behaviour = resolveBehaviour(options);
+  return resolved as ResolvedOptions;
 }
