@@ -9,6 +9,71 @@ const NEWLINE = 0x0a;
 /** How often a paused input checks whether the slow clients have caught up. */
 const RESUME_CHECK_MS = 20;
 
+/** Cuts chunks into lines at LF, bounded: a line longer than {@link STDIN_MAX_LINE_BYTES} is skipped to its newline. */
+class LineCutter {
+  private parts: Buffer[] = [];
+  private length = 0;
+  /** Bytes of an over-long line being skipped. */
+  private skipped: number | undefined;
+
+  /**
+   * @param onLine gets each whole line, without its LF
+   * @param onSkipped gets the size of each line skipped for its length
+   */
+  constructor(
+    private readonly onLine: (line: Buffer) => void,
+    private readonly onSkipped: (bytes: number) => void,
+  ) {}
+
+  /** Takes one chunk of input. */
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      this.add(chunk.subarray(start, newline));
+      this.endLine();
+      start = newline + 1;
+    }
+    this.add(chunk.subarray(start));
+  }
+
+  /** The input ended: a last line without a newline still counts. */
+  end(): void {
+    if (this.length > 0) this.endLine();
+  }
+
+  private add(piece: Buffer): void {
+    if (this.skipped !== undefined) this.skipped += piece.length;
+    else if (this.length + piece.length > STDIN_MAX_LINE_BYTES) {
+      this.skipped = this.length + piece.length;
+      this.parts = [];
+      this.length = 0;
+    } else if (piece.length > 0) {
+      this.parts.push(piece);
+      this.length += piece.length;
+    }
+  }
+
+  private endLine(): void {
+    if (this.skipped !== undefined) {
+      this.onSkipped(this.skipped);
+      this.skipped = undefined;
+      return;
+    }
+    const line = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length);
+    this.parts = [];
+    this.length = 0;
+    this.onLine(line);
+  }
+}
+
+/** Sends one line (a trailing CR dropped) to every open connection as text, and logs to how many it went. */
+function broadcastLine(line: Buffer, server: Pick<EchoServer, 'broadcast'>, log: Logger): void {
+  if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1); // CRLF
+  const text = line.toString('utf8'); // invalid UTF-8 becomes U+FFFD, so the text message is valid
+  const connections = server.broadcast(text);
+  log.log({ event: 'stdin', connections, size: Buffer.byteLength(text), ...previewOf(Buffer.from(text), false) });
+}
+
 /**
  * Reads `input` line by line (LF or CRLF) and broadcasts each line as text, logging to how
  * many connections it went. Bounded: a line longer than {@link STDIN_MAX_LINE_BYTES} is
@@ -21,40 +86,13 @@ export function sendStdinLines(
   server: Pick<EchoServer, 'broadcast' | 'clients'>,
   log: Logger,
 ): () => void {
-  let parts: Buffer[] = [];
-  let length = 0;
-  let skipped: number | undefined; // bytes of an over-long line being skipped
   let resumeTimer: NodeJS.Timeout | undefined;
-
-  const add = (piece: Buffer): void => {
-    if (skipped !== undefined) skipped += piece.length;
-    else if (length + piece.length > STDIN_MAX_LINE_BYTES) {
-      skipped = length + piece.length;
-      parts = [];
-      length = 0;
-    } else if (piece.length > 0) {
-      parts.push(piece);
-      length += piece.length;
-    }
-  };
-
-  const endLine = (): void => {
-    if (skipped !== undefined) {
-      log.log({
-        event: 'warning',
-        message: `stdin: skipped a line of ${formatBytes(skipped)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}`,
-      });
-      skipped = undefined;
-      return;
-    }
-    let line = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
-    parts = [];
-    length = 0;
-    if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1); // CRLF
-    const text = line.toString('utf8'); // invalid UTF-8 becomes U+FFFD, so the text message is valid
-    const connections = server.broadcast(text);
-    log.log({ event: 'stdin', connections, size: Buffer.byteLength(text), ...previewOf(Buffer.from(text), false) });
-  };
+  const skipped = (bytes: number): void =>
+    log.log({
+      event: 'warning',
+      message: `stdin: skipped a line of ${formatBytes(bytes)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}`,
+    });
+  const lines = new LineCutter((line) => broadcastLine(line, server, log), skipped);
 
   /** Pauses reading while a client is slow to read what it was sent, so nothing queues without bound. */
   const holdForSlowClients = (): void => {
@@ -64,17 +102,11 @@ export function sendStdinLines(
   };
 
   const onData = (chunk: Buffer): void => {
-    let start = 0;
-    for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
-      add(chunk.subarray(start, newline));
-      endLine();
-      start = newline + 1;
-    }
-    add(chunk.subarray(start));
+    lines.push(chunk);
     holdForSlowClients();
   };
   const onEnd = (): void => {
-    if (length > 0) endLine(); // a last line without a newline still goes
+    lines.end();
     log.log({ event: 'stdin-end' });
   };
   const onError = (error: Error): void =>

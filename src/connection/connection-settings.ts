@@ -1,23 +1,14 @@
 // What a connection gets from its server: its mode and limits, the logger, and the counters it adds to.
 import type { ModeBehavior } from '../behaviour/modes';
+import type { ConnectionCounters } from '../core/counters';
 import type { Logger } from '../log/logger';
 import type { ReceiveLimits } from './close-reasons';
 
-/** Counters a connection adds to; the server owns them. */
-export interface EchoCounters {
-  messagesReceived: number;
-  messagesEchoed: number;
-  bytesReceived: number;
-  bytesEchoed: number;
-  protocolErrors: number;
-  /** The binary share of the four counts above (text is the rest), for /metrics. */
-  binaryMessagesReceived: number;
-  binaryBytesReceived: number;
-  binaryMessagesEchoed: number;
-  binaryBytesEchoed: number;
-  /** Connections closed, by the code their close log line shows. */
-  closesByCode: Map<number, number>;
-}
+/**
+ * Counters a connection adds to (plain fields, incremented in place); the server owns them. Their
+ * names come from the one list of counters, `COUNTERS` in core/counters.ts.
+ */
+export type EchoCounters = ConnectionCounters;
 
 /** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
 export interface ConnectionSettings {

@@ -147,7 +147,10 @@ export interface EchoServerOptions extends BehaviourOptions {
   record?: boolean;
 }
 
-/** Counters since the server started. */
+/**
+ * Counters since the server started: the `public` counters of `COUNTERS` in core/counters.ts
+ * (a type-level check there holds the two equal).
+ */
 export interface EchoStats {
   /** Connections upgraded to WebSocket since start. */
   connectionsTotal: number;

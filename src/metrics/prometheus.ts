@@ -1,24 +1,9 @@
 // GET /metrics: the server's counters in the Prometheus text format, read only when scraped.
 import type * as PromClient from 'prom-client';
-import type { EchoStats } from '../core/types';
+import { COUNTERS, type CodeCounts, type CounterSnapshot } from '../core/counters';
 
-/** The per-type and per-code counts the server keeps besides {@link EchoStats}. */
-export interface DetailCounters {
-  readonly binaryMessagesReceived: number;
-  readonly binaryBytesReceived: number;
-  readonly binaryMessagesEchoed: number;
-  readonly binaryBytesEchoed: number;
-  /** Connections closed, by close code. */
-  readonly closesByCode: ReadonlyMap<number, number>;
-}
-
-/** Where the metrics come from; every value is read at scrape time. */
-export interface MetricsSource {
-  stats(): EchoStats;
-  details: DetailCounters;
-  /** Upgrades refused, by HTTP status. */
-  refusalsByStatus: ReadonlyMap<number, number>;
-}
+/** Where the metrics come from: every counter, read at scrape time (once per scrape). */
+export type MetricsSource = () => CounterSnapshot;
 
 /** One scrape's answer. */
 export interface Scrape {
@@ -67,129 +52,65 @@ interface MetricSpec {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
-  labels?: string[];
-  read: (source: MetricsSource, stats: EchoStats) => Reading | number;
+  labels: string[];
+  read: (snapshot: CounterSnapshot) => Reading | number;
 }
 
-const byType = (text: number, binary: number): Reading => [
-  [{ type: 'text' }, text],
-  [{ type: 'binary' }, binary],
-];
-const byKey = (label: string, counts: ReadonlyMap<number, number>): Reading =>
-  [...counts].sort(([a], [b]) => a - b).map(([key, count]) => [{ [label]: key }, count]);
+type Listed = (typeof COUNTERS)[number];
+type SnapshotName = keyof CounterSnapshot;
 
-/** A counter split by message type: the binary share is counted, text is the rest of `total`. */
-function perType(
-  name: string,
-  help: string,
-  total: 'messagesReceived' | 'bytesReceived' | 'messagesEchoed' | 'bytesEchoed',
-  binary: Exclude<keyof DetailCounters, 'closesByCode'>,
-): MetricSpec {
-  return {
-    name,
-    help,
-    type: 'counter',
-    labels: ['type'],
-    read: (m, s) => byType(s[total] - m.details[binary], m.details[binary]),
-  };
+/** How one listed counter reads on /metrics: by type, by code, or as it is (milliseconds as seconds). */
+function readingOf(spec: Listed): Pick<MetricSpec, 'labels' | 'read'> {
+  const name = spec.name as SnapshotName;
+  if ('binaryShare' in spec) {
+    const binary = spec.binaryShare;
+    const read = (s: CounterSnapshot): Reading => [
+      [{ type: 'text' }, (s[name] as number) - s[binary]],
+      [{ type: 'binary' }, s[binary]],
+    ];
+    return { labels: ['type'], read };
+  }
+  if ('label' in spec) {
+    const label = spec.label;
+    const read = (s: CounterSnapshot): Reading =>
+      [...(s[name] as CodeCounts)].sort(([a], [b]) => a - b).map(([key, count]) => [{ [label]: key }, count]);
+    return { labels: [label], read };
+  }
+  const scale = spec.unit === 'ms' ? 1 / 1000 : 1;
+  return { labels: [], read: (s) => (s[name] as number) * scale };
 }
 
-/** Every ws-echo metric: name, help, type, labels and where its value comes from. */
-const SPECS: readonly MetricSpec[] = [
-  {
-    name: 'ws_echo_connections_open',
-    help: 'WebSocket connections open now.',
-    type: 'gauge',
-    read: (_, s) => s.connectionsOpen,
-  },
-  {
-    name: 'ws_echo_connections_total',
-    help: 'WebSocket connections opened since start.',
-    type: 'counter',
-    read: (_, s) => s.connectionsTotal,
-  },
-  {
-    name: 'ws_echo_upgrades_refused_total',
-    help: 'Requests refused before a WebSocket opened, by HTTP status.',
-    type: 'counter',
-    labels: ['status'],
-    read: (m) => byKey('status', m.refusalsByStatus),
-  },
-  perType(
-    'ws_echo_messages_received_total',
-    'Messages received from clients, by type.',
-    'messagesReceived',
-    'binaryMessagesReceived',
-  ),
-  perType(
-    'ws_echo_received_bytes_total',
-    'Payload bytes received from clients, by message type.',
-    'bytesReceived',
-    'binaryBytesReceived',
-  ),
-  perType(
-    'ws_echo_messages_echoed_total',
-    'Messages sent back to clients, by type.',
-    'messagesEchoed',
-    'binaryMessagesEchoed',
-  ),
-  perType(
-    'ws_echo_echoed_bytes_total',
-    'Payload bytes sent back to clients, by message type.',
-    'bytesEchoed',
-    'binaryBytesEchoed',
-  ),
-  {
-    name: 'ws_echo_closes_total',
-    help: 'Connections closed, by close code (1006: no close frame).',
-    type: 'counter',
-    labels: ['code'],
-    read: (m) => byKey('code', m.details.closesByCode),
-  },
-  {
-    name: 'ws_echo_protocol_errors_total',
-    help: 'Connections closed for breaking the protocol.',
-    type: 'counter',
-    read: (_, s) => s.protocolErrors,
-  },
-  {
-    name: 'ws_echo_log_lines_dropped_total',
-    help: 'Log lines dropped because the output could not keep up.',
-    type: 'counter',
-    read: (_, s) => s.logLinesDropped,
-  },
-  {
-    name: 'ws_echo_uptime_seconds',
-    help: 'Seconds since the server started listening.',
-    type: 'gauge',
-    read: (_, s) => s.uptimeMs / 1000,
-  },
-];
+/** Every listed counter with a Prometheus family, in the list's order. */
+const SPECS: readonly MetricSpec[] = COUNTERS.flatMap((spec) =>
+  'metric' in spec
+    ? [{ name: spec.metric, help: spec.help, type: spec.kind === 'gauge' ? 'gauge' : 'counter', ...readingOf(spec) }]
+    : [],
+);
 
 /** A registry of every spec, and the call that starts each scrape. */
 interface ServerRegistry {
   registry: PromClient.Registry;
-  /** Forgets the last scrape's stats() snapshot. */
+  /** Forgets the last scrape's snapshot. */
   startScrape(): void;
 }
 
 /** Registers every spec in a fresh registry; each metric reads its value from `source` when scraped. */
 function serverRegistry(client: Prom, source: MetricsSource): ServerRegistry {
   const registry = new client.Registry();
-  // One stats() snapshot per scrape, so the metrics of one scrape agree with each other.
-  let snapshot: EchoStats | undefined;
-  const stats = (): EchoStats => (snapshot ??= source.stats());
+  // One snapshot per scrape, so the metrics of one scrape agree with each other.
+  let snapshot: CounterSnapshot | undefined;
+  const read = (): CounterSnapshot => (snapshot ??= source());
   for (const spec of SPECS) {
     const apply = (metric: PromClient.Counter | PromClient.Gauge): void => {
       metric.reset();
-      const reading = spec.read(source, stats());
+      const reading = spec.read(read());
       if (typeof reading === 'number') metric.inc(reading);
       else for (const [labels, value] of reading) metric.inc(labels, value);
     };
     const config = {
       name: spec.name,
       help: spec.help,
-      labelNames: spec.labels ?? [],
+      labelNames: spec.labels,
       registers: [registry],
       collect(this: PromClient.Counter | PromClient.Gauge) {
         apply(this);

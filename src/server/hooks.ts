@@ -19,4 +19,6 @@ export interface ServerHooks {
   answerHttp(req: IncomingMessage, res: ServerResponse, source: HttpStatusSource): void;
   /** Makes `GET /metrics` from this process's counters (`local`): with workers, the sum over all of them. */
   metrics?(local: MetricsSource): Metrics;
+  /** Gets, once the server is set up, the reading of this process's counters (a worker reports them). */
+  counters?(read: MetricsSource): void;
 }

@@ -1,26 +1,30 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
+import {
+  newConnectionCounters,
+  publicStats,
+  takeSnapshot,
+  type CounterSnapshot,
+  type ServerCounterReaders,
+} from '../core/counters';
 import type { EchoMode, EchoServer, EchoServerOptions, EchoStats } from '../core/types';
 import { MODES, type ModeBehavior } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
 import { createConsolePage } from '../console/console-page';
 import { createMetrics } from '../metrics/prometheus';
-import type { ConnectionEvent } from '../core/log-events';
 import { FixtureHub } from '../fixture/fixture-hub';
 import { createServerHandle } from '../fixture/server-handle';
 import { createAdmission } from '../edge/admission';
-import type { EchoConnection } from '../connection/connection';
 import type { EchoCounters } from '../connection/connection-settings';
 import { ConnectionSet } from '../connection/connection-set';
 import { guardDescriptors } from '../edge/fd-guard';
 import { openFileLimit } from '../edge/fd-limit';
 import type { ServerHooks } from './hooks';
 import { answerHttp } from '../edge/http-answers';
-import { createHttpServerFor, exposure, formatUrl, listen, remoteOf } from '../edge/listener';
+import { createHttpServerFor, exposure, formatUrl, listen } from '../edge/listener';
 import { resolveOptions, type ResolvedOptions } from '../options/options';
 import { receiveOptions } from '../edge/ws-server-options';
 import { watchRefusals } from '../edge/refusals';
@@ -28,6 +32,7 @@ import { setExtraHeaders } from '../protocols/extra-headers';
 import { createNegotiation } from '../protocols/negotiation';
 import { describeBehaviour } from '../behaviour/behaviour';
 import { behaviourUpgrades } from '../edge/behaviour-step';
+import { upgradePath, type UpgradePathParts } from '../edge/upgrade-path';
 
 /**
  * Starts an echo server and resolves once it is listening.
@@ -77,6 +82,93 @@ function announce(
   return { url, host, port };
 }
 
+/** The live connections: each gets the server's counters, logger, limits and the mode its URL chose. */
+function connectionsFor(config: ResolvedOptions, counters: EchoCounters, log: Logger): ConnectionSet {
+  // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
+  const behaviorOf = (mode: EchoMode): ModeBehavior =>
+    config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 };
+  const settings = {
+    behavior: behaviorOf(config.behaviour.mode),
+    bufferSize: config.behaviour.bufferSize,
+    idleTimeoutMs: config.idleTimeoutMs,
+    heartbeat: config.pingIntervalMs > 0,
+    counters,
+    logger: log,
+    limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
+  };
+  return new ConnectionSet(settings, config.pingIntervalMs, behaviorOf);
+}
+
+/** What one server is made of before it listens: the HTTP(S) server and every step an upgrade goes through. */
+interface Edge extends UpgradePathParts {
+  server: Server;
+}
+
+/** Builds the listener and the upgrade path's steps; `closing()` tells them the server is shutting down. */
+function edgeFor(
+  config: ResolvedOptions,
+  room: Pick<UpgradePathParts, 'open' | 'fixture' | 'log' | 'admitAcross'>,
+  closing: () => boolean,
+): Edge {
+  const negotiation = createNegotiation(config);
+  const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
+  negotiation.attach(wss);
+  const server = createHttpServerFor(config);
+  const refusals = watchRefusals(server, wss, room.log, config.headers);
+  const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing });
+  const admission = createAdmission(config, {
+    closing,
+    openConnections: () => room.open.size + upgrades.waiting,
+  });
+  const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
+  return { ...room, server, negotiation, wss, refusals, upgrades, admission, descriptors };
+}
+
+/** The plain HTTP answers (`/healthz`, `/metrics`, the console page, 405), or the workers' in their place. */
+function serveHttp(edge: Edge, config: ResolvedOptions, hooks: ServerHooks | undefined, parts: HttpParts): void {
+  const consolePage = createConsolePage({ mode: config.mode, path: config.path });
+  const answer = hooks?.answerHttp ?? answerHttp;
+  const metrics = config.metrics ? (hooks?.metrics ?? createMetrics)(parts.snapshot) : undefined;
+  edge.server.on('request', (req, res) => {
+    setExtraHeaders(res, config.headers);
+    answer(req, res, {
+      mode: config.mode,
+      url: parts.url,
+      connections: () => edge.open.size,
+      logLinesDropped: () => edge.log.dropped(),
+      metrics,
+      console: consolePage,
+    });
+  });
+}
+
+/** What the HTTP answers read: the URL once listening, and the counters. */
+interface HttpParts {
+  url: () => string;
+  snapshot: () => CounterSnapshot;
+}
+
+/** Reads the counters the server keeps outside the connections' plain object. */
+function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReaders {
+  return {
+    connectionsTotal: () => edge.open.total,
+    connectionsOpen: () => edge.open.size,
+    upgradesRejected: () => edge.refusals.count,
+    refusalsByStatus: () => [...edge.refusals.byStatus],
+    logLinesDropped: () => edge.log.dropped(),
+    uptimeMs: () => Date.now() - startedAt(),
+  };
+}
+
+/** Stops accepting, ends every connection as the mode says, and resolves once every socket is gone. */
+async function shutdown(edge: Edge, closeTimeoutMs: number): Promise<void> {
+  const serverClosed = new Promise<void>((resolve) => edge.server.close(() => resolve()));
+  edge.server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
+  await edge.open.endAll(CLOSE_GOING_AWAY, 'server shutting down', closeTimeoutMs);
+  edge.descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
+  await serverClosed;
+}
+
 /**
  * {@link startEchoServer} logging through `log` (the CLI's, which also reports start-up
  * failures); `options.log` is ignored. `hooks` make this process one of several serving one
@@ -92,131 +184,36 @@ export async function startEchoServerLogging(
   const config = resolveOptions(options);
   const fixture = new FixtureHub(config.record, clientHeaders);
   const log = fixture.watch(logger);
-  const counters: EchoCounters = {
-    messagesReceived: 0,
-    messagesEchoed: 0,
-    bytesReceived: 0,
-    bytesEchoed: 0,
-    protocolErrors: 0,
-    binaryMessagesReceived: 0,
-    binaryBytesReceived: 0,
-    binaryMessagesEchoed: 0,
-    binaryBytesEchoed: 0,
-    closesByCode: new Map(),
-  };
-  // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
-  const behaviorOf = (mode: EchoMode): ModeBehavior =>
-    config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 };
-  const settings = {
-    behavior: behaviorOf(config.behaviour.mode),
-    bufferSize: config.behaviour.bufferSize,
-    idleTimeoutMs: config.idleTimeoutMs,
-    heartbeat: config.pingIntervalMs > 0,
-    counters,
-    logger: log,
-    limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
-  };
-  const open = new ConnectionSet(settings, config.pingIntervalMs, behaviorOf);
+  const counters = newConnectionCounters();
+  const open = connectionsFor(config, counters, log);
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
-  const negotiation = createNegotiation(config);
-  const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
-  negotiation.attach(wss);
-  const server = createHttpServerFor(config);
-  const refusals = watchRefusals(server, wss, log, config.headers);
-  const upgrades = behaviourUpgrades({
-    defaults: config.behaviour,
-    refuse: refusals.refuse,
-    closing: () => closing !== undefined,
-  });
-  const admission = createAdmission(config, {
-    closing: () => closing !== undefined,
-    openConnections: () => open.size + upgrades.waiting,
-  });
-  const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
+  const edge = edgeFor(config, { open, fixture, log, admitAcross: hooks?.admit }, () => closing !== undefined);
+  const snapshot = (): CounterSnapshot =>
+    takeSnapshot(
+      counters,
+      serverCounters(edge, () => startedAt),
+    );
+  hooks?.counters?.(snapshot);
+  serveHttp(edge, config, hooks, { url: () => url, snapshot });
+  edge.server.on('upgrade', upgradePath(edge));
 
-  const metricsSource = { stats: () => stats(), details: counters, refusalsByStatus: refusals.byStatus };
-  const metrics = config.metrics ? (hooks?.metrics ?? createMetrics)(metricsSource) : undefined;
-  const consolePage = createConsolePage({ mode: config.mode, path: config.path });
-  const answer = hooks?.answerHttp ?? answerHttp;
-  server.on('request', (req, res) => {
-    setExtraHeaders(res, config.headers);
-    answer(req, res, {
-      mode: config.mode,
-      url: () => url,
-      connections: () => open.size,
-      logLinesDropped: () => log.dropped(),
-      metrics,
-      console: consolePage,
-    });
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refusal = admission.admit(req);
-    if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
-    negotiation.prepare(req);
-    upgrades.handle(req, socket, head, (behaviour, early) => {
-      const accept = (givenId?: number): void =>
-        wss.handleUpgrade(req, socket, early, (ws: WebSocket) => {
-          descriptors.upgraded(socket);
-          // Logged (and handed to the fixture) before the connection sends anything: a greeting, a fault.
-          const announce = (connection: EchoConnection): void => {
-            const event: ConnectionEvent = {
-              event: 'connection',
-              id: connection.id,
-              remote: remoteOf(req.socket),
-              path: req.url ?? '/',
-              behaviour: describeBehaviour(behaviour),
-              ...negotiation.describe(req, ws),
-            };
-            log.log(event);
-            fixture.connected(event, connection, ws, socket, req);
-          };
-          open.add(ws, socket, behaviour, announce, givenId);
-        });
-      if (!hooks) return accept();
-      hooks.admit(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
-    });
-  });
-
-  await listen(server, config.port, config.host);
+  await listen(edge.server, config.port, config.host);
   // Once listening, a server error is logged, not fatal.
-  server.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
-  const bound = announce(server, config, log, admission.fdCapacity);
+  edge.server.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
+  const bound = announce(edge.server, config, log, edge.admission.fdCapacity);
   url = bound.url;
   startedAt = Date.now();
 
-  const stats = (): EchoStats => ({
-    connectionsTotal: open.total,
-    connectionsOpen: open.size,
-    upgradesRejected: refusals.count,
-    messagesReceived: counters.messagesReceived,
-    messagesEchoed: counters.messagesEchoed,
-    bytesReceived: counters.bytesReceived,
-    bytesEchoed: counters.bytesEchoed,
-    protocolErrors: counters.protocolErrors,
-    logLinesDropped: log.dropped(),
-    uptimeMs: Date.now() - startedAt,
-  });
-
-  const shutdown = async (): Promise<void> => {
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
-    await open.endAll(CLOSE_GOING_AWAY, 'server shutting down', config.closeTimeoutMs);
-    descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
-    await serverClosed;
+  const core = {
+    url,
+    port: bound.port,
+    host: bound.host,
+    mode: config.mode,
+    connections: () => open.size,
+    stats: (): EchoStats => publicStats(snapshot()),
+    close: () => (closing ??= shutdown(edge, config.closeTimeoutMs)),
   };
-
-  return createServerHandle(
-    {
-      url,
-      port: bound.port,
-      host: bound.host,
-      mode: config.mode,
-      connections: () => open.size,
-      stats,
-      close: () => (closing ??= shutdown()),
-    },
-    fixture,
-  );
+  return createServerHandle(core, fixture);
 }

@@ -1,4 +1,5 @@
 // --stats: once a second, rates and totals from the server's counters, as a status line or a log event.
+import { COUNTERS } from '../core/counters';
 import type { EchoStats } from '../core/types';
 import { formatStats } from '../log/log-format';
 import type { StatsEvent } from '../core/log-events';
@@ -17,27 +18,21 @@ export interface StatsReporter {
   stop(): void;
 }
 
-/** The `stats` event for `now`, with rates over the time since `previous`. */
+/**
+ * The `stats` event for `now`, with rates over the time since `previous`: each listed counter
+ * with a `stats` field, then each rate (messages to a tenth, bytes to a whole number per second).
+ */
 export function statsEvent(now: EchoStats, previous: EchoStats): StatsEvent {
   const seconds = Math.max(now.uptimeMs - previous.uptimeMs, 1) / 1000;
-  // Messages to a tenth, bytes to a whole number: enough for people and dashboards.
-  const perSecond = (current: number, before: number, unit = 10): number =>
-    Math.round((Math.max(current - before, 0) / seconds) * unit) / unit;
-  return {
-    event: 'stats',
-    connections: now.connectionsOpen,
-    connectionsTotal: now.connectionsTotal,
-    messagesInPerSecond: perSecond(now.messagesReceived, previous.messagesReceived),
-    messagesOutPerSecond: perSecond(now.messagesEchoed, previous.messagesEchoed),
-    bytesInPerSecond: perSecond(now.bytesReceived, previous.bytesReceived, 1),
-    bytesOutPerSecond: perSecond(now.bytesEchoed, previous.bytesEchoed, 1),
-    messagesReceived: now.messagesReceived,
-    messagesEchoed: now.messagesEchoed,
-    bytesReceived: now.bytesReceived,
-    bytesEchoed: now.bytesEchoed,
-    logLinesDropped: now.logLinesDropped,
-    uptimeMs: now.uptimeMs,
-  };
+  const event: Record<string, string | number> = { event: 'stats' };
+  for (const spec of COUNTERS) if ('stats' in spec) event[spec.stats] = now[spec.name];
+  for (const spec of COUNTERS) {
+    if (!('perSecond' in spec)) continue;
+    const unit = spec.unit === 'bytes' ? 1 : 10;
+    const rate = Math.max(now[spec.name] - previous[spec.name], 0) / seconds;
+    event[spec.perSecond] = Math.round(rate * unit) / unit;
+  }
+  return event as unknown as StatsEvent;
 }
 
 /**

@@ -1,8 +1,8 @@
 // The messages a --workers primary and its worker processes exchange over the cluster IPC channel.
-import type { EchoServerOptions, EchoStats, LogFormat } from '../core/types';
+import type { CounterSnapshot } from '../core/counters';
+import type { EchoServerOptions, LogFormat } from '../core/types';
 import type { LogEvent } from '../core/log-events';
 import type { UpgradeRefusal } from '../edge/handshake';
-import type { ClusterMetrics, MetricsDetail } from './cluster-metrics';
 
 /** Set in a worker's environment by the primary; the CLI then runs the worker, not the flags. */
 export const WORKER_ENV = 'WS_ECHO_WORKER';
@@ -27,7 +27,7 @@ export type ToWorker =
   | { type: 'admitted'; seq: number; id: number }
   | { type: 'refused'; seq: number; refusal: UpgradeRefusal }
   | { type: 'health'; seq: number; health: ClusterHealth }
-  | { type: 'metrics'; seq: number; metrics: ClusterMetrics }
+  | { type: 'metrics'; seq: number; metrics: CounterSnapshot }
   | { type: 'stop' };
 
 /** Worker to primary. */
@@ -44,13 +44,13 @@ export type FromWorker =
   | { type: 'release' }
   /** Whole log lines, each ending in a newline, for stdout (`out`) or stderr (`err`). */
   | { type: 'log'; stream: 'out' | 'err'; text: string }
-  /** The worker's counters (`detail` when /metrics is on): every second, and a last time once its server has closed. */
-  | { type: 'stats'; stats: EchoStats; detail?: MetricsDetail };
+  /** The worker's counters, every one listed: every second, and a last time once its server has closed. */
+  | { type: 'stats'; counters: CounterSnapshot };
 
 /**
  * What a worker asks the primary: a slot and an id for one more connection, the `/healthz`
  * totals, or the `/metrics` totals (bringing its own fresh counters).
  */
-export type WorkerRequest = { type: 'admit' } | { type: 'health' } | { type: 'metrics'; own: ClusterMetrics };
+export type WorkerRequest = { type: 'admit' } | { type: 'health' } | { type: 'metrics'; own: CounterSnapshot };
 /** An answer to a {@link WorkerRequest}. */
 export type PrimaryAnswer = Extract<ToWorker, { seq: number }>;

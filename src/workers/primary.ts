@@ -1,8 +1,9 @@
 // --workers: n processes serve one port through node:cluster, and to the user they stay one server.
-import type { EchoServerCore, EchoServerOptions, EchoStats, LogOptions } from '../core/types';
+import { publicStats, type CounterSnapshot } from '../core/counters';
+import type { EchoServerCore, EchoServerOptions, LogOptions } from '../core/types';
 import type { Logger } from '../log/logger';
-import { resolveOptions } from '../options/options';
-import { sumDetails, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
+import { resolveOptions, type ResolvedOptions } from '../options/options';
+import { ClusterCounters } from './cluster-counters';
 import { ConnectionLedger } from './ledger';
 import { LogRelay } from './log-relay';
 import type { ClusterHealth, FromWorker, ToWorker } from './messages';
@@ -11,16 +12,62 @@ import { WorkerPool, type ListeningMessage, type WorkerProcess } from './pool';
 /** Milliseconds a worker gets beyond the close timeout to end its connections and report. */
 const STOP_GRACE_MS = 5000;
 
-const COUNTERS = [
-  'connectionsTotal',
-  'upgradesRejected',
-  'messagesReceived',
-  'messagesEchoed',
-  'bytesReceived',
-  'bytesEchoed',
-  'protocolErrors',
-  'logLinesDropped',
-] as const satisfies ReadonlyArray<keyof EchoStats>;
+/** What the primary keeps for the whole server while its workers run. */
+interface Cluster {
+  config: ResolvedOptions;
+  log: Logger;
+  ledger: ConnectionLedger;
+  relay: LogRelay;
+  counters: ClusterCounters<WorkerProcess>;
+  /** When the whole server started listening. */
+  startedAt: number;
+  /** The live workers, once the pool exists. */
+  live: () => WorkerProcess[];
+}
+
+/** The whole server's counters now: every worker's added up, the gauges and dropped lines of this process. */
+function totals(cluster: Cluster): CounterSnapshot {
+  const gauges = { connectionsOpen: cluster.ledger.open, uptimeMs: Date.now() - cluster.startedAt };
+  return cluster.counters.sum(gauges, cluster.log.dropped() + cluster.relay.dropped());
+}
+
+/** What `/healthz` answers: the open connections across workers, and each worker's. */
+function health(cluster: Cluster): ClusterHealth {
+  const workers = cluster
+    .live()
+    .filter((proc) => proc.listening)
+    .map((proc) => ({
+      worker: proc.slot,
+      pid: proc.worker.process.pid ?? 0,
+      connections: cluster.ledger.openBy(proc.worker.id),
+    }));
+  return { connections: cluster.ledger.open, logLinesDropped: totals(cluster).logLinesDropped, workers };
+}
+
+/** Handles one message from a worker: log lines, admissions, releases, `/healthz`, `/metrics`, reports. */
+function onMessage(cluster: Cluster, proc: WorkerProcess, message: FromWorker): void {
+  const answer = (reply: ToWorker): void => void proc.worker.send(reply);
+  switch (message.type) {
+    case 'log':
+      return cluster.relay.write(message.stream, message.text);
+    case 'admit': {
+      const decision = cluster.ledger.admit(proc.worker.id);
+      return 'id' in decision
+        ? answer({ type: 'admitted', seq: message.seq, id: decision.id })
+        : answer({ type: 'refused', seq: message.seq, refusal: decision.refusal });
+    }
+    case 'release':
+      return cluster.ledger.release(proc.worker.id);
+    case 'health':
+      return answer({ type: 'health', seq: message.seq, health: health(cluster) });
+    case 'metrics':
+      // The asking worker's counters are fresh; every other worker's are its last report.
+      cluster.counters.report(proc, message.own);
+      return answer({ type: 'metrics', seq: message.seq, metrics: totals(cluster) });
+    case 'stats':
+      return cluster.counters.report(proc, message.counters);
+  }
+}
 
 /**
  * Starts `count` worker processes serving `options` and resolves, once every one listens,
@@ -41,100 +88,47 @@ export async function startWorkers(
   logOptions: LogOptions | false,
 ): Promise<EchoServerCore> {
   const config = resolveOptions(options);
-  const ledger = new ConnectionLedger(config.maxConnections);
   const relay = new LogRelay(logOptions);
-  const reported = new Map<WorkerProcess, EchoStats>();
-  const departed: EchoStats[] = []; // last counters of workers that exited
-  const details = new Map<WorkerProcess, MetricsDetail>();
-  const departedDetails: MetricsDetail[] = [];
+  const counters = new ClusterCounters<WorkerProcess>();
+  const ledger = new ConnectionLedger(config.maxConnections);
+  const cluster: Cluster = { config, log, relay, counters, ledger, startedAt: Date.now(), live: () => [] };
   let first: ListeningMessage | undefined;
-  let startedAt = Date.now();
-
-  const totals = (): Omit<EchoStats, 'connectionsOpen' | 'uptimeMs'> => {
-    const sum = Object.fromEntries(COUNTERS.map((name) => [name, 0])) as Record<(typeof COUNTERS)[number], number>;
-    for (const stats of [...reported.values(), ...departed]) COUNTERS.forEach((name) => (sum[name] += stats[name]));
-    sum.logLinesDropped += log.dropped() + relay.dropped();
-    return sum;
-  };
-  const health = (): ClusterHealth => ({
-    connections: ledger.open,
-    logLinesDropped: totals().logLinesDropped,
-    workers: pool
-      .live()
-      .filter((proc) => proc.listening)
-      .map((proc) => ({
-        worker: proc.slot,
-        pid: proc.worker.process.pid ?? 0,
-        connections: ledger.openBy(proc.worker.id),
-      })),
-  });
-  const answer = (proc: WorkerProcess, message: ToWorker): void => void proc.worker.send(message);
-  // The asking worker's counters are fresh; every other worker's are its last report.
-  const metrics = (proc: WorkerProcess, own: ClusterMetrics): ClusterMetrics => {
-    reported.set(proc, own.stats);
-    details.set(proc, own.detail);
-    const stats = { ...totals(), connectionsOpen: ledger.open, uptimeMs: Date.now() - startedAt };
-    return { stats, detail: sumDetails([...details.values(), ...departedDetails]) };
-  };
-
-  const onMessage = (proc: WorkerProcess, message: FromWorker): void => {
-    switch (message.type) {
-      case 'log':
-        return relay.write(message.stream, message.text);
-      case 'admit': {
-        const decision = ledger.admit(proc.worker.id);
-        return 'id' in decision
-          ? answer(proc, { type: 'admitted', seq: message.seq, id: decision.id })
-          : answer(proc, { type: 'refused', seq: message.seq, refusal: decision.refusal });
-      }
-      case 'release':
-        return ledger.release(proc.worker.id);
-      case 'health':
-        return answer(proc, { type: 'health', seq: message.seq, health: health() });
-      case 'metrics':
-        return answer(proc, { type: 'metrics', seq: message.seq, metrics: metrics(proc, message.own) });
-      case 'stats':
-        if (message.detail) details.set(proc, message.detail);
-        return void reported.set(proc, message.stats);
-    }
-  };
-
   const pool = new WorkerPool(
     count,
     (slot) => ({ type: 'start', worker: slot, options, log: relay.workerSettings }),
     log,
     {
       listening: (_proc, message) => void (first ??= message),
-      message: onMessage,
+      message: (proc, message) => onMessage(cluster, proc, message),
       exited: (proc) => {
-        ledger.forget(proc.worker.id);
-        const last = reported.get(proc);
-        if (last) departed.push(last);
-        reported.delete(proc);
-        const lastDetail = details.get(proc);
-        if (lastDetail) departedDetails.push(lastDetail);
-        details.delete(proc);
+        cluster.ledger.forget(proc.worker.id);
+        counters.exited(proc);
       },
     },
   );
+  cluster.live = () => pool.live();
   await pool.start();
   const listening = first as ListeningMessage;
   listening.events.forEach((event) => log.log(event)); // the listening line and start-up warnings, once
-  startedAt = Date.now();
+  cluster.startedAt = Date.now();
+  return asOneServer(cluster, listening, pool);
+}
 
+/** The workers as one server: its address, totals over every worker, and `close()` ending them all. */
+function asOneServer(cluster: Cluster, listening: ListeningMessage, pool: WorkerPool): EchoServerCore {
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {
-    ledger.close();
-    await pool.stop(config.closeTimeoutMs + STOP_GRACE_MS);
-    await relay.flush(1000);
+    cluster.ledger.close();
+    await pool.stop(cluster.config.closeTimeoutMs + STOP_GRACE_MS);
+    await cluster.relay.flush(1000);
   };
   return {
     url: listening.url,
     port: listening.port,
     host: listening.host,
-    mode: config.mode,
-    connections: () => ledger.open,
-    stats: () => ({ ...totals(), connectionsOpen: ledger.open, uptimeMs: Date.now() - startedAt }),
+    mode: cluster.config.mode,
+    connections: () => cluster.ledger.open,
+    stats: () => publicStats(totals(cluster)),
     close: () => (closing ??= shutdown()),
   };
 }

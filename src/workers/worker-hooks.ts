@@ -5,8 +5,9 @@ import type { Duplex } from 'node:stream';
 import { pathOf, type UpgradeRefusal } from '../edge/handshake';
 import type { ServerHooks } from '../server/hooks';
 import { answerHttp, type HttpStatusSource } from '../edge/http-answers';
+import type { CounterSnapshot } from '../core/counters';
 import type { MetricsSource } from '../metrics/prometheus';
-import { clusterMetrics, metricsDetail, type ClusterMetrics, type MetricsDetail } from './cluster-metrics';
+import { clusterMetrics } from './cluster-metrics';
 import type { FromWorker, PrimaryAnswer, WorkerRequest } from './messages';
 
 /** Requests to the primary, each answered by the message with its `seq`. */
@@ -72,21 +73,21 @@ export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker)
     });
   };
 
-  let local: MetricsSource | undefined;
   // /metrics: this worker's counters go along with each scrape, and the primary answers the sum.
-  const metrics = (source: MetricsSource): ReturnType<typeof clusterMetrics> => {
-    local = source;
-    const ask = async (own: ClusterMetrics): Promise<ClusterMetrics> => {
+  const metrics = (local: MetricsSource): ReturnType<typeof clusterMetrics> => {
+    const ask = async (own: CounterSnapshot): Promise<CounterSnapshot> => {
       const reply = await channel.ask({ type: 'metrics', own });
       return reply.type === 'metrics' ? reply.metrics : own;
     };
-    return clusterMetrics(source, ask, worker);
+    return clusterMetrics(local, ask, worker);
   };
+  let read: MetricsSource | undefined;
+  const counters = (source: MetricsSource): void => void (read = source);
 
-  return { admit, answerHttp: answer, metrics, detail: () => local && metricsDetail(local) };
+  return { admit, answerHttp: answer, metrics, counters, snapshot: () => read?.() };
 }
 
-/** The hooks of a worker, and its /metrics detail counters for its reports (none with --no-metrics). */
+/** The hooks of a worker, and the reading of its counters for its reports (none before its server is set up). */
 export interface WorkerHooks extends ServerHooks {
-  detail(): MetricsDetail | undefined;
+  snapshot(): CounterSnapshot | undefined;
 }

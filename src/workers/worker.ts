@@ -1,4 +1,5 @@
 // A --workers process: serves with the primary's options, logs through it, and stops when it says so.
+import type { CounterSnapshot } from '../core/counters';
 import { EchoServerError } from '../core/errors';
 import type { EchoServer } from '../core/types';
 import type { LogEvent } from '../core/log-events';
@@ -71,15 +72,13 @@ export async function runWorker(): Promise<number> {
   send({ type: 'listening', url: server.url, host: server.host, port: server.port, events: startupEvents });
   startupEvents = undefined;
 
-  const report = setInterval(
-    () => send({ type: 'stats', stats: server.stats(), detail: hooks.detail() }),
-    STATS_INTERVAL_MS,
-  ).unref();
+  const counters = (): CounterSnapshot => hooks.snapshot() as CounterSnapshot; // set while the server started
+  const report = setInterval(() => send({ type: 'stats', counters: counters() }), STATS_INTERVAL_MS).unref();
   await stopped;
   clearInterval(report);
   await server.close();
   await logger.flush(1000);
   // After every log line: the primary prints its summary once each worker's final counters are in.
-  await sendAndWait({ type: 'stats', stats: server.stats(), detail: hooks.detail() });
+  await sendAndWait({ type: 'stats', counters: counters() });
   return 0;
 }
