@@ -5,6 +5,7 @@ import type { EchoServerCore, LogOptions } from '../core/types';
 import { createLogger, type Logger } from '../log/logger';
 import { startEchoServerLogging } from '../server/server';
 import { startStatsReporter } from '../stats/stats-reporter';
+import { summaryEvent } from '../stats/summary';
 import { buildProgram, type CliIo } from './program';
 import { optionFromFlags, optionsFrom } from './server-flags';
 import { listenForSignals } from './signals';
@@ -67,18 +68,7 @@ async function serveUntil(signal: Promise<string>, running: Running, flags: CliF
   running.stopStdin?.();
   logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
   await server.close();
-  const stats = server.stats();
-  logger.log({
-    event: 'summary',
-    connections: stats.connectionsTotal,
-    rejected: stats.upgradesRejected,
-    messages: stats.messagesReceived,
-    bytesReceived: stats.bytesReceived,
-    bytesEchoed: stats.bytesEchoed,
-    protocolErrors: stats.protocolErrors,
-    logLinesDropped: stats.logLinesDropped,
-    uptimeMs: stats.uptimeMs,
-  });
+  logger.log(summaryEvent(server.stats()));
 }
 
 /** Reports an {@link EchoServerError} (a usage error on stderr, others as a log event) and gives its exit code. */
