@@ -157,9 +157,9 @@ class PayloadGatherer {
 
 /**
  * Makes `ws`'s receiving cost linear in the bytes of a message however small its reads, and
- * keeps one copy of a large payload that arrives in many reads instead of two. Does nothing (ws behaves as it does by
- * itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to
- * 8.23.x, and test/connection/bounds/large-payloads.test.ts and test/connection/bounds/large-payloads.test.ts fail if this stops working.
+ * keeps one copy of a large payload that arrives in many reads instead of two. Does nothing (ws behaves as it does
+ * by itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to 8.23.x, and
+ * test/connection/bounds/large-payloads.test.ts fails if this stops working.
  * Every read is also counted with `reads`, the connection's share of the event-loop turn.
  */
 export function gatherPayloads(ws: WebSocket, reads: ReadCounter): void {
