@@ -119,7 +119,8 @@ const NO_RECEIVER = {};
  */
 export function checkedReceiverOf(ws: WebSocket): WsReceiver | undefined {
   const receiver = receiverOf(ws);
-  const kind = receiver === undefined ? NO_RECEIVER : (Object.getPrototypeOf(receiver) as object);
+  const kind =
+    receiver === undefined ? NO_RECEIVER : ((Object.getPrototypeOf(receiver) as object | null) ?? NO_RECEIVER);
   const verdict = verdicts.get(kind);
   if (verdict !== undefined) return verdict ? receiver : undefined;
   const failures =
