@@ -12,9 +12,10 @@ export interface WebSocketEvents {
   onCloseRequested(code?: number, reason?: string | Buffer): void;
 }
 
-/** A WebSocket carrying what answers its events, under ws-websocket.ts's key. */
-type Answered = WebSocket & { [EVENTS_KEY]: WebSocketEvents };
-const eventsOf = (ws: WebSocket): WebSocketEvents => (ws as Answered)[EVENTS_KEY];
+/** Where a WebSocket keeps what answers its events: ws-websocket.ts's key, held in this module as before. */
+const EVENTS: typeof EVENTS_KEY = EVENTS_KEY;
+type Answered = WebSocket & { [EVENTS]: WebSocketEvents };
+const eventsOf = (ws: WebSocket): WebSocketEvents => (ws as Answered)[EVENTS];
 
 function messageReceived(this: WebSocket, data: Buffer, isBinary: boolean): void {
   eventsOf(this).onMessage(data, isBinary);
@@ -43,7 +44,7 @@ function closeRequested(this: WebSocket, code?: number, reason?: string | Buffer
  * `events`): closures bound per connection would cost about 1 KB for each idle one.
  */
 export function answerEvents(ws: WebSocket, events: WebSocketEvents): void {
-  (ws as Answered)[EVENTS_KEY] = events;
+  (ws as Answered)[EVENTS] = events;
   replaceClose(ws, closeRequested);
   ws.on('message', messageReceived);
   ws.on('error', errorReceived);
