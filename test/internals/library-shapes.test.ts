@@ -1,6 +1,7 @@
 // Every ws and Node internal ws-echo relies on (src/internals/) still exists and behaves so on the installed versions.
+import { readFileSync } from 'node:fs';
 import { SHAPES } from '../../src/internals/shapes';
-import { shapeFailures, type Observed } from '../../src/internals/shape-check';
+import { CHECKED_ON, shapeFailures, type Observed } from '../../src/internals/shape-check';
 import { PARENT_BEHAVIOUR, SECURE_ESTABLISHED_BEHAVIOUR } from '../../src/internals/node-tls';
 import WebSocket from 'ws';
 import { observeTerminalStdout, observeTls, observeWs } from './observe-libraries';
@@ -25,6 +26,14 @@ describe('the library internals in src/internals/', () => {
     const observed = await observeInstalled();
     expect(shapeFailures(SHAPES, observed)).toEqual([]);
     expect((observed.instances['TTY stream'] as { isTTY: boolean }).isTTY).toBe(true);
+  });
+
+  it('were checked on the minor ws and the major Node installed (else re-check them and update CHECKED_ON)', () => {
+    const { version: wsVersion } = JSON.parse(readFileSync(require.resolve('ws/package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(CHECKED_ON.ws.replace(/\.\d+$/, '')).toBe(`ws ${wsVersion.replace(/\.\d+$/, '')}`);
+    expect(CHECKED_ON.node.replace(/\.\d+\.\d+$/, '')).toBe(`Node ${process.versions.node.split('.')[0]}`);
   });
 
   it('are each listed once, with the file that uses them and a version', () => {
