@@ -1,12 +1,12 @@
 // The ws-echo command: runs the CLI and exits with its code.
 import { runCli } from './cli/cli';
+import { unblockTerminal } from './internals/node-streams';
 
 // A slow terminal must not stall echoing: Node makes TTY writes blocking, so undo that and
 // let the logger drop what the terminal cannot take. A reader that went away (EPIPE, as in
 // `ws-echo --help | head -1`) must not crash us either.
 for (const stream of [process.stdout, process.stderr]) {
-  const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => void } })._handle;
-  if (stream.isTTY) handle?.setBlocking?.(false);
+  unblockTerminal(stream);
   stream.on('error', () => undefined);
 }
 

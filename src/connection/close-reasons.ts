@@ -1,5 +1,6 @@
 // The reason a client reads in the close frame when ws fails its connection for a protocol error.
 import type WebSocket from 'ws';
+import { messageLengthSoFar, readingCloseFrame, receiverOf, type WsReceiver } from '../internals/ws-receiver';
 
 /** The limits a client can run into while sending, for the close reason. */
 export interface ReceiveLimits {
@@ -7,17 +8,6 @@ export interface ReceiveLimits {
   maxFragments: number;
 }
 
-/**
- * What of `ws` 8.23's `Receiver` is read here: its public `errored` (the error that failed the
- * connection, with ws's `code`), and two internals that say which message it was in.
- */
-interface ReceiverState {
-  readonly errored: (Error & { code?: string }) | null;
-  _totalPayloadLength?: unknown;
-  _opcode?: unknown;
-}
-
-const CLOSE_OPCODE = 0x8;
 /** ws starts every frame error with this; the reason has no room for it. */
 const WS_PREFIX = /^Invalid WebSocket frame: /;
 
@@ -25,22 +15,20 @@ const WS_PREFIX = /^Invalid WebSocket frame: /;
 function reasonFor(
   code: string | undefined,
   message: string,
-  receiver: ReceiverState,
+  receiver: WsReceiver,
   limits: ReceiveLimits,
 ): string | undefined {
   switch (code) {
     case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH': {
-      const size = receiver._totalPayloadLength;
-      return typeof size === 'number'
+      const size = messageLengthSoFar(receiver);
+      return size !== undefined
         ? `message too big: ${size} bytes, limit ${limits.maxPayload}`
         : `message too big: over the limit of ${limits.maxPayload} bytes`;
     }
     case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
       return `message too big: frame length over 2^53 - 1, limit ${limits.maxPayload}`;
     case 'WS_ERR_INVALID_UTF8':
-      return receiver._opcode === CLOSE_OPCODE
-        ? 'invalid UTF-8 in the close reason'
-        : 'invalid UTF-8 in a text message';
+      return readingCloseFrame(receiver) ? 'invalid UTF-8 in the close reason' : 'invalid UTF-8 in a text message';
     case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
       // ws uses this code for two limits; its message says which.
       if (/fragments/i.test(message)) return `too many fragments: more than ${limits.maxFragments} in one message`;
@@ -56,7 +44,7 @@ function reasonFor(
  * text message`, or ws's own description of a protocol error (`MASK must be set`).
  */
 export function protocolErrorReason(ws: WebSocket, limits: ReceiveLimits): string {
-  const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
+  const receiver = receiverOf(ws);
   const error = receiver?.errored;
   if (!receiver || !error) return '';
   const reason =

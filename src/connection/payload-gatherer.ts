@@ -1,25 +1,23 @@
 // Gathers a frame payload that arrives over many reads into one buffer before ws's receiver sees it, and counts the
 // reads.
 import type WebSocket from 'ws';
+import {
+  checkedReceiverOf,
+  payloadLengthOf,
+  readsHeldBefore,
+  replaceWrite,
+  takeHeldReads,
+  type ReceiverWrite,
+  type WsReceiver,
+} from '../internals/ws-receiver';
 
-/**
- * What this module uses of `ws` 8.23's `Receiver` (lib/receiver.js), which has no public API for
- * it. The receiver keeps every read in `_buffers` until a frame's payload is complete and takes
- * them off with `Array.prototype.shift()`, O(n) on a large array: a 256 KB payload sent one byte
- * per TCP segment cost 20 s of CPU and froze every other connection. It also copies the reads
- * into a new buffer at the end, so a large payload is held twice for a moment.
+/*
+ * ws's Receiver keeps every read in `_buffers` until a frame's payload is complete and takes them off with
+ * `Array.prototype.shift()`, O(n) on a large array: a 256 KB payload sent one byte per TCP segment cost 20 s of CPU
+ * and froze every other connection. It also copies the reads into a new buffer at the end, so a large payload is held
+ * twice for a moment. What of the Receiver this module uses is in ../internals/ws-receiver.ts.
  */
-interface ReceiverInternals {
-  write(chunk: Buffer): boolean;
-  readonly errored: Error | null;
-  _state: number;
-  _payloadLength: number;
-  _bufferedBytes: number;
-  _buffers: Buffer[];
-}
 
-/** `Receiver`'s state while it waits for a frame's payload (GET_DATA in receiver.js). */
-const GET_DATA = 4;
 /**
  * A payload is gathered here only once the receiver holds this many reads of it: a payload that
  * comes in a few large reads (a 1 MiB message in 64 KiB reads) costs ws one copy and nothing
@@ -35,18 +33,6 @@ const FIRST_CAPACITY = 64 * 1024;
  */
 const WHOLE_PAYLOAD_SHARE = 1 / 8;
 
-/** Whether `receiver` still has the fields and shape this module relies on. */
-function looksLikeWs823(receiver: Partial<ReceiverInternals> | undefined): receiver is ReceiverInternals {
-  return (
-    receiver !== undefined &&
-    Array.isArray(receiver._buffers) &&
-    typeof receiver._bufferedBytes === 'number' &&
-    typeof receiver._payloadLength === 'number' &&
-    typeof receiver._state === 'number' &&
-    typeof receiver.write === 'function'
-  );
-}
-
 /** Where a gatherer is kept on its receiver, once that receiver has had a payload to gather. */
 const GATHERER = Symbol('payloadGatherer');
 
@@ -58,14 +44,14 @@ export interface ReadCounter {
   countRead(): void;
 }
 
-type GatheringReceiver = ReceiverInternals & { [GATHERER]?: PayloadGatherer; [READS]: ReadCounter };
+type GatheringReceiver = WsReceiver & { [GATHERER]?: PayloadGatherer; [READS]: ReadCounter };
 
 /** ws's own `Receiver.prototype.write` (the first receiver's: one copy of ws per process). */
-let receiverWrite: ReceiverInternals['write'] | undefined;
+let receiverWrite: ReceiverWrite | undefined;
 
 /** Hands `chunk` to the receiver's own `write()`. */
-function forward(receiver: ReceiverInternals, chunk: Buffer): boolean {
-  return (receiverWrite as ReceiverInternals['write']).call(receiver, chunk);
+function forward(receiver: WsReceiver, chunk: Buffer): boolean {
+  return (receiverWrite as ReceiverWrite).call(receiver, chunk);
 }
 
 /**
@@ -81,16 +67,8 @@ function gatheringWrite(this: GatheringReceiver, chunk: Buffer): boolean {
   this[READS].countRead();
   let gatherer = this[GATHERER];
   if (gatherer === undefined || !gatherer.gathering) {
-    const missing = this._payloadLength - this._bufferedBytes;
     // Not inside a payload, this read completes it, or it has come in few reads so far: ws parses it as it is.
-    if (
-      this._bufferedBytes === 0 ||
-      this._state !== GET_DATA ||
-      chunk.length >= missing ||
-      this._buffers.length < READS_BEFORE_GATHERING
-    ) {
-      return forward(this, chunk);
-    }
+    if (readsHeldBefore(this, chunk.length) < READS_BEFORE_GATHERING) return forward(this, chunk);
     gatherer ??= this[GATHERER] = new PayloadGatherer(this);
     gatherer.takeOver();
   }
@@ -108,7 +86,7 @@ class PayloadGatherer {
   /** Bytes of the payload being gathered (its announced length). */
   private size = 0;
 
-  constructor(private readonly receiver: ReceiverInternals) {}
+  constructor(private readonly receiver: WsReceiver) {}
 
   /** Whether a payload is being gathered now. */
   get gathering(): boolean {
@@ -117,13 +95,11 @@ class PayloadGatherer {
 
   /** Moves the part of the payload the receiver already holds into our buffer. */
   takeOver(): void {
-    const receiver = this.receiver;
-    this.size = receiver._payloadLength;
+    this.size = payloadLengthOf(this.receiver);
     this.filled = 0;
-    this.gathered = this.grown(Buffer.alloc(0), receiver._bufferedBytes);
-    for (const buffer of receiver._buffers) this.filled += buffer.copy(this.gathered, this.filled);
-    receiver._buffers = [];
-    receiver._bufferedBytes = 0;
+    const held = takeHeldReads(this.receiver);
+    this.gathered = this.grown(Buffer.alloc(0), held.bytes);
+    for (const buffer of held.reads) this.filled += buffer.copy(this.gathered, this.filled);
   }
 
   /** Takes one read of the payload being gathered; false asks the socket to pause, as `Receiver.write()` would. */
@@ -158,16 +134,17 @@ class PayloadGatherer {
 /**
  * Makes `ws`'s receiving cost linear in the bytes of a message however small its reads, and
  * keeps one copy of a large payload that arrives in many reads instead of two. Does nothing (ws behaves as it does
- * by itself) if the installed `ws` is not shaped as this module expects; package.json pins ws to 8.23.x, and
+ * by itself) if the installed `ws` is not shaped as ../internals/ws-receiver.ts expects, and says so in a process
+ * warning; test/internals/library-shapes.test.ts fails naming that file, and
  * test/connection/bounds/large-payloads.test.ts fails if this stops working.
  * Every read is also counted with `reads`, the connection's share of the event-loop turn.
  */
 export function gatherPayloads(ws: WebSocket, reads: ReadCounter): void {
-  const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
-  if (!looksLikeWs823(receiver)) return;
-  receiverWrite ??= receiver.write;
+  const receiver = checkedReceiverOf(ws);
+  if (receiver === undefined) return;
+  receiverWrite ??= receiver.write as ReceiverWrite;
   // A receiver from another copy of ws has another write(): it is left as it is.
   if (receiver.write !== receiverWrite) return;
   (receiver as GatheringReceiver)[READS] = reads;
-  receiver.write = gatheringWrite;
+  replaceWrite(receiver as GatheringReceiver, gatheringWrite);
 }

@@ -1,5 +1,6 @@
 // ws's events for a connection, sent to it through one set of listener functions that every connection shares.
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { closeAsWsWould, EVENTS_KEY, replaceClose } from '../internals/ws-websocket';
 
 /** What a connection answers: the events ws emits for its socket, and every close ws would send. */
 export interface WebSocketEvents {
@@ -11,8 +12,8 @@ export interface WebSocketEvents {
   onCloseRequested(code?: number, reason?: string | Buffer): void;
 }
 
-/** Where a WebSocket keeps what answers its events. */
-const EVENTS = Symbol('webSocketEvents');
+/** Where a WebSocket keeps what answers its events: ws-websocket.ts's key, held in this module as before. */
+const EVENTS: typeof EVENTS_KEY = EVENTS_KEY;
 type Answered = WebSocket & { [EVENTS]: WebSocketEvents };
 const eventsOf = (ws: WebSocket): WebSocketEvents => (ws as Answered)[EVENTS];
 
@@ -44,7 +45,7 @@ function closeRequested(this: WebSocket, code?: number, reason?: string | Buffer
  */
 export function answerEvents(ws: WebSocket, events: WebSocketEvents): void {
   (ws as Answered)[EVENTS] = events;
-  ws.close = closeRequested;
+  replaceClose(ws, closeRequested);
   ws.on('message', messageReceived);
   ws.on('error', errorReceived);
   ws.on('close', closed); // ws emits 'close' once
@@ -53,5 +54,5 @@ export function answerEvents(ws: WebSocket, events: WebSocketEvents): void {
 
 /** Sends a close frame with ws's own `close()`, which {@link answerEvents} replaced on `ws`. */
 export function sendCloseFrame(ws: WebSocket, code?: number, reason?: string | Buffer): void {
-  WebSocket.prototype.close.call(ws, code, reason);
+  closeAsWsWould(ws, code, reason);
 }

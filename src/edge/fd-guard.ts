@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { tcpSocketOf } from '../internals/node-tls';
 import { socketsAllowedByFdLimit } from './fd-limit';
 import type { Refusals } from './refusals';
 
@@ -14,11 +15,6 @@ export interface DescriptorGuard {
    * wait on a half-done TLS handshake. (WebSockets are the connection set's to end.)
    */
   readonly pending: ReadonlySet<Socket>;
-}
-
-/** The TCP socket under `socket`: a TLS socket wraps the one the server accepted. */
-function tcpSocketOf(socket: Duplex): Duplex {
-  return (socket as Duplex & { _parent?: Duplex })._parent ?? socket;
 }
 
 /**

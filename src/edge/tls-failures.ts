@@ -1,6 +1,6 @@
 // TLS handshakes that failed or timed out: logged once with the peer's address, then destroyed.
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { tlsHandshakeUnfinished } from '../internals/node-tls';
 import type { Logger } from '../log/logger';
 import { remoteOf } from './listener';
 
@@ -11,7 +11,7 @@ import { remoteOf } from './listener';
  */
 export function isTlsHandshakeFailure(error: NodeJS.ErrnoException, socket: unknown): boolean {
   if (/^ERR_(SSL|TLS)_/.test(error.code ?? '')) return true;
-  return socket instanceof TLSSocket && !(socket as TLSSocket & { _secureEstablished?: boolean })._secureEstablished;
+  return tlsHandshakeUnfinished(socket);
 }
 
 /** Why a handshake failed, in a few words, with a hint for the usual mistake. */

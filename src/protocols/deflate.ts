@@ -1,21 +1,7 @@
 // permessage-deflate (RFC 7692) for --deflate: ws's settings, and each offer ws would refuse the whole handshake for
 // declined alone.
-import WebSocket, { type PerMessageDeflateOptions } from 'ws';
-
-/** A parsed offer: each parameter's values, `true` for a parameter without a value. */
-type OfferParams = Record<string, Array<string | true>>;
-
-/** The parts of `ws` used here that its type declarations leave out (exported by ws/index.js). */
-interface WsExtensionInternals {
-  extension: {
-    parse(header: string): Record<string, OfferParams[]>;
-    format(extensions: Record<string, OfferParams[]>): string;
-  };
-  PerMessageDeflate: new (options: PerMessageDeflateOptions & { isServer: boolean }) => {
-    accept(offers: OfferParams[]): unknown;
-  };
-}
-const { extension, PerMessageDeflate } = WebSocket as unknown as WsExtensionInternals;
+import type { PerMessageDeflateOptions } from 'ws';
+import { extension, PerMessageDeflate, type OfferParams } from '../internals/ws-extensions';
 
 /** The extension's registered name. */
 export const DEFLATE_NAME = 'permessage-deflate';

@@ -1,6 +1,7 @@
 // What a handshake negotiates beyond the plain upgrade (subprotocol, permessage-deflate, extra headers), wired into ws.
 import type { IncomingMessage } from 'node:http';
 import type { ServerOptions, WebSocket, WebSocketServer } from 'ws';
+import { replaceExtensionOffers } from '../internals/ws-extensions';
 import { DEFLATE_OPTIONS, filterDeflateOffers } from './deflate';
 import { headerLines, type ExtraHeaders } from './extra-headers';
 import { chooseProtocol, type ProtocolList } from './subprotocols';
@@ -68,8 +69,7 @@ export function createNegotiation(settings: NegotiationSettings): Negotiation {
       const offered = req.headers['sec-websocket-extensions'];
       if (!settings.deflate || offered === undefined) return;
       const { header, declined } = filterDeflateOffers(offered);
-      if (header === undefined) delete req.headers['sec-websocket-extensions'];
-      else req.headers['sec-websocket-extensions'] = header;
+      replaceExtensionOffers(req, header);
       decline(req, declined);
     },
     attach(wss) {
