@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
 import type { EchoMode, EchoServer, EchoServerOptions, EchoStats } from '../core/types';
-import { MODES, type ModeBehavior } from '../behaviour/modes';
+import { MODES, type ModeRules } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
 import { createConsolePage } from '../console/console-page';
 import { createMetrics } from '../metrics/prometheus';
@@ -105,18 +105,18 @@ export async function startEchoServerLogging(
     closesByCode: new Map(),
   };
   // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
-  const behaviorOf = (mode: EchoMode): ModeBehavior =>
+  const modeRulesOf = (mode: EchoMode): ModeRules =>
     config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 };
   const settings = {
-    behavior: behaviorOf(config.behaviour.mode),
+    modeRules: modeRulesOf(config.behaviour.mode),
     bufferSize: config.behaviour.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
-    heartbeat: config.pingIntervalMs > 0,
+    pingIntervalMs: config.pingIntervalMs,
     counters,
     logger: log,
     limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
   };
-  const open = new ConnectionSet(settings, config.pingIntervalMs, behaviorOf);
+  const open = new ConnectionSet(settings, config.pingIntervalMs, modeRulesOf);
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
