@@ -29,7 +29,6 @@ export function endsAfterEchoes(behaviour: Behaviour): boolean {
 
 /** `1 echo written`, `3 echoes written`: what a fault line opens with. */
 const echoesWritten = (count: number): string => `${count} echo${count === 1 ? '' : 'es'} written`;
-const EMPTY = Buffer.alloc(0);
 
 /**
  * Counts echoes as the connection's writer hands them over, and ends the connection when a fault (or the mode) says:
@@ -95,13 +94,13 @@ export class FaultEndings implements EchoWritten {
   }
 
   /**
-   * Resets once the echoes are written (the marker's callback: the socket has handed them to the kernel) and the
-   * client's TCP has acknowledged them: an RST makes the kernel discard whatever it still holds.
+   * Resets once the echoes are written and the client's TCP has acknowledged them (an RST makes the kernel discard
+   * whatever it still holds), or `RESET_WAIT_MS` (reset.ts) after they were handed to the socket.
    */
   private resetAfterWritten(count: number): void {
     this.target.stopEchoing();
     const reset = (): void => this.reset(count);
-    this.target.whenEchoesWritten(() => this.socket.write(EMPTY, () => whenAcknowledged(this.socket, reset)));
+    this.target.whenEchoesWritten(() => whenAcknowledged(this.socket, reset));
   }
 
   private reset(count: number): void {

@@ -44,20 +44,32 @@ async function unacknowledged(socket: Duplex): Promise<number | undefined> {
   return undefined;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Runs `then` once the peer has acknowledged every byte written to `socket` (the kernel's send queue is empty), once
- * that cannot be known, or after {@link RESET_WAIT_MS}; at once if the socket is gone.
+ * Runs `then` once `socket` has handed everything written so far to the kernel (an empty write's callback) and the
+ * peer has acknowledged all of it (the kernel's send queue is empty), or once that cannot be known; at the latest
+ * {@link RESET_WAIT_MS} from now (a client that does not read would hold it forever); at once if the socket is gone.
  */
 export function whenAcknowledged(socket: Duplex, then: () => void): void {
-  const giveUpAt = performance.now() + RESET_WAIT_MS;
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(giveUp);
+    then();
+  };
+  const giveUp = setTimeout(finish, RESET_WAIT_MS);
   const look = (): void => {
-    if (socket.destroyed) return then();
+    if (done) return;
+    if (socket.destroyed) return finish();
     void unacknowledged(socket).then((bytes) => {
-      if (bytes === undefined || bytes === 0 || performance.now() >= giveUpAt) then();
+      if (bytes === undefined || bytes === 0) finish();
       else setTimeout(look, POLL_MS);
     });
   };
-  look();
+  if (socket.writableEnded || socket.destroyed) look();
+  else socket.write(EMPTY, look);
 }
 
 /**

@@ -5,8 +5,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { EchoServerOptions } from '../../../src';
+import { RESET_WAIT_MS } from '../../../src/connection/faults/reset';
+import { buildFrame, Opcode } from '../../helpers/frames';
+import { jsonLogInMemory } from '../../helpers/json-log';
 import { perTest } from '../../helpers/per-test';
-import { within } from '../../helpers/probe';
+import { pollUntil, within } from '../../helpers/probe';
+import { openUpgraded } from '../../helpers/raw-http';
 import { makeTestCert, type TestCert } from '../../helpers/tls-cert';
 
 const { serve, defer } = perTest();
@@ -145,5 +149,26 @@ describe('with the faults that change echoes (one writer: every wait sees every 
     const seen = await sendAndWatch(`${url}/?${query}`, { perMessageDeflate: false }, messages);
     expectEchoes(seen, messages.slice(0, 2));
     expect(seen.end).toBe(end);
+  });
+});
+
+describe("the bound of the reset's promise", () => {
+  it(`a client that never reads its 16 MiB echo gets the RST ${RESET_WAIT_MS} ms after it was sent, not never`, async () => {
+    const { options: log, events } = jsonLogInMemory();
+    const server = await serve({ log });
+    // Paused and never read: the echo fills its receive window and our send queue, and stays unacknowledged.
+    const { socket } = await openUpgraded(Number(new URL(server.url).port), { path: '/?reset-after=1' });
+    defer(() => socket.destroy());
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) =>
+      socket.write(buildFrame({ opcode: Opcode.binary, payload: randomBytes(16 * 1024 * KiB) }), () => resolve()),
+    );
+    const sentAt = performance.now();
+    const faults = (): unknown[] => events().filter((e) => e.event === 'fault');
+    await pollUntil(faults, (f) => f.length > 0, 1000, 10);
+    const waited = performance.now() - sentAt;
+    expect(faults()).toEqual([expect.objectContaining({ fault: 'reset-after', detail: expect.stringMatching(/RST/) })]);
+    expect(waited).toBeGreaterThan(RESET_WAIT_MS - 300); // the echo took a little while to write after the message
+    expect(waited).toBeLessThan(RESET_WAIT_MS + 2000);
   });
 });
