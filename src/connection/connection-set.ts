@@ -20,15 +20,15 @@ export class ConnectionSet {
   private onEmpty: (() => void) | undefined;
 
   /**
-   * @param settings what every connection shares, and the default behaviour's mode rules, buffer size and ping interval
-   * @param serverPingMs how often to ping every client whose URL does not choose its own interval (0: never)
+   * @param settings what every connection shares, and the default behaviour's mode rules, buffer size and ping
+   * interval: the server pings every client whose URL does not choose its own interval at `settings.pingIntervalMs`
    * @param modeRulesOf a mode's rules (the server's `echo: false` changes them)
    */
   constructor(
     private readonly settings: ConnectionSettings,
-    private readonly serverPingMs: number,
     private readonly modeRulesOf: (mode: EchoMode) => ModeRules = (mode) => MODES[mode],
   ) {
+    const serverPingMs = settings.pingIntervalMs;
     if (serverPingMs > 0)
       this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), serverPingMs).unref();
   }
@@ -73,7 +73,7 @@ export class ConnectionSet {
       socket,
       own,
       behaviour,
-      this.serverPingMs,
+      settings.pingIntervalMs,
       announce,
       this.closed,
     );

@@ -116,7 +116,7 @@ export async function startEchoServerLogging(
     logger: log,
     limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
   };
-  const open = new ConnectionSet(settings, config.pingIntervalMs, modeRulesOf);
+  const open = new ConnectionSet(settings, modeRulesOf);
   let url = '';
   let startedAt = Date.now();
   let closing: Promise<void> | undefined;
