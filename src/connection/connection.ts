@@ -142,7 +142,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     return this.settings.modeRules.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
   }
 
-  /** The writer handed an echo over: counts it (a plain connection's writer calls this directly, the endings first). */
+  /** The writer handed an echo over: counts it (the writer calls this directly, or through the fault endings). */
   echoWritten(echo: Buffer, isBinary: boolean): void {
     const { counters } = this.settings;
     counters.messagesEchoed++;
@@ -229,7 +229,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     this.onClosed(this);
   }
 
-  /** Echoes nothing more: what is sent from now on is not echoed, and echoes still waiting in the fault queue go. */
+  /** Echoes nothing more: later messages are not echoed, and echoes still waiting in the fault queue are dropped. */
   stopEchoing(): void {
     this.echoesLeft = 0;
     this.queue?.discard();

@@ -31,9 +31,8 @@ export interface EchoWritten {
   echoWritten(echo: Buffer, isBinary: boolean): void;
 }
 
-/** The options `ws.send` gets for a whole echo. */
-export const AS_TEXT = { binary: false } as const;
-export const AS_BINARY = { binary: true } as const;
+const AS_TEXT = { binary: false } as const;
+const AS_BINARY = { binary: true } as const;
 
 /** What every sender shares: corking the socket until the current read is handled. */
 export abstract class CorkingSender implements EchoSender {
