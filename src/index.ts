@@ -2,7 +2,7 @@
 export { startEchoServer } from './server/server';
 export { EchoServerError } from './core/errors';
 export { MODES, MODE_NAMES, DEFAULT_MODE } from './behaviour/modes';
-export type { ModeBehavior } from './behaviour/modes';
+export type { ModeRules } from './behaviour/modes';
 export type { CloseEvent, ConnectionEvent, LogEvent, MessageEvent } from './core/log-events';
 export type {
   BehaviourOptions,

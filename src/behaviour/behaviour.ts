@@ -19,6 +19,14 @@ export type Behaviour = Readonly<BehaviourOptions> & {
   readonly pingInterval: number;
 };
 
+/**
+ * A behaviour's ping interval in milliseconds: the one place the user's seconds (`ping-interval`, `pingInterval`)
+ * become the form the server runs on.
+ */
+export function pingIntervalMs(behaviour: Behaviour): number {
+  return Math.round(behaviour.pingInterval * 1000);
+}
+
 /** Plain echo: the table's defaults and no fault. */
 export const PLAIN_BEHAVIOUR: Behaviour = Object.freeze(
   Object.fromEntries(

@@ -1,8 +1,8 @@
 // The echo modes as data: what each echoes and how it ends a connection.
 import type { EchoMode } from '../core/types';
 
-/** What a mode does; the connection handler reads this and has no per-mode branches of its own. */
-export interface ModeBehavior {
+/** A mode's rules: what it echoes and how it ends; the connection reads these and has no per-mode branches. */
+export interface ModeRules {
   /** Messages echoed before the server ends the connection (`Infinity`: all of them). */
   readonly messagesToEcho: number;
   /** Whether an echo is cut to `bufferSize` bytes, as one read into a fixed buffer would. */
@@ -18,7 +18,7 @@ export interface ModeBehavior {
 }
 
 /** Every mode, in the order the article builds them up. */
-export const MODES: Readonly<Record<EchoMode, ModeBehavior>> = {
+export const MODES: Readonly<Record<EchoMode, ModeRules>> = {
   'one-shot': {
     messagesToEcho: 1,
     truncateToBuffer: true,

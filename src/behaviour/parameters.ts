@@ -143,7 +143,8 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'echoes',
     closeCode: '1006',
-    summary: 'after n echoes the TCP connection is reset (RST, not FIN)',
+    summary:
+      'after n echoes the TCP connection is reset (RST, not FIN) once the client has taken them in, or 2 s after they were sent',
   },
   {
     name: 'greeting',

@@ -1,9 +1,9 @@
 // The live connections of one server: ids, the heartbeat, and ending them all at shutdown.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { MODES, type ModeBehavior } from '../behaviour/modes';
+import { MODES, type ModeRules } from '../behaviour/modes';
 import type { EchoMode } from '../core/types';
-import type { Behaviour } from '../behaviour/behaviour';
+import { pingIntervalMs, type Behaviour } from '../behaviour/behaviour';
 import type { EchoConnection } from './connection';
 import type { ConnectionSettings } from './connection-settings';
 import { openConnection } from './open-connection';
@@ -20,16 +20,17 @@ export class ConnectionSet {
   private onEmpty: (() => void) | undefined;
 
   /**
-   * @param settings what every connection shares, and the default behaviour's mode and buffer size
-   * @param pingIntervalMs how often to ping every client whose URL does not choose its own interval (0: never)
+   * @param settings what every connection shares, and the default behaviour's mode rules, buffer size and ping
+   * interval: the server pings every client whose URL does not choose its own interval at `settings.pingIntervalMs`
+   * @param modeRulesOf a mode's rules (the server's `echo: false` changes them)
    */
   constructor(
     private readonly settings: ConnectionSettings,
-    private readonly pingIntervalMs: number,
-    private readonly behaviorOf: (mode: EchoMode) => ModeBehavior = (mode) => MODES[mode],
+    private readonly modeRulesOf: (mode: EchoMode) => ModeRules = (mode) => MODES[mode],
   ) {
-    if (pingIntervalMs > 0)
-      this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), pingIntervalMs).unref();
+    const serverPingMs = settings.pingIntervalMs;
+    if (serverPingMs > 0)
+      this.heartbeat = setInterval(() => this.pinged.forEach((c) => c.heartbeat()), serverPingMs).unref();
   }
 
   /** Connections open now. */
@@ -58,20 +59,21 @@ export class ConnectionSet {
     const id = givenId ?? this.added + 1;
     this.added++;
     const { settings } = this;
-    const behavior = this.behaviorOf(behaviour.mode);
+    const modeRules = this.modeRulesOf(behaviour.mode);
+    const pingMs = pingIntervalMs(behaviour);
     const own: ConnectionSettings =
-      behavior === settings.behavior &&
+      modeRules === settings.modeRules &&
       behaviour.bufferSize === settings.bufferSize &&
-      behaviour.pingInterval > 0 === settings.heartbeat
+      pingMs === settings.pingIntervalMs
         ? settings
-        : { ...settings, behavior, bufferSize: behaviour.bufferSize, heartbeat: behaviour.pingInterval > 0 };
+        : { ...settings, modeRules, bufferSize: behaviour.bufferSize, pingIntervalMs: pingMs };
     const { connection, sharedHeartbeat } = openConnection(
       id,
       ws,
       socket,
       own,
       behaviour,
-      this.pingIntervalMs,
+      settings.pingIntervalMs,
       announce,
       this.closed,
     );

@@ -1,5 +1,5 @@
 // What a connection gets from its server: its mode and limits, the logger, and the counters it adds to.
-import type { ModeBehavior } from '../behaviour/modes';
+import type { ModeRules } from '../behaviour/modes';
 import type { ConnectionCounters } from '../core/counters';
 import type { Logger } from '../log/logger';
 import type { ReceiveLimits } from './close-reasons';
@@ -10,14 +10,17 @@ import type { ReceiveLimits } from './close-reasons';
  */
 export type EchoCounters = ConnectionCounters;
 
-/** What a connection needs: its mode and buffer size (its own, or the server's), and what every connection shares. */
+/**
+ * What a connection needs: its mode's rules, buffer size and ping interval (its own, or the server's), and what every
+ * connection shares.
+ */
 export interface ConnectionSettings {
-  behavior: ModeBehavior;
+  modeRules: ModeRules;
   bufferSize: number;
   /** 0 turns the idle timeout off. */
   idleTimeoutMs: number;
-  /** Whether the server pings; then pongs are tracked. */
-  heartbeat: boolean;
+  /** How often the connection is pinged, in ms (the one internal form of `pingInterval`); 0: never, pongs untracked. */
+  pingIntervalMs: number;
   counters: EchoCounters;
   logger: Logger;
   /** What a client may send; named in the close reason when it sends more. */

@@ -1,13 +1,16 @@
-// One WebSocket connection: echoes and ends as its mode's data says.
+// One WebSocket connection: echoes and ends as its mode's data says, through one writer chosen at set-up.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';
 import type { OutgoingData } from '../core/client-types';
 import { firstBytes } from '../core/utf8';
+import { PLAIN_BEHAVIOUR, type Behaviour } from '../behaviour/behaviour';
 import { Backpressure } from './backpressure';
 import { protocolErrorReason } from './close-reasons';
 import type { ConnectionSettings } from './connection-settings';
-import { echoSenderFor, type EchoSender } from './echo-sender';
+import { echoSenderFor, type EchoSender, type EchoWritten } from './echo-sender';
+import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-endings';
+import { queuePolicyFor, QueueSender } from './faults/queue-sender';
 import { gatherPayloads } from './payload-gatherer';
 import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
@@ -16,24 +19,34 @@ import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
  * Echoes on one upgraded socket. Every close `ws` would send passes through
  * {@link EchoConnection.onCloseRequested}, so a mode that ends by dropping the TCP
  * connection never answers a close frame, and `graceful` answers a bare one with 1000.
+ *
+ * Its echoes leave through exactly one writer ({@link EchoSender}), chosen once at set-up: the batching or counting
+ * sender, or the fault queue ({@link QueueSender}) when `delay`, `throttle` or `fragment` is on. Every wait on
+ * "echoes written" (a drop's FIN, a reset, a close frame, a test's message) asks that writer. The faults that end a
+ * connection after n echoes ({@link FaultEndings}) hear of each echo from the writer; a plain connection hears
+ * itself (it only counts).
  */
-export class EchoConnection implements WebSocketEvents {
+export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget {
   private readonly startedAt = Date.now();
   private readonly echoes: EchoSender;
-  protected messages = 0;
-  protected echoesLeft: number;
-  protected dropped = false;
-  protected readonly backpressure: Backpressure;
+  /** The fault queue, when the writer is one: ending discards what still waits in it. */
+  private readonly queue: QueueSender | undefined;
+  /** The faults that end the connection after n echoes; they also end it after the mode's last echo. */
+  private readonly endings: FaultEndings | undefined;
+  private messages = 0;
+  private echoesLeft: number;
+  private dropped = false;
+  private readonly backpressure: Backpressure;
   /** Whether pings get pongs (the `no-pong` fault turns them off). */
   private answersPings = true;
   private answeredLastPing = true;
   private sentCode: number | undefined;
   private sentReason = '';
   private lastCloseCode: number | undefined;
-  protected initiator: 'client' | 'server' | undefined;
+  private initiator: 'client' | 'server' | undefined;
   /** Why the server ended the connection, for the close log line. */
-  protected cause: string | undefined;
-  protected idleTimer: NodeJS.Timeout | undefined;
+  private cause: string | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
 
   /**
@@ -42,22 +55,32 @@ export class EchoConnection implements WebSocketEvents {
    * @param socket its TCP (or TLS) socket, which a drop ends directly
    * @param settings what every connection of the server shares
    * @param onClosed called once, when the socket is gone
+   * @param behaviour its parameters: the faults among them choose its writer and how it ends
    */
   constructor(
     readonly id: number,
-    protected readonly ws: WebSocket,
-    protected readonly socket: Duplex,
-    protected readonly settings: ConnectionSettings,
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    private readonly settings: ConnectionSettings,
     private readonly onClosed: (connection: EchoConnection) => void,
+    behaviour: Behaviour = PLAIN_BEHAVIOUR,
   ) {
-    this.echoesLeft = settings.behavior.messagesToEcho;
+    this.echoesLeft = settings.modeRules.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
     gatherPayloads(ws, this.backpressure);
-    this.echoes = echoSenderFor(ws, socket, this.backpressure);
+    const policy = queuePolicyFor(behaviour);
+    // With a queue, the mode's end too must wait until its last echo leaves the queue: the endings count it.
+    this.endings =
+      policy !== undefined || endsAfterEchoes(behaviour)
+        ? new FaultEndings(this, socket, behaviour, settings.modeRules, settings.logger)
+        : undefined;
+    const written: EchoWritten = this.endings ?? this;
+    this.queue = policy && new QueueSender(ws, socket, this.backpressure, written, policy);
+    this.echoes = this.queue ?? echoSenderFor(ws, socket, this.backpressure, written);
     answerEvents(ws, this);
     if (settings.idleTimeoutMs > 0)
       this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
-    if (settings.heartbeat) {
+    if (settings.pingIntervalMs > 0) {
       // A pong, or any bytes at all: a client in the middle of sending one large frame cannot
       // send its pong until the frame is done, and it is plainly alive. Only with a heartbeat on.
       const alive = (): void => {
@@ -78,17 +101,27 @@ export class EchoConnection implements WebSocketEvents {
   onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.received(data, isBinary)) return;
     this.echoesLeft--;
-    const echo = this.echoOf(data, isBinary);
-    this.echoes.send(echo, isBinary);
-    this.countEchoed(echo, isBinary);
-    if (this.echoesLeft === 0) {
-      const { messagesToEcho } = this.settings.behavior;
-      this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
-    }
+    this.echoes.send(this.echoOf(data, isBinary), isBinary); // the writer tells echoWritten()
+    if (this.echoesLeft === 0) this.lastEchoSent();
+  }
+
+  /** Fires what is due after 0 echoes (`close-after=0`, ...); called once set-up is done (after a greeting). */
+  start(): void {
+    this.endings?.start();
+  }
+
+  /**
+   * The mode's last echo is sent: the mode ends the connection, with the echo written first. With fault endings, they
+   * end it once the writer hands the echo over (a delayed echo is still waiting now).
+   */
+  private lastEchoSent(): void {
+    if (this.endings !== undefined) return;
+    const { messagesToEcho } = this.settings.modeRules;
+    this.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
   }
 
   /** Counts and logs a message from the client; returns whether it may still be echoed. */
-  protected received(data: Buffer, isBinary: boolean): boolean {
+  private received(data: Buffer, isBinary: boolean): boolean {
     const { counters, logger } = this.settings;
     this.messages++;
     this.backpressure.countMessage();
@@ -105,12 +138,12 @@ export class EchoConnection implements WebSocketEvents {
   }
 
   /** What is echoed for `data`: all of it, or what one read into the mode's buffer would hold. */
-  protected echoOf(data: Buffer, isBinary: boolean): Buffer {
-    return this.settings.behavior.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
+  private echoOf(data: Buffer, isBinary: boolean): Buffer {
+    return this.settings.modeRules.truncateToBuffer ? firstBytes(data, isBinary, this.settings.bufferSize) : data;
   }
 
-  /** Counts an echo handed to `ws`. */
-  protected countEchoed(echo: Buffer, isBinary: boolean): void {
+  /** The writer handed an echo over: counts it (the writer calls this directly, or through the fault endings). */
+  echoWritten(echo: Buffer, isBinary: boolean): void {
     const { counters } = this.settings;
     counters.messagesEchoed++;
     counters.bytesEchoed += echo.length;
@@ -147,7 +180,7 @@ export class EchoConnection implements WebSocketEvents {
     if (this.dropped) return; // the TCP connection is already ending: no frames after that
     if (peerCloseReceived(this.ws)) {
       this.initiator ??= 'client';
-      if (this.settings.behavior.ending === 'drop') return this.drop('close frame not answered, as the mode says');
+      if (this.settings.modeRules.ending === 'drop') return this.drop('close frame not answered, as the mode says');
       code ??= CLOSE_NORMAL; // RFC 6455 §5.5.1: answer a bare close frame with a status, not an empty one
     } else {
       this.initiator ??= 'server';
@@ -196,11 +229,33 @@ export class EchoConnection implements WebSocketEvents {
     this.onClosed(this);
   }
 
-  /** Ends the TCP connection with no close frame; what `drop` modes do, and a test's `client.drop()`. */
+  /** Echoes nothing more: later messages are not echoed, and echoes still waiting in the fault queue are dropped. */
+  stopEchoing(): void {
+    this.echoesLeft = 0;
+    this.queue?.discard();
+  }
+
+  /** Runs `action` once the writer has written every echo sent so far. */
+  whenEchoesWritten(action: () => void): void {
+    this.echoes.whenWritten(action);
+  }
+
+  /** A fault reset the TCP connection for `cause`: nothing may be written after it. */
+  endedByReset(cause: string): void {
+    this.initiator ??= 'server';
+    this.cause ??= cause;
+    this.dropped = true;
+    this.echoesLeft = 0;
+  }
+
+  /**
+   * Ends the TCP connection with no close frame, once every echo already handed to the writer is written (echoes still
+   * waiting for their delay are dropped); what `drop` modes do, and a test's `client.drop()`.
+   */
   drop(cause: string): void {
     if (this.dropped) return;
     this.dropped = true;
-    this.echoesLeft = 0;
+    this.stopEchoing();
     this.initiator ??= 'server';
     this.cause ??= cause;
     this.backpressure.release(); // so the peer's FIN is read
@@ -215,7 +270,7 @@ export class EchoConnection implements WebSocketEvents {
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */
   end(code: number, reason: string): void {
-    if (this.settings.behavior.ending === 'drop') this.drop(reason);
+    if (this.settings.modeRules.ending === 'drop') this.drop(reason);
     else this.ws.close(code, reason);
   }
 

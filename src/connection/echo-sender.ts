@@ -23,17 +23,26 @@ export interface EchoSender {
   whenWritten(action: () => void): void;
 }
 
+/**
+ * Hears of each echo once it is handed to `ws` or the socket (in order): the connection counts it, and the faults that
+ * end a connection after n echoes count it too. Chosen once at set-up, so a plain connection pays one call per echo.
+ */
+export interface EchoWritten {
+  echoWritten(echo: Buffer, isBinary: boolean): void;
+}
+
 const AS_TEXT = { binary: false } as const;
 const AS_BINARY = { binary: true } as const;
 
 /** What every sender shares: corking the socket until the current read is handled. */
-abstract class CorkingSender implements EchoSender {
+export abstract class CorkingSender implements EchoSender {
   private corked = false;
 
   constructor(
     protected readonly ws: WebSocket,
     protected readonly socket: Duplex,
     protected readonly backpressure: Backpressure,
+    protected readonly written: EchoWritten,
   ) {}
 
   abstract send(data: Buffer, isBinary: boolean): void;
@@ -63,10 +72,13 @@ abstract class CorkingSender implements EchoSender {
  */
 class BatchingSender extends CorkingSender implements BatchOwner {
   send(data: Buffer, isBinary: boolean): void {
-    if (data.length <= BATCHED_PAYLOAD_MAX) return addToBatch(this, data, isBinary);
-    this.corkForThisRead();
-    this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT);
-    this.backpressure.afterSend();
+    if (data.length <= BATCHED_PAYLOAD_MAX) addToBatch(this, data, isBinary);
+    else {
+      this.corkForThisRead();
+      this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT);
+      this.backpressure.afterSend();
+    }
+    this.written.echoWritten(data, isBinary);
   }
 
   writeBatch(frames: Buffer): void {
@@ -96,7 +108,7 @@ class CountingSender extends CorkingSender {
   private unwritten = 0;
   private pending: (() => void) | undefined;
   /** One callback per connection, not one per message. */
-  private readonly written = (): void => {
+  private readonly zlibDone = (): void => {
     this.unwritten--;
     if (this.unwritten > 0) return;
     this.backpressure.resumeIfUnder();
@@ -106,16 +118,17 @@ class CountingSender extends CorkingSender {
     action();
   };
 
-  constructor(ws: WebSocket, socket: Duplex, backpressure: Backpressure) {
-    super(ws, socket, backpressure);
+  constructor(ws: WebSocket, socket: Duplex, backpressure: Backpressure, written: EchoWritten) {
+    super(ws, socket, backpressure, written);
     backpressure.countQueue(() => this.unwritten * QUEUED_SEND_OVERHEAD);
   }
 
   send(data: Buffer, isBinary: boolean): void {
     this.unwritten++;
     this.corkForThisRead();
-    this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT, this.written);
+    this.ws.send(data, isBinary ? AS_BINARY : AS_TEXT, this.zlibDone);
     this.backpressure.afterSend();
+    this.written.echoWritten(data, isBinary);
   }
 
   flush(): void {} // nothing is held back here: ws's own queue keeps the order
@@ -126,9 +139,17 @@ class CountingSender extends CorkingSender {
   }
 }
 
-/** The sender for `ws`, chosen once at set-up: batching, or counting when compression was negotiated. */
-export function echoSenderFor(ws: WebSocket, socket: Duplex, backpressure: Backpressure): EchoSender {
+/**
+ * The sender for `ws` when no fault queues its echoes, chosen once at set-up: batching, or counting when compression
+ * was negotiated. `written` hears of each echo as it is sent.
+ */
+export function echoSenderFor(
+  ws: WebSocket,
+  socket: Duplex,
+  backpressure: Backpressure,
+  written: EchoWritten,
+): EchoSender {
   return ws.extensions === ''
-    ? new BatchingSender(ws, socket, backpressure)
-    : new CountingSender(ws, socket, backpressure);
+    ? new BatchingSender(ws, socket, backpressure, written)
+    : new CountingSender(ws, socket, backpressure, written);
 }

@@ -1,18 +1,16 @@
-// Starts one connection as its behaviour says: the plain echo loop, or the faulty one, plus the faults that act once at
-// set-up.
+// Starts one connection as its behaviour says, plus the faults that act once at set-up (greeting, no-pong) and its
+// own ping timer.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../behaviour/behaviour';
 import { EchoConnection } from './connection';
 import type { ConnectionSettings } from './connection-settings';
-import { changesEchoes, FaultyConnection } from './faults/faulty-connection';
 
 /**
- * Creates the connection for `behaviour` and `announce`s it: {@link FaultyConnection} only when a fault changes
- * echoes, so a plain connection runs the plain loop with no per-message check. Then sends the
- * greeting, turns pongs off (ws's own are off server-wide; the connection answers them) and starts its own ping timer
- * if its interval is not the server's
- * (`sharedPingMs`); returns whether the server's heartbeat should ping it.
+ * Creates the connection for `behaviour` (which picks its writer and how it ends, once, here) and `announce`s it. Then
+ * sends the greeting, turns pongs off (ws's own are off server-wide; the connection answers them), starts its own
+ * ping timer if its interval (`settings.pingIntervalMs`) is not the server's (`serverPingMs`), and fires the faults due
+ * after 0 echoes; returns whether the server's heartbeat should ping it.
  */
 export function openConnection(
   id: number,
@@ -20,14 +18,11 @@ export function openConnection(
   socket: Duplex,
   settings: ConnectionSettings,
   behaviour: Behaviour,
-  sharedPingMs: number,
+  serverPingMs: number,
   announce: (connection: EchoConnection) => void,
   onClosed: (connection: EchoConnection) => void,
 ): { connection: EchoConnection; sharedHeartbeat: boolean } {
-  const faulty = changesEchoes(behaviour);
-  const connection = faulty
-    ? new FaultyConnection(id, ws, socket, settings, onClosed, behaviour)
-    : new EchoConnection(id, ws, socket, settings, onClosed);
+  const connection = new EchoConnection(id, ws, socket, settings, onClosed, behaviour);
   announce(connection);
   const log = settings.logger;
   if (behaviour.greeting !== undefined) {
@@ -45,11 +40,11 @@ export function openConnection(
       log.log({ event: 'fault', id, fault: 'no-pong', detail: 'a ping was not answered (and no later one will be)' }),
     );
   }
-  const pingMs = Math.round(behaviour.pingInterval * 1000);
-  if (pingMs > 0 && pingMs !== sharedPingMs) {
+  const pingMs = settings.pingIntervalMs;
+  if (pingMs > 0 && pingMs !== serverPingMs) {
     const timer = setInterval(() => connection.heartbeat(), pingMs);
     ws.once('close', () => clearInterval(timer));
   }
-  if (faulty) (connection as FaultyConnection).start();
-  return { connection, sharedHeartbeat: pingMs > 0 && pingMs === sharedPingMs };
+  connection.start();
+  return { connection, sharedHeartbeat: pingMs > 0 && pingMs === serverPingMs };
 }

@@ -11,7 +11,7 @@ import {
   type ServerCounterReaders,
 } from '../core/counters';
 import type { EchoMode, EchoServer, EchoServerOptions, EchoStats } from '../core/types';
-import { MODES, type ModeBehavior } from '../behaviour/modes';
+import { MODES, type ModeRules } from '../behaviour/modes';
 import { createLogger, type Logger } from '../log/logger';
 import { createConsolePage } from '../console/console-page';
 import { createMetrics } from '../metrics/prometheus';
@@ -85,18 +85,18 @@ function announce(
 /** The live connections: each gets the server's counters, logger, limits and the mode its URL chose. */
 function connectionsFor(config: ResolvedOptions, counters: EchoCounters, log: Logger): ConnectionSet {
   // echo: false is each mode with nothing to echo: received, recorded, ended as the mode says.
-  const behaviorOf = (mode: EchoMode): ModeBehavior =>
+  const modeRulesOf = (mode: EchoMode): ModeRules =>
     config.echo ? MODES[mode] : { ...MODES[mode], messagesToEcho: 0 };
   const settings = {
-    behavior: behaviorOf(config.behaviour.mode),
+    modeRules: modeRulesOf(config.behaviour.mode),
     bufferSize: config.behaviour.bufferSize,
     idleTimeoutMs: config.idleTimeoutMs,
-    heartbeat: config.pingIntervalMs > 0,
+    pingIntervalMs: config.pingIntervalMs,
     counters,
     logger: log,
     limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
   };
-  return new ConnectionSet(settings, config.pingIntervalMs, behaviorOf);
+  return new ConnectionSet(settings, modeRulesOf);
 }
 
 /** What one server is made of before it listens: the HTTP(S) server and every step an upgrade goes through. */

@@ -2,7 +2,7 @@
 // is logged when a fault fires.
 import { Writable } from 'node:stream';
 import { BACKPRESSURE_HIGH_WATER, LOG_HIGH_WATER } from '../../../src/core/constants';
-import { QUEUED_ECHO_OVERHEAD } from '../../../src/connection/faults/outbox';
+import { QUEUED_ECHO_OVERHEAD } from '../../../src/connection/faults/queue-sender';
 import { destroyRawClients, howTcpEnds, rawTo } from '../../helpers/behaviour-checks';
 import { connect, upgradeStatus } from '../../helpers/clients';
 import { buildFrame, Opcode, parseClosePayload, ZERO_MASK } from '../../helpers/frames';

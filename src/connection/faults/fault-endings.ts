@@ -1,0 +1,115 @@
+// The faults that end a connection after n echoes written (close-after, drop-after, reset-after), as the connection's
+// echo listener: chosen at set-up, so a plain connection never counts for them.
+import type { Duplex } from 'node:stream';
+import type { Behaviour } from '../../behaviour/behaviour';
+import type { ModeRules } from '../../behaviour/modes';
+import type { Logger } from '../../log/logger';
+import type { EchoWritten } from '../echo-sender';
+import { resetSocket, whenAcknowledged } from './reset';
+
+/** What the fault endings may ask of their connection; nothing else of it is theirs. */
+export interface FaultTarget extends EchoWritten {
+  readonly id: number;
+  /** Echoes nothing more; echoes waiting in the fault queue are dropped. */
+  stopEchoing(): void;
+  /** Runs `action` once every echo sent so far is written (the connection's one writer says when). */
+  whenEchoesWritten(action: () => void): void;
+  /** Ends TCP with a FIN after the echoes before it, with no close frame. */
+  drop(cause: string): void;
+  /** Sends a close frame, for `cause`. */
+  closeWith(code: number, reason: string, cause: string): void;
+  /** The connection ends now for `cause`, by a reset: nothing may be written after it. */
+  endedByReset(cause: string): void;
+}
+
+/** Whether `behaviour` ends the connection after a number of echoes (the faults {@link FaultEndings} implements). */
+export function endsAfterEchoes(behaviour: Behaviour): boolean {
+  return behaviour.closeAfter !== undefined || behaviour.dropAfter !== undefined || behaviour.resetAfter !== undefined;
+}
+
+/** `1 echo written`, `3 echoes written`: what a fault line opens with. */
+const echoesWritten = (count: number): string => `${count} echo${count === 1 ? '' : 'es'} written`;
+
+/**
+ * Counts echoes as the connection's writer hands them over, and ends the connection when a fault (or the mode) says:
+ * a close frame, a drop, or a reset once the client's TCP has taken in every echo before it.
+ */
+export class FaultEndings implements EchoWritten {
+  private written = 0;
+
+  /**
+   * @param target the connection
+   * @param socket its socket, which a reset ends
+   * @param faults its behaviour (the `*-after` counts and the close code and reason)
+   * @param rules its mode, which ends it after its last echo
+   */
+  constructor(
+    private readonly target: FaultTarget,
+    private readonly socket: Duplex,
+    private readonly faults: Behaviour,
+    private readonly rules: ModeRules,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Fires what is due after 0 echoes (`close-after=0`, ...); called once set-up is done (after a greeting). */
+  start(): void {
+    this.afterEchoes(0);
+  }
+
+  /** The writer handed an echo to ws: count it, then end if a fault or the mode says so. */
+  echoWritten(echo: Buffer, isBinary: boolean): void {
+    this.target.echoWritten(echo, isBinary); // the connection counts it
+    this.afterEchoes(++this.written);
+  }
+
+  /** What happens once `count` echoes are written: a fault's end, or the mode's. */
+  private afterEchoes(count: number): void {
+    const { resetAfter, dropAfter, closeAfter } = this.faults;
+    const { messagesToEcho } = this.rules;
+    if (count === resetAfter) {
+      this.resetAfterWritten(count);
+    } else if (count === dropAfter) {
+      this.fault('drop-after', `${echoesWritten(count)}: ending TCP with no close frame`);
+      this.target.drop(`drop-after=${count}`);
+    } else if (count === closeAfter) {
+      this.closeAsAsked(count);
+    } else if (count === messagesToEcho && count > 0) {
+      // 0: `echo: false`, nothing to end on
+      this.target.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
+    }
+  }
+
+  /** Sends the close frame `close-code`/`close-reason` asks for; modes that drop end TCP right after it. */
+  private closeAsAsked(count: number): void {
+    const { closeCode, closeReason = '' } = this.faults;
+    const dropping = this.rules.ending === 'drop';
+    this.fault(
+      'close-after',
+      `${echoesWritten(count)}: closing with ${closeCode}${closeReason ? ` ${JSON.stringify(closeReason)}` : ''}${dropping ? ', then ending TCP' : ''}`,
+    );
+    const cause = `close-after=${count}`;
+    this.target.stopEchoing();
+    this.target.closeWith(closeCode, closeReason, cause);
+    if (dropping) this.target.drop(cause);
+  }
+
+  /**
+   * Resets once the echoes are written and the client's TCP has acknowledged them (an RST makes the kernel discard
+   * whatever it still holds), or `RESET_WAIT_MS` (reset.ts) after they were handed to the socket.
+   */
+  private resetAfterWritten(count: number): void {
+    this.target.stopEchoing();
+    const reset = (): void => this.reset(count);
+    this.target.whenEchoesWritten(() => whenAcknowledged(this.socket, reset));
+  }
+
+  private reset(count: number): void {
+    if (this.socket.destroyed) return;
+    this.target.endedByReset(`reset-after=${count}`);
+    this.fault('reset-after', `${echoesWritten(count)}: ${resetSocket(this.socket)}`);
+  }
+
+  private fault(fault: string, detail: string): void {
+    this.logger.log({ event: 'fault', id: this.target.id, fault, detail });
+  }
+}

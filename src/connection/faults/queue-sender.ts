@@ -1,0 +1,213 @@
+// The fault queue as a connection's one writer: echoes waiting for their delay, the throttle or their turn as frames,
+// one queue and at most one timer per connection, written through ws and counted until the socket has them.
+import type { Duplex } from 'node:stream';
+import type WebSocket from 'ws';
+import type { Behaviour } from '../../behaviour/behaviour';
+import { delayPicker, seededRandom } from '../../behaviour/random';
+import { QUEUED_SEND_OVERHEAD, type Backpressure } from '../backpressure';
+import { CorkingSender, type EchoWritten } from '../echo-sender';
+
+/**
+ * What one queued echo costs besides its payload (the queue entry and the Buffer object), for the
+ * backpressure rule: a flood of empty messages must not queue without bound either.
+ */
+export const QUEUED_ECHO_OVERHEAD = 256;
+
+/**
+ * Frames written in one go before the queue waits for the socket to write them: so a message
+ * sent as a million 1-byte frames neither holds the event loop nor fills the socket's queue
+ * with a million entries (each costs far more memory than its byte).
+ */
+export const FRAMES_PER_FLUSH = 256;
+
+/** One echo waiting to be written. */
+interface QueuedEcho {
+  data: Buffer;
+  isBinary: boolean;
+  /** When it may be written (performance.now() time): arrival plus its delay. */
+  readyAt: number;
+  /** Bytes already written as frames (fragmenting). */
+  written: number;
+}
+
+/** How the queue writes. */
+export interface QueuePolicy {
+  /** Largest frame, in bytes; undefined writes each echo as one frame. */
+  fragment?: number;
+  /** Bytes per second; undefined writes as soon as an echo is ready. */
+  throttle?: number;
+  /** The delay of the next echo, in ms. */
+  pickDelay: () => number;
+}
+
+const NO_DELAY = (): number => 0;
+
+/** How `behaviour` queues echoes, or undefined when it asks for no delay, throttle or fragment (no queue at all). */
+export function queuePolicyFor(behaviour: Behaviour): QueuePolicy | undefined {
+  const { delay, seed, fragment, throttle } = behaviour;
+  if (delay === undefined && fragment === undefined && throttle === undefined) return undefined;
+  const pickDelay =
+    delay === undefined ? NO_DELAY : delayPicker(delay, seed === undefined ? Math.random : seededRandom(seed));
+  return { fragment, throttle, pickDelay };
+}
+
+/**
+ * Writes echoes in arrival order, each no earlier than its `readyAt`. With a throttle, a frame
+ * of n bytes is written when it would have finished crossing a link of that rate: n/rate
+ * seconds after the link was free (or the echo ready), so the client never receives faster.
+ * With `fragment`, each echo goes out as frames of at most that many bytes (ws's
+ * `send(data, { fin: false })` continuation API), each frame paced on its own.
+ *
+ * An echo handed to ws stays counted until ws's callback for its last frame (with permessage-deflate ws writes it
+ * only once zlib is done), so {@link QueueSender.whenWritten} waits for every echo the queue took, and what is
+ * queued or unwritten counts towards backpressure.
+ */
+export class QueueSender extends CorkingSender {
+  private queue: Array<QueuedEcho | undefined> = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** When the (simulated) link finishes the last frame written. */
+  private linkFreeAt = 0;
+  /** Payload bytes plus {@link QUEUED_ECHO_OVERHEAD} per echo not yet fully written. */
+  private cost = 0;
+  /** Echoes handed to ws whose last frame's callback has not come yet. */
+  private unwritten = 0;
+  private pending: (() => void) | undefined;
+  /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
+  private waitingForSocket = false;
+  private readonly echoDone = (): void => {
+    this.unwritten--;
+    this.backpressure.resumeIfUnder();
+    this.runPendingIfWritten();
+  };
+  /**
+   * Socket write callbacks run before I/O (process.nextTick): the next batch waits for the next turn, so other clients
+   * are read in between.
+   */
+  private readonly batchWritten = (): void => {
+    this.waitingForSocket = false;
+    setImmediate(this.pump);
+  };
+  private readonly echoDoneAndBatchWritten = (): void => {
+    this.echoDone();
+    this.batchWritten();
+  };
+
+  constructor(
+    ws: WebSocket,
+    socket: Duplex,
+    backpressure: Backpressure,
+    written: EchoWritten,
+    private readonly policy: QueuePolicy,
+  ) {
+    super(ws, socket, backpressure, written);
+    backpressure.countQueue(() => this.cost + this.unwritten * QUEUED_SEND_OVERHEAD);
+    ws.once('close', () => this.discard());
+  }
+
+  /** Echoes waiting. */
+  get length(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Queues `data` to be written after its delay (or after those before it, if later). */
+  send(data: Buffer, isBinary: boolean): void {
+    // A small message can be a view of a 64 KiB read: copy it, so a queued echo holds only its own bytes.
+    const own = data.buffer.byteLength > data.length * 2 + 8192 ? Buffer.from(data) : data;
+    this.queue.push({ data: own, isBinary, readyAt: performance.now() + this.policy.pickDelay(), written: 0 });
+    this.cost += own.length + QUEUED_ECHO_OVERHEAD;
+    if (this.timer === undefined && !this.waitingForSocket && this.length === 1) this.pump();
+    this.backpressure.afterQueue();
+  }
+
+  flush(): void {} // the queue keeps time order: what is written now may pass a delayed echo
+
+  whenWritten(action: () => void): void {
+    this.pending = action;
+    this.runPendingIfWritten();
+  }
+
+  /** Drops every echo still waiting, and its timer (the connection ends or stops echoing); those handed to ws stay. */
+  discard(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.head = 0;
+    this.cost = 0;
+    this.runPendingIfWritten();
+  }
+
+  private runPendingIfWritten(): void {
+    if (this.pending === undefined || this.unwritten > 0 || this.length > 0) return;
+    const action = this.pending;
+    this.pending = undefined;
+    action();
+  }
+
+  /**
+   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the
+   * next.
+   */
+  private readonly pump = (): void => {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waitingForSocket) return;
+    let frames = 0;
+    while (this.head < this.queue.length) {
+      if (this.ws.readyState !== this.ws.OPEN) return this.discard();
+      const echo = this.queue[this.head]!;
+      const wait = this.frameDue(echo) - performance.now();
+      if (wait >= 1) {
+        this.timer = setTimeout(this.pump, wait);
+        return;
+      }
+      if (!this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH)) return;
+    }
+  };
+
+  /** When the next frame of `echo` may be written; what it will hold is {@link frameLength}. */
+  private frameDue(echo: QueuedEcho): number {
+    const start = Math.max(echo.readyAt, this.linkFreeAt);
+    return this.policy.throttle === undefined ? start : start + (this.frameLength(echo) * 1000) / this.policy.throttle;
+  }
+
+  private frameLength(echo: QueuedEcho): number {
+    const left = echo.data.length - echo.written;
+    return this.policy.fragment === undefined ? left : Math.min(this.policy.fragment, left);
+  }
+
+  /** Writes the next frame of `echo`; returns false when the socket must write this batch first. */
+  private writeFrame(echo: QueuedEcho, lastOfBatch: boolean): boolean {
+    this.linkFreeAt = this.frameDue(echo);
+    const end = echo.written + this.frameLength(echo);
+    const fin = end === echo.data.length;
+    const frame = echo.written === 0 && fin ? echo.data : echo.data.subarray(echo.written, end);
+    echo.written = end;
+    if (lastOfBatch) this.waitingForSocket = true; // the rest waits until the socket has written this batch
+    const done = fin
+      ? lastOfBatch
+        ? this.echoDoneAndBatchWritten
+        : this.echoDone
+      : lastOfBatch
+        ? this.batchWritten
+        : undefined;
+    if (fin) this.unwritten++;
+    this.ws.send(frame, { binary: echo.isBinary, fin }, done);
+    if (fin) this.finish(echo);
+    return !lastOfBatch;
+  }
+
+  private finish(echo: QueuedEcho): void {
+    this.queue[this.head++] = undefined;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    this.cost -= echo.data.length + QUEUED_ECHO_OVERHEAD;
+    this.written.echoWritten(echo.data, echo.isBinary);
+    this.backpressure.resumeIfUnder();
+  }
+}
