@@ -1,5 +1,5 @@
 // reset-after's end: an RST once the client's TCP has taken in every echo before it (an RST discards what the kernel
-// has not yet sent), read from Linux's socket tables.
+// has not yet sent), read from Linux's socket tables by one poller shared by every waiting reset.
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,24 +10,22 @@ import type { Duplex } from 'node:stream';
  */
 export const RESET_WAIT_MS = 2000;
 
-/** How often the kernel's send queue is looked at while a reset waits. */
-const POLL_MS = 5;
+/**
+ * How often the kernel's send queues are read while any reset waits. One read of the tables serves every waiting
+ * reset, so many resets at once cost no more than one (at most 100 reads of each table a second).
+ */
+const POLL_MS = 10;
 
 /** Linux's tables of TCP sockets: `tx_queue` is what was written and not yet acknowledged by the peer. */
 const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 
-/** `:1F90`: how the tables show a port. */
-const portField = (port: number): string => `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+/** `1F90:C350`: a connection's local and remote port as the tables show them, the key of {@link sendQueues}. */
+const portsKey = (local: number, remote: number): string =>
+  `${local.toString(16).toUpperCase().padStart(4, '0')}:${remote.toString(16).toUpperCase().padStart(4, '0')}`;
 
-/**
- * Bytes the kernel holds for `socket` that the peer has not acknowledged, from the tables; undefined when they cannot
- * be read or do not list it (not Linux, or the socket is gone).
- */
-async function unacknowledged(socket: Duplex): Promise<number | undefined> {
-  const { localPort, remotePort } = socket as Socket;
-  if (localPort === undefined || remotePort === undefined) return undefined;
-  const local = portField(localPort);
-  const remote = portField(remotePort);
+/** Unacknowledged bytes by {@link portsKey}, from every table that can be read; undefined when none can (not Linux). */
+async function sendQueues(): Promise<Map<string, number> | undefined> {
+  let queues: Map<string, number> | undefined;
   for (const table of TABLES) {
     let text: string;
     try {
@@ -35,13 +33,44 @@ async function unacknowledged(socket: Duplex): Promise<number | undefined> {
     } catch {
       continue;
     }
+    queues ??= new Map();
     for (const line of text.split('\n')) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 5 || !fields[1].endsWith(local) || !fields[2].endsWith(remote)) continue;
-      return parseInt(fields[4].slice(0, fields[4].indexOf(':')), 16);
+      // "  1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 ...": local, remote, state, tx_queue:rx_queue.
+      const fields = line.trim().split(/\s+/, 5);
+      if (fields.length < 5) continue;
+      const key = `${fields[1].slice(-4)}:${fields[2].slice(-4)}`;
+      queues.set(key, (queues.get(key) ?? 0) + parseInt(fields[4], 16));
     }
   }
-  return undefined;
+  return queues;
+}
+
+/** A reset waiting for its echoes to be acknowledged. */
+interface Waiting {
+  key: string | undefined;
+  finish: () => void;
+}
+
+const waiting = new Map<Duplex, Waiting>();
+let polling: NodeJS.Timeout | undefined;
+
+/** One look at the tables for every waiting socket; finishes those that are done, and looks again if any is left. */
+async function pollAll(): Promise<void> {
+  const queues = await sendQueues();
+  polling = undefined;
+  for (const [socket, entry] of waiting) {
+    const bytes = entry.key === undefined ? undefined : queues?.get(entry.key);
+    if (socket.destroyed || bytes === undefined || bytes === 0) entry.finish();
+  }
+  if (waiting.size > 0) polling = setTimeout(pollAll, POLL_MS);
+}
+
+/** Starts the shared poller if it is not running. */
+function poll(socket: Duplex, finish: () => void): void {
+  const { localPort, remotePort } = socket as Socket;
+  const key = localPort === undefined || remotePort === undefined ? undefined : portsKey(localPort, remotePort);
+  waiting.set(socket, { key, finish });
+  polling ??= setTimeout(pollAll, 0);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -57,16 +86,14 @@ export function whenAcknowledged(socket: Duplex, then: () => void): void {
     if (done) return;
     done = true;
     clearTimeout(giveUp);
+    waiting.delete(socket);
     then();
   };
   const giveUp = setTimeout(finish, RESET_WAIT_MS);
   const look = (): void => {
     if (done) return;
     if (socket.destroyed) return finish();
-    void unacknowledged(socket).then((bytes) => {
-      if (bytes === undefined || bytes === 0) finish();
-      else setTimeout(look, POLL_MS);
-    });
+    poll(socket, finish);
   };
   if (socket.writableEnded || socket.destroyed) look();
   else socket.write(EMPTY, look);
