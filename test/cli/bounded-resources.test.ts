@@ -59,8 +59,11 @@ const LOG_OUTPUT_BOUND = 1 * MiB;
  * +75-85 MiB for ws-echo and the same for a plain `ws` echo server, flat over 4,000 resets.
  */
 const RESET_RESIDUAL_BOUND = 160 * MiB;
-/** RSS growth allowed from the first 500 aborted connections to the next 500: the retained
- * arenas are reused, so it is small (measured: under 10 MiB); a leak would add ~250 MiB. */
+/**
+ * RSS growth allowed from one round of 500 aborted connections to the next, in the better of two rounds: the retained
+ * arenas are reused, so it is small (measured: under 10 MiB on a quiet machine, 33-45 MiB in one round of two on a
+ * loaded one, where the allocator keeps more before reusing); a leak would add ~250 MiB to every round.
+ */
 const RESET_SECOND_ROUND_BOUND = 48 * MiB;
 
 /** Upper bound on what a client can push before TCP stops it, from the kernel's buffer limits. */
@@ -223,7 +226,7 @@ describe('logging into a terminal nobody reads', () => {
 });
 
 describe('abrupt resets', () => {
-  it('1,000 connections aborted mid-frame leave no connections and no growing memory behind', async () => {
+  it('1,500 connections aborted mid-frame leave no connections and no growing memory behind', async () => {
     const cli = await cliServer(['--quiet']);
     const pid = cli.child.pid;
     const baseline = await baselineOf(cli.url, pid);
@@ -266,7 +269,9 @@ describe('abrupt resets', () => {
     const first = await settled();
     await abort(500);
     const second = await settled();
-    expect(aborted).toBe(1000);
+    await abort(500);
+    const third = await settled();
+    expect(aborted).toBe(1500);
 
     // The server still echoes.
     const ws = await client(cli.url);
@@ -274,10 +279,10 @@ describe('abrupt resets', () => {
 
     const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
     report(
-      `resets: baseline ${mib(baseline)} MiB; after 500: ${mib(first.rss)} MiB; after 1,000: ${mib(second.rss)} MiB ` +
-        `(+${mib(second.rss - baseline)} MiB), peak ${mib(second.peak)} MiB`,
+      `resets: baseline ${mib(baseline)} MiB; after 500: ${mib(first.rss)} MiB; after 1,000: ${mib(second.rss)} MiB; ` +
+        `after 1,500: ${mib(third.rss)} MiB (+${mib(third.rss - baseline)} MiB), peak ${mib(third.peak)} MiB`,
     );
     expect(second.rss - baseline).toBeLessThan(RESET_RESIDUAL_BOUND);
-    expect(second.rss - first.rss).toBeLessThan(RESET_SECOND_ROUND_BOUND);
+    expect(Math.min(second.rss - first.rss, third.rss - second.rss)).toBeLessThan(RESET_SECOND_ROUND_BOUND);
   });
 });
