@@ -53,7 +53,7 @@ test: build typecheck lint binary test-tools
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
 # (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser),
-# cc (the bench's load generator, test/bench-loadgen.test.ts).
+# cc (the bench's load generator, test/shipping/bench-loadgen.test.ts).
 # A fresh Debian machine gets whichever is missing from its packages.
 TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
 test-tools:
@@ -66,7 +66,7 @@ test-tools:
 
 # Load checks against loopback only; not part of `make test`. The load generator is C
 # (test/bench/loadgen/), built here with the machine's compiler; results go to
-# test-results/bench.json (bench-quick.json), tables to stdout. See README "Performance".
+# test-results/bench.json (bench-quick.json), tables to stdout. See docs/performance.md.
 LOADGEN := node_modules/.cache/ws-echo-bench/loadgen
 CC ?= cc
 
