@@ -36,6 +36,7 @@ export const PLAIN_BEHAVIOUR: Behaviour = Object.freeze(
 
 /** Shows a value in a message, escaped and cut short (it may be anything a client sent). */
 function shown(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value); // an API value, as written
   const text = typeof value === 'string' ? value : Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }

@@ -42,7 +42,7 @@ function checked<T>(option: string, check: () => T): T {
 function numberUnder(value: unknown, row: ServerOption, name: string): number {
   const rule = row.rule ?? { min: -Infinity, max: Infinity, integer: false };
   if (!fitsRule(value, rule))
-    throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${String(value)}`, 2);
+    throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${show(value)}`, 2);
   return value;
 }
 

@@ -27,10 +27,24 @@ export const KNOWN_OPTIONS: readonly string[] = [
 ];
 const KNOWN = new Set(KNOWN_OPTIONS);
 
+/** Settings only the command line has (rows with flags and no API option), by their flag's camelCase name. */
+const CLI_ONLY = new Map(
+  (SERVER_OPTIONS as readonly ServerOption[])
+    .filter((row) => row.option === undefined && Array.isArray(row.flags))
+    .flatMap((row) => (row.flags as readonly { flag: string }[]).map((f) => /--([a-z-]+)/.exec(f.flag)![1]))
+    .map((flag) => [flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), `--${flag}`] as const),
+);
+
 /** Refuses names no row knows, suggesting the closest known one for each ("Did you mean port?"). */
 function refuseUnknown(options: object): void {
   const unknown = Object.keys(options).filter((key) => !KNOWN.has(key));
   if (unknown.length === 0) return;
+  const cliOnly = unknown.find((name) => CLI_ONLY.has(name));
+  if (cliOnly !== undefined)
+    throw new EchoServerError(
+      `${cliOnly} is a command-line setting only (${CLI_ONLY.get(cliOnly)}), not a startEchoServer() option`,
+      2,
+    );
   const guesses = unknown.flatMap((name) => {
     const guess = closestName(name, KNOWN_OPTIONS);
     return guess === undefined ? [] : [unknown.length > 1 ? `${guess} for ${name}` : guess];

@@ -189,7 +189,7 @@ describe('startEchoServer() checks every behaviour option', () => {
         /delay must be a whole number from 0 to 600000 ms, or \[min, max\] of them, got "\[10, 5\]"/,
       ],
       [{ delay: -1 }, /delay must be/],
-      [{ closeAfter: 1.5 }, /closeAfter must be a whole number of at least 0 echoes, got "1.5"/],
+      [{ closeAfter: 1.5 }, /closeAfter must be a whole number of at least 0 echoes, got 1.5/],
       [{ closeCode: 1006 }, /closeCode must be a whole number in 1000-1003, 1007-1014, 3000-4999/],
       [{ closeReason: 'é'.repeat(62) }, /closeReason must be text of at most 123 bytes/],
       [{ greeting: 'x'.repeat(64 * 1024 + 1) }, /greeting must be text of at most 65536 bytes/],

@@ -190,6 +190,17 @@ describe('an unknown API option', () => {
     });
   });
 
+  it.each([
+    ['workers', '--workers'],
+    ['stats', '--stats'],
+    ['stdin', '--stdin'],
+  ])("%s: the error says it is the command line's %s, not an API option", async (name, flag) => {
+    await expect(startEchoServer({ [name]: 2 } as EchoServerOptions)).rejects.toMatchObject({
+      exitCode: 2,
+      message: `${name} is a command-line setting only (${flag}), not a startEchoServer() option`,
+    });
+  });
+
   it('far from every known name gets no guess', async () => {
     await expect(startEchoServer({ zzzzzzzz: 1 } as EchoServerOptions)).rejects.toMatchObject({
       message: expect.not.stringMatching(/Did you mean/),
