@@ -56,9 +56,13 @@ let polling: NodeJS.Timeout | undefined;
 
 /** One look at the tables for every waiting socket; finishes those that are done, and looks again if any is left. */
 async function pollAll(): Promise<void> {
+  // Only the resets waiting before the read began are judged by it: one added while the tables are read may have
+  // written its echoes after the kernel listed its queue, and would be reset before they are acknowledged.
+  const judged = [...waiting];
   const queues = await sendQueues();
   polling = undefined;
-  for (const [socket, entry] of waiting) {
+  for (const [socket, entry] of judged) {
+    if (waiting.get(socket) !== entry) continue;
     const bytes = entry.key === undefined ? undefined : queues?.get(entry.key);
     if (socket.destroyed || bytes === undefined || bytes === 0) entry.finish();
   }

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { EchoServerOptions } from '../../../src';
 import { RESET_WAIT_MS } from '../../../src/connection/faults/reset';
 import { buildFrame, Opcode } from '../../helpers/frames';
+import { startJsonCli } from '../../helpers/json-cli';
 import { jsonLogInMemory } from '../../helpers/json-log';
 import { perTest } from '../../helpers/per-test';
 import { pollUntil, within } from '../../helpers/probe';
@@ -170,5 +171,22 @@ describe("the bound of the reset's promise", () => {
     expect(faults()).toEqual([expect.objectContaining({ fault: 'reset-after', detail: expect.stringMatching(/RST/) })]);
     expect(waited).toBeGreaterThan(RESET_WAIT_MS - 300); // the echo took a little while to write after the message
     expect(waited).toBeLessThan(RESET_WAIT_MS + 2000);
+  });
+});
+
+describe('many resets at once (one poller of the socket tables serves them all)', () => {
+  it('20 clients at a time with reset-after=1 and a 256 KiB echo each, 3 times: every echo arrives whole', async () => {
+    // A reset that joined the poller while it was reading the tables was judged by that read, taken before its echo
+    // reached the kernel (send queue 0): it was reset at once, and the kernel discarded the unsent echo. The server
+    // runs in its own process, as users run it, so its reads and the clients' do not take turns.
+    const { url } = await startJsonCli([], defer);
+    for (let round = 0; round < 3; round++) {
+      const messages = Array.from({ length: 20 }, () => randomBytes(256 * KiB));
+      const seen = await Promise.all(
+        messages.map((message) => sendAndWatch(`${url}/?reset-after=1`, { perMessageDeflate: false }, [message])),
+      );
+      expect(seen.map((s) => s.echoes.length)).toEqual(messages.map(() => 1));
+      seen.forEach((s, i) => expectEchoes(s, [messages[i]]));
+    }
   });
 });
