@@ -37,6 +37,17 @@ describe('options of the wrong type', () => {
   });
 });
 
+describe('options that are not an object', () => {
+  it.each([
+    [null, 'options must be an object, got null'],
+    [[], 'options must be an object, got an array'],
+    [5, 'options must be an object, got 5'],
+    ['port=0', 'options must be an object, got "port=0"'],
+  ])('%j is refused', async (options, message) => {
+    expect((await rejection(options)).message).toBe(message);
+  });
+});
+
 describe('the log option', () => {
   it.each([
     [true, "log must be false or an object such as { format: 'json' }, got true"],
