@@ -174,6 +174,27 @@ describe("the bound of the reset's promise", () => {
   });
 });
 
+describe("the bound of the reset's promise, whatever the writer", () => {
+  it.each([
+    ['with permessage-deflate', '/?reset-after=1', { 'Sec-WebSocket-Extensions': 'permessage-deflate' }],
+    ['with delay (the fault queue)', '/?reset-after=1&delay=10', {}],
+  ])('%s: a client that never reads its 16 MiB echo still gets the RST', async (_name, path, headers) => {
+    // The writer says "written" only once the socket has taken the echo, which a client that never reads holds off:
+    // the reset waited for it for ever, and the connection stayed open.
+    const { options: log, events } = jsonLogInMemory();
+    const server = await serve({ log, deflate: true });
+    const { socket } = await openUpgraded(Number(new URL(server.url).port), { path, headers });
+    defer(() => socket.destroy());
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) =>
+      socket.write(buildFrame({ opcode: Opcode.binary, payload: randomBytes(16 * 1024 * KiB) }), () => resolve()),
+    );
+    const faults = (): unknown[] => events().filter((e) => e.event === 'fault');
+    await pollUntil(faults, (f) => f.length > 0, (RESET_WAIT_MS + 3000) / 20, 20);
+    expect(faults()).toEqual([expect.objectContaining({ fault: 'reset-after', detail: expect.stringMatching(/RST/) })]);
+  });
+});
+
 describe('many resets at once (one poller of the socket tables serves them all)', () => {
   it('20 clients at a time with reset-after=1 and a 256 KiB echo each, 3 times: every echo arrives whole', async () => {
     // A reset that joined the poller while it was reading the tables was judged by that read, taken before its echo
