@@ -174,6 +174,24 @@ describe("the bound of the reset's promise", () => {
   });
 });
 
+describe('a greeting arrives before the end that follows it (*-after=0), with and without deflate', () => {
+  const cases: Array<[string, string, number]> = [
+    ['drop-after=0', 'ws://', 1006],
+    ['drop-after=0', 'ws:// with deflate', 1006],
+    ['reset-after=0', 'ws:// with deflate', 1006],
+    ['mode=forever&close-after=0', 'ws:// with deflate', 1000],
+  ];
+  it.each(cases)('?greeting=...&%s over %s', async (query, transport, code) => {
+    // The greeting is no echo: with compression the FIN went out while zlib still had it (and the close frame behind
+    // it), so the client got neither.
+    const url = await serveOver(TRANSPORTS[transport]);
+    const greeting = 'hello '.repeat(400);
+    const seen = await sendAndWatch(`${url}/?greeting=${greeting}&${query}`, TRANSPORTS[transport].client(), []);
+    expectEchoes(seen, [Buffer.from(greeting)]);
+    expect(seen.code).toBe(code);
+  });
+});
+
 describe("the bound of the reset's promise, whatever the writer", () => {
   it.each([
     ['with permessage-deflate', '/?reset-after=1', { 'Sec-WebSocket-Extensions': 'permessage-deflate' }],
