@@ -48,6 +48,8 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   private cause: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  /** Waits for the greeting to be written, while it is not yet (see sendGreeting). */
+  private greetingWaits: Array<() => void> | undefined;
 
   /**
    * @param id number shown in logs
@@ -103,6 +105,25 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     this.echoesLeft--;
     this.echoes.send(this.echoOf(data, isBinary), isBinary); // the writer tells echoWritten()
     if (this.echoesLeft === 0) this.lastEchoSent();
+  }
+
+  /**
+   * Sends the greeting, before any echo. It is no echo (no writer counts it), so until ws has written it (with
+   * permessage-deflate: once zlib is done) every wait on "echoes written" and a drop's FIN wait for it here.
+   */
+  sendGreeting(text: string): void {
+    const waiting: Array<() => void> = [];
+    this.greetingWaits = waiting;
+    this.ws.send(text, () => {
+      this.greetingWaits = undefined;
+      for (const action of waiting) action();
+    });
+  }
+
+  /** Runs `action` now, or once the greeting is written if it is not yet. */
+  private afterGreeting(action: () => void): void {
+    if (this.greetingWaits === undefined) action();
+    else this.greetingWaits.push(action);
   }
 
   /** Fires what is due after 0 echoes (`close-after=0`, ...); called once set-up is done (after a greeting). */
@@ -237,7 +258,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
 
   /** Runs `action` once the writer has written every echo sent so far. */
   whenEchoesWritten(action: () => void): void {
-    this.echoes.whenWritten(action);
+    this.afterGreeting(() => this.echoes.whenWritten(action));
   }
 
   /** A fault reset the TCP connection for `cause`: nothing may be written after it. */
@@ -265,7 +286,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
       clearTimeout(this.lingerTimer);
       this.lingerTimer = setTimeout(() => this.socket.destroy(), DROP_LINGER_MS);
     });
-    this.echoes.whenWritten(() => this.socket.end()); // FIN once the echo is flushed (compressed: once it exists)
+    this.whenEchoesWritten(() => this.socket.end()); // FIN once the echo is flushed (compressed: once it exists)
   }
 
   /** Server-initiated end as the mode says: a close frame with `code`, or a drop. */

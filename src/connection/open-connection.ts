@@ -26,7 +26,7 @@ export function openConnection(
   announce(connection);
   const log = settings.logger;
   if (behaviour.greeting !== undefined) {
-    ws.send(behaviour.greeting);
+    connection.sendGreeting(behaviour.greeting);
     log.log({
       event: 'fault',
       id,

@@ -41,8 +41,7 @@ function checked<T>(option: string, check: () => T): T {
 /** A number the row's rule allows. */
 function numberUnder(value: unknown, row: ServerOption, name: string): number {
   const rule = row.rule ?? { min: -Infinity, max: Infinity, integer: false };
-  if (!fitsRule(value, rule))
-    throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${show(value)}`, 2);
+  if (!fitsRule(value, rule)) throw new EchoServerError(`${name} must be ${describeRule(rule)}, got ${show(value)}`, 2);
   return value;
 }
 

@@ -61,10 +61,15 @@ function resolveRow(row: ServerOption & { option: string }, value: unknown, reso
   return kind.absent ? kind.absent(fallback) : fallback;
 }
 
+/** Throws {@link EchoServerError} (exit code 2) unless `options` is a plain object; JavaScript can pass anything. */
+export function checkOptionsObject(options: unknown): asserts options is EchoServerOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new EchoServerError(`options must be an object, got ${show(options)}`, 2);
+}
+
 /** Applies defaults and checks every option; throws {@link EchoServerError} (exit code 2) on a bad value. */
 export function resolveOptions(options: EchoServerOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new EchoServerError(`options must be an object, got ${show(options)}`, 2);
+  checkOptionsObject(options);
   refuseUnknown(options);
   const resolved: Record<string, unknown> = {};
   for (const row of API_ROWS) resolved[resolvedName(row)] = resolveRow(row, options[row.option], resolved);

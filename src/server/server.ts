@@ -25,7 +25,7 @@ import { openFileLimit } from '../edge/fd-limit';
 import type { ServerHooks } from './hooks';
 import { answerHttp } from '../edge/http-answers';
 import { createHttpServerFor, exposure, formatUrl, listen } from '../edge/listener';
-import { resolveOptions, type ResolvedOptions } from '../options/options';
+import { checkOptionsObject, resolveOptions, type ResolvedOptions } from '../options/options';
 import { receiveOptions } from '../edge/ws-server-options';
 import { watchRefusals } from '../edge/refusals';
 import { setExtraHeaders } from '../protocols/extra-headers';
@@ -48,6 +48,7 @@ import { upgradePath, type UpgradePathParts } from '../edge/upgrade-path';
  * (exitCode 1)
  */
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  checkOptionsObject(options); // before options.log is read: null would throw a TypeError there
   return startEchoServerLogging(options, createLogger(options.log));
 }
 

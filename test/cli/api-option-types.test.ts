@@ -28,9 +28,23 @@ describe('options of the wrong type', () => {
     [{ metrics: 1 }, 'metrics must be true or false, got 1'],
     [{ tls: 'cert.pem' }, 'tls must be { cert, key } with PEM strings or Buffers, got "cert.pem"'],
     [{ tls: { cert: 1, key: 'k' } }, 'tls must be { cert, key } with PEM strings or Buffers, got an object'],
-    [{ port: '8080' }, 'port must be a whole number from 0 to 65535'],
+    // A string that reads as a number is shown as a string: "got 8080" would read as a valid port.
+    [{ port: '8080' }, 'port must be a whole number from 0 to 65535, got "8080"'],
+    [{ maxPayload: '64KiB' }, 'maxPayload must be a whole number from 1 to 4294967296, got "64KiB"'],
+    [{ idleTimeout: [5] }, 'got an array'],
   ])('%j is refused', async (options, message) => {
     expect((await rejection(options)).message).toContain(message);
+  });
+});
+
+describe('options that are not an object', () => {
+  it.each([
+    [null, 'options must be an object, got null'],
+    [[], 'options must be an object, got an array'],
+    [5, 'options must be an object, got 5'],
+    ['port=0', 'options must be an object, got "port=0"'],
+  ])('%j is refused', async (options, message) => {
+    expect((await rejection(options)).message).toBe(message);
   });
 });
 

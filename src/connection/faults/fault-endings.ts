@@ -5,7 +5,7 @@ import type { Behaviour } from '../../behaviour/behaviour';
 import type { ModeRules } from '../../behaviour/modes';
 import type { Logger } from '../../log/logger';
 import type { EchoWritten } from '../echo-sender';
-import { resetSocket, whenAcknowledged } from './reset';
+import { RESET_WAIT_MS, resetSocket, whenAcknowledged } from './reset';
 
 /** What the fault endings may ask of their connection; nothing else of it is theirs. */
 export interface FaultTarget extends EchoWritten {
@@ -95,11 +95,20 @@ export class FaultEndings implements EchoWritten {
 
   /**
    * Resets once the echoes are written and the client's TCP has acknowledged them (an RST makes the kernel discard
-   * whatever it still holds), or `RESET_WAIT_MS` (reset.ts) after they were handed to the socket.
+   * whatever it still holds), or at the latest {@link RESET_WAIT_MS} after the n-th echo was handed to the writer.
    */
   private resetAfterWritten(count: number): void {
     this.target.stopEchoing();
-    const reset = (): void => this.reset(count);
+    let done = false;
+    const reset = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(bound);
+      this.reset(count);
+    };
+    // The bound counts from now, when the echo was handed to the writer: with compression or the fault queue the
+    // writer says "written" only once the socket has taken it, which a client that never reads holds off for ever.
+    const bound = setTimeout(reset, RESET_WAIT_MS);
     this.target.whenEchoesWritten(() => whenAcknowledged(this.socket, reset));
   }
 

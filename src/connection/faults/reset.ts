@@ -12,7 +12,8 @@ export const RESET_WAIT_MS = 2000;
 
 /**
  * How often the kernel's send queues are read while any reset waits. One read of the tables serves every waiting
- * reset, so many resets at once cost no more than one (at most 100 reads of each table a second).
+ * reset, so many resets at once cost no more than one (at most 100 reads of each table a second, and never more than
+ * half the time: after a read that took longer, the poller rests as long as it read).
  */
 const POLL_MS = 10;
 
@@ -23,8 +24,38 @@ const TABLES = ['/proc/net/tcp', '/proc/net/tcp6'];
 const portsKey = (local: number, remote: number): string =>
   `${local.toString(16).toUpperCase().padStart(4, '0')}:${remote.toString(16).toUpperCase().padStart(4, '0')}`;
 
-/** Unacknowledged bytes by {@link portsKey}, from every table that can be read; undefined when none can (not Linux). */
-async function sendQueues(): Promise<Map<string, number> | undefined> {
+/**
+ * Adds to `queues` the unacknowledged bytes of each connection of `wanted` (by {@link portsKey}) that one table's
+ * `text` lists. A line is `   7: 0100007F:1F90 0100007F:C350 01 00000000:00000000 ...` (IPv6: 32 hex digits an
+ * address): the fields sit at fixed places after the first colon, so a line that is not wanted costs two 4-character
+ * slices, not a split. The tables list every socket of the machine (tens of thousands on a busy one): a split and a
+ * regular expression per line held the event loop ~50 ms a read at 15,000 lines.
+ */
+export function addSendQueues(text: string, wanted: ReadonlySet<string>, queues: Map<string, number>): void {
+  let start = text.indexOf('\n') + 1; // the header line
+  while (start > 0 && start < text.length) {
+    const end = text.indexOf('\n', start);
+    const lineEnd = end === -1 ? text.length : end;
+    const colon = text.indexOf(':', start); // after the slot number
+    const local = colon + 2;
+    const space = text.indexOf(' ', local); // local address:port, then one space
+    if (colon !== -1 && space !== -1 && space < lineEnd) {
+      const width = space - local; // 13 (IPv4) or 37 (IPv6)
+      const key = `${text.slice(space - 4, space)}:${text.slice(space + width - 3, space + width + 1)}`;
+      if (wanted.has(key)) {
+        const tx = space + 1 + width + 4; // after the remote address and the state
+        queues.set(key, (queues.get(key) ?? 0) + parseInt(text.slice(tx, tx + 8), 16));
+      }
+    }
+    start = end + 1;
+  }
+}
+
+/**
+ * Unacknowledged bytes of each connection of `wanted`, from every table that can be read; undefined when none can
+ * (not Linux). A wanted connection a table does not list has no entry.
+ */
+async function sendQueues(wanted: ReadonlySet<string>): Promise<Map<string, number> | undefined> {
   let queues: Map<string, number> | undefined;
   for (const table of TABLES) {
     let text: string;
@@ -34,13 +65,7 @@ async function sendQueues(): Promise<Map<string, number> | undefined> {
       continue;
     }
     queues ??= new Map();
-    for (const line of text.split('\n')) {
-      // "  1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 ...": local, remote, state, tx_queue:rx_queue.
-      const fields = line.trim().split(/\s+/, 5);
-      if (fields.length < 5) continue;
-      const key = `${fields[1].slice(-4)}:${fields[2].slice(-4)}`;
-      queues.set(key, (queues.get(key) ?? 0) + parseInt(fields[4], 16));
-    }
+    addSendQueues(text, wanted, queues);
   }
   return queues;
 }
@@ -56,13 +81,21 @@ let polling: NodeJS.Timeout | undefined;
 
 /** One look at the tables for every waiting socket; finishes those that are done, and looks again if any is left. */
 async function pollAll(): Promise<void> {
-  const queues = await sendQueues();
+  // Only the resets waiting before the read began are judged by it: one added while the tables are read may have
+  // written its echoes after the kernel listed its queue, and would be reset before they are acknowledged.
+  const judged = [...waiting];
+  const wanted = new Set<string>();
+  for (const [, entry] of judged) if (entry.key !== undefined) wanted.add(entry.key);
+  const started = performance.now();
+  const queues = await sendQueues(wanted);
   polling = undefined;
-  for (const [socket, entry] of waiting) {
+  for (const [socket, entry] of judged) {
+    if (waiting.get(socket) !== entry) continue;
     const bytes = entry.key === undefined ? undefined : queues?.get(entry.key);
     if (socket.destroyed || bytes === undefined || bytes === 0) entry.finish();
   }
-  if (waiting.size > 0) polling = setTimeout(pollAll, POLL_MS);
+  // A read of a machine's large tables takes the kernel tens of ms: the poller rests at least as long as it read.
+  if (waiting.size > 0) polling = setTimeout(pollAll, Math.max(POLL_MS, performance.now() - started));
 }
 
 /** Starts the shared poller if it is not running. */
