@@ -20,6 +20,15 @@ export const QUEUED_ECHO_OVERHEAD = 256;
  */
 export const FRAMES_PER_FLUSH = 256;
 
+/**
+ * The longest the queue's timer sleeps at a time. A wait longer than this (a 3 MB echo at `throttle=1` waits 35 days,
+ * beyond Node's timer limit of 2^31-1 ms) is slept in steps; at each step, while reading from the client is paused
+ * (it flooded a queue that is not due), the server pings it: nothing is read from a paused socket, so a client that
+ * left (FIN or RST) would otherwise be found only at the next write, up to 600 s later. A ping to a client that left
+ * is answered by an RST, and the next write (the next step's ping) fails: the connection ends within two steps.
+ */
+export const QUEUE_SLEEP_MAX_MS = 1000;
+
 /** One echo waiting to be written. */
 interface QueuedEcho {
   data: Buffer;
@@ -157,13 +166,18 @@ export class QueueSender extends CorkingSender {
       if (this.ws.readyState !== this.ws.OPEN) return this.discard();
       const echo = this.queue[this.head]!;
       const wait = this.frameDue(echo) - performance.now();
-      if (wait >= 1) {
-        this.timer = setTimeout(this.pump, wait);
-        return;
-      }
+      if (wait >= 1) return this.sleep(wait);
       if (!this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH)) return;
     }
   };
+
+  /**
+   * Sleeps `wait` ms, {@link QUEUE_SLEEP_MAX_MS} at most; a paused client is pinged.
+   */
+  private sleep(wait: number): void {
+    if (wait > QUEUE_SLEEP_MAX_MS && this.ws.isPaused) this.ws.ping();
+    this.timer = setTimeout(this.pump, Math.min(wait, QUEUE_SLEEP_MAX_MS));
+  }
 
   /** When the next frame of `echo` may be written; what it will hold is {@link frameLength}. */
   private frameDue(echo: QueuedEcho): number {
@@ -184,17 +198,16 @@ export class QueueSender extends CorkingSender {
     const frame = echo.written === 0 && fin ? echo.data : echo.data.subarray(echo.written, end);
     echo.written = end;
     if (lastOfBatch) this.waitingForSocket = true; // the rest waits until the socket has written this batch
-    const done = fin
-      ? lastOfBatch
-        ? this.echoDoneAndBatchWritten
-        : this.echoDone
-      : lastOfBatch
-        ? this.batchWritten
-        : undefined;
     if (fin) this.unwritten++;
-    this.ws.send(frame, { binary: echo.isBinary, fin }, done);
+    this.ws.send(frame, { binary: echo.isBinary, fin }, this.afterWrite(fin, lastOfBatch));
     if (fin) this.finish(echo);
     return !lastOfBatch;
+  }
+
+  /** What runs once the socket has written a frame: the echo is done (its last frame), the batch is out, or both. */
+  private afterWrite(fin: boolean, lastOfBatch: boolean): (() => void) | undefined {
+    if (fin) return lastOfBatch ? this.echoDoneAndBatchWritten : this.echoDone;
+    return lastOfBatch ? this.batchWritten : undefined;
   }
 
   private finish(echo: QueuedEcho): void {
