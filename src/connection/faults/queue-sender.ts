@@ -1,11 +1,13 @@
 // The fault queue as a connection's one writer: echoes waiting for their delay, the throttle or their turn as frames,
-// one queue and at most one timer per connection, written through ws and counted until the socket has them.
+// one queue and at most one timer per connection, written through ws (small fragments framed by hand) and counted
+// until the socket has them.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';
 import { delayPicker, seededRandom } from '../../behaviour/random';
 import { QUEUED_SEND_OVERHEAD, type Backpressure } from '../backpressure';
 import { CorkingSender, type EchoWritten } from '../echo-sender';
+import { addFrame, dropFrames, frameFits, HAND_FRAMED_MAX, takeFrames } from './fragment-frames';
 
 /**
  * What one queued echo costs besides its payload (the queue entry and the Buffer object), for the
@@ -84,6 +86,8 @@ export class QueueSender extends CorkingSender {
   private pending: (() => void) | undefined;
   /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
   private waitingForSocket = false;
+  /** Whether frames are framed by hand ({@link HAND_FRAMED_MAX}): small fragments, no compression. */
+  private readonly byHand: boolean;
   private readonly echoDone = (): void => {
     this.unwritten--;
     this.backpressure.resumeIfUnder();
@@ -110,6 +114,7 @@ export class QueueSender extends CorkingSender {
     private readonly policy: QueuePolicy,
   ) {
     super(ws, socket, backpressure, written);
+    this.byHand = policy.fragment !== undefined && policy.fragment <= HAND_FRAMED_MAX && ws.extensions === '';
     backpressure.countQueue(() => this.cost + this.unwritten * QUEUED_SEND_OVERHEAD);
     ws.once('close', () => this.discard());
   }
@@ -154,8 +159,8 @@ export class QueueSender extends CorkingSender {
   }
 
   /**
-   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the
-   * next.
+   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH} through ws (or a batch of {@link FRAME_BATCH_BYTES}
+   * framed by hand), then sets one timer (or a socket callback) for the next.
    */
   private readonly pump = (): void => {
     clearTimeout(this.timer);
@@ -163,18 +168,25 @@ export class QueueSender extends CorkingSender {
     if (this.waitingForSocket) return;
     let frames = 0;
     while (this.head < this.queue.length) {
-      if (this.ws.readyState !== this.ws.OPEN) return this.discard();
+      if (this.ws.readyState !== this.ws.OPEN) {
+        dropFrames();
+        return this.discard();
+      }
       const echo = this.queue[this.head]!;
       const wait = this.frameDue(echo) - performance.now();
       if (wait >= 1) return this.sleep(wait);
-      if (!this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH)) return;
+      const more = this.byHand ? this.addFrame(echo) : this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH);
+      if (!more) return;
     }
+    this.writeFrames(undefined);
   };
 
   /**
-   * Sleeps `wait` ms, {@link QUEUE_SLEEP_MAX_MS} at most; a paused client is pinged.
+   * Writes the frames framed so far, then sleeps `wait` ms, {@link QUEUE_SLEEP_MAX_MS} at most; a paused client is
+   * pinged.
    */
   private sleep(wait: number): void {
+    this.writeFrames(undefined);
     if (wait > QUEUE_SLEEP_MAX_MS && this.ws.isPaused) this.ws.ping();
     this.timer = setTimeout(this.pump, Math.min(wait, QUEUE_SLEEP_MAX_MS));
   }
@@ -190,7 +202,7 @@ export class QueueSender extends CorkingSender {
     return this.policy.fragment === undefined ? left : Math.min(this.policy.fragment, left);
   }
 
-  /** Writes the next frame of `echo`; returns false when the socket must write this batch first. */
+  /** Writes the next frame of `echo` through ws; returns false when the socket must write this batch first. */
   private writeFrame(echo: QueuedEcho, lastOfBatch: boolean): boolean {
     this.linkFreeAt = this.frameDue(echo);
     const end = echo.written + this.frameLength(echo);
@@ -204,10 +216,37 @@ export class QueueSender extends CorkingSender {
     return !lastOfBatch;
   }
 
+  /**
+   * Frames the next frame of `echo` by hand into the batch; an echo's last frame is written at once (what its listener
+   * does next, a close frame or a FIN, must follow it). Returns false when the batch is full: the socket writes it
+   * first.
+   */
+  private addFrame(echo: QueuedEcho): boolean {
+    this.linkFreeAt = this.frameDue(echo);
+    const end = echo.written + this.frameLength(echo);
+    const fin = end === echo.data.length;
+    addFrame(echo.data, echo.written, end, echo.isBinary, fin);
+    echo.written = end;
+    const full = !frameFits(this.policy.fragment!);
+    if (full) this.waitingForSocket = true;
+    if (fin) this.unwritten++;
+    if (fin || full) this.writeFrames(this.afterWrite(fin, full));
+    if (fin) this.finish(echo);
+    return !full;
+  }
+
   /** What runs once the socket has written a frame: the echo is done (its last frame), the batch is out, or both. */
   private afterWrite(fin: boolean, lastOfBatch: boolean): (() => void) | undefined {
     if (fin) return lastOfBatch ? this.echoDoneAndBatchWritten : this.echoDone;
     return lastOfBatch ? this.batchWritten : undefined;
+  }
+
+  /** Writes the frames framed by hand so far, if any, with `done` once the socket has them. */
+  private writeFrames(done: (() => void) | undefined): void {
+    const frames = this.byHand ? takeFrames() : undefined;
+    if (frames === undefined) return;
+    if (this.socket.writable) this.socket.write(frames, done);
+    else if (done !== undefined) process.nextTick(done); // ended meanwhile: ws would not have sent these either
   }
 
   private finish(echo: QueuedEcho): void {
