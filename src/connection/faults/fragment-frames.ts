@@ -9,7 +9,7 @@
 export const HAND_FRAMED_MAX = 1024;
 
 /**
- * The most one batch of frames holds, on the wire: at most this is written in one go (21,845 one-byte frames), and the
+ * The most one batch of frames holds, on the wire: at most this is written in one go (21,844 one-byte frames), and the
  * next batch waits until the socket has written it.
  */
 export const FRAME_BATCH_BYTES = 64 * 1024;
