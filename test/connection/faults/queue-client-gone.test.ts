@@ -18,25 +18,29 @@ const KiB = 1024;
  */
 const FOUND_WITHIN_MS = 3500;
 
-/** Floods `raw` with 1 KiB messages until the server stops reading from it (its queue is past the bound). */
-async function floodUntilPaused(raw: RawClient): Promise<void> {
-  raw.socket.pause(); // it never reads
+/**
+ * Floods `raw` with 1 KiB messages until the server stops reading from it (its queue is past the bound). A client that
+ * `reads` takes in what the server sends (its pings), so its close is a FIN; one that does not is reset on close.
+ */
+async function floodUntilPaused(raw: RawClient, reads: boolean): Promise<void> {
+  if (reads) raw.socket.resume();
+  else raw.socket.pause();
   const frame = buildFrame({ opcode: Opcode.binary, payload: Buffer.alloc(KiB, 1), mask: ZERO_MASK });
   expect(await flood(raw.socket, frame, 256 * 1024 * KiB, 1000).stuck).toBe(true);
 }
 
-const leaving: Array<[string, (raw: RawClient) => void]> = [
-  ['an RST', (raw) => raw.socket.resetAndDestroy()],
-  ['a close, data still unsent', (raw) => raw.socket.destroy()],
+const leaving: Array<[string, boolean, (raw: RawClient) => void]> = [
+  ['an RST', false, (raw) => raw.socket.resetAndDestroy()],
+  ['a FIN behind data still unsent', true, (raw) => raw.socket.destroy()],
 ];
 
-describe.each(leaving)('a client that floods a queue and leaves with %s', (_how, leave) => {
+describe.each(leaving)('a client that floods a queue and leaves with %s', (_how, reads, leave) => {
   it.each(['delay=600000', 'throttle=1', 'delay=600000&fragment=1'])(
     '?%s: the connection is freed within two sleep steps',
     async (query) => {
       const server = await serve();
       const raw = await rawTo(`${server.url}/?${query}`);
-      await floodUntilPaused(raw);
+      await floodUntilPaused(raw, reads);
       expect(server.connections()).toBe(1);
       leave(raw);
       const left = Date.now();
@@ -51,7 +55,7 @@ describe('with --max-connections', () => {
   it('the slot of a flooding client that left is free again for the next client', async () => {
     const server = await serve({ maxConnections: 1 });
     const raw = await rawTo(`${server.url}/?delay=600000`);
-    await floodUntilPaused(raw);
+    await floodUntilPaused(raw, false);
     expect(await upgradeStatus(`${server.url}/`)).toBe(503);
     raw.socket.resetAndDestroy();
     await waitUntil(() => server.connections() === 0, FOUND_WITHIN_MS);
