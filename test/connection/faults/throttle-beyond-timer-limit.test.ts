@@ -1,11 +1,11 @@
 // ?throttle=1 and a 3 MB message: the echo's wait (35 days) is beyond Node's timer limit (2^31-1 ms). The queue sleeps
 // in steps instead of re-arming a 1 ms timer for ever: no TimeoutOverflowWarning flood on stderr, no CPU spent.
 import { readFileSync } from 'node:fs';
-import { openClient } from '../../helpers/clients';
+import { connect, openClient } from '../../helpers/clients';
 import { perTest } from '../../helpers/per-test';
 import { sleep } from '../../helpers/probe';
 
-const { cliServer, defer } = perTest();
+const { cliServer, serve, defer } = perTest();
 
 /** CPU time (user + system) a process has used, in seconds, from /proc (clock ticks of 1/100 s). */
 function cpuSecondsOf(pid: number): number {
@@ -27,4 +27,18 @@ describe('?throttle=1 and a 3 MB message (a wait past Node’s timer limit)', ()
     expect(cli.stderr().slice(before.stderr)).toBe('');
     expect(cpuSecondsOf(pid) - before.cpu).toBeLessThan(0.15);
   }, 20_000);
+});
+
+describe('a wait of several sleep steps (the queue sleeps 1 s at most at a time)', () => {
+  it('ends on time: 2500 bytes at 1000 bytes/s arrive 2.5 s later, not before', async () => {
+    const server = await serve();
+    const c = await connect(`${server.url}/?throttle=1000`);
+    const sentAt = performance.now();
+    c.ws.send(Buffer.alloc(2500, 7));
+    const [echo] = await c.nextMessages(1);
+    const took = performance.now() - sentAt;
+    expect(echo.data).toEqual(Buffer.alloc(2500, 7));
+    expect(took).toBeGreaterThanOrEqual(2490);
+    expect(took).toBeLessThan(4000);
+  }, 10_000);
 });
