@@ -200,7 +200,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 1,
     max: Number.MAX_SAFE_INTEGER,
     unit: 'bytes/s',
-    summary: 'echoes are written no faster than this',
+    summary: 'echoes are written no faster than this, however long it takes (3 MB at 1 byte/s: 35 days)',
   },
   {
     name: 'seed',

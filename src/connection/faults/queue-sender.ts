@@ -1,11 +1,13 @@
 // The fault queue as a connection's one writer: echoes waiting for their delay, the throttle or their turn as frames,
-// one queue and at most one timer per connection, written through ws and counted until the socket has them.
+// one queue and at most one timer per connection, written through ws (small fragments framed by hand) and counted
+// until the socket has them.
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';
 import { delayPicker, seededRandom } from '../../behaviour/random';
 import { QUEUED_SEND_OVERHEAD, type Backpressure } from '../backpressure';
 import { CorkingSender, type EchoWritten } from '../echo-sender';
+import { addFrame, dropFrames, frameFits, HAND_FRAMED_MAX, takeFrames } from './fragment-frames';
 
 /**
  * What one queued echo costs besides its payload (the queue entry and the Buffer object), for the
@@ -19,6 +21,15 @@ export const QUEUED_ECHO_OVERHEAD = 256;
  * with a million entries (each costs far more memory than its byte).
  */
 export const FRAMES_PER_FLUSH = 256;
+
+/**
+ * The longest the queue's timer sleeps at a time. A wait longer than this (a 3 MB echo at `throttle=1` waits 35 days,
+ * beyond Node's timer limit of 2^31-1 ms) is slept in steps; at each step, while reading from the client is paused
+ * (it flooded a queue that is not due), the server pings it: nothing is read from a paused socket, so a client that
+ * left (FIN or RST) would otherwise be found only at the next write, up to 600 s later. A ping to a client that left
+ * is answered by an RST, and the next write (the next step's ping) fails: the connection ends within two steps.
+ */
+export const QUEUE_SLEEP_MAX_MS = 1000;
 
 /** One echo waiting to be written. */
 interface QueuedEcho {
@@ -75,6 +86,8 @@ export class QueueSender extends CorkingSender {
   private pending: (() => void) | undefined;
   /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
   private waitingForSocket = false;
+  /** Whether frames are framed by hand ({@link HAND_FRAMED_MAX}): small fragments, no compression. */
+  private readonly byHand: boolean;
   private readonly echoDone = (): void => {
     this.unwritten--;
     this.backpressure.resumeIfUnder();
@@ -101,6 +114,7 @@ export class QueueSender extends CorkingSender {
     private readonly policy: QueuePolicy,
   ) {
     super(ws, socket, backpressure, written);
+    this.byHand = policy.fragment !== undefined && policy.fragment <= HAND_FRAMED_MAX && ws.extensions === '';
     backpressure.countQueue(() => this.cost + this.unwritten * QUEUED_SEND_OVERHEAD);
     ws.once('close', () => this.discard());
   }
@@ -145,8 +159,8 @@ export class QueueSender extends CorkingSender {
   }
 
   /**
-   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH}, then sets one timer (or a socket callback) for the
-   * next.
+   * Writes the frames that are due, up to {@link FRAMES_PER_FLUSH} through ws (or a batch of {@link FRAME_BATCH_BYTES}
+   * framed by hand), then sets one timer (or a socket callback) for the next.
    */
   private readonly pump = (): void => {
     clearTimeout(this.timer);
@@ -154,16 +168,28 @@ export class QueueSender extends CorkingSender {
     if (this.waitingForSocket) return;
     let frames = 0;
     while (this.head < this.queue.length) {
-      if (this.ws.readyState !== this.ws.OPEN) return this.discard();
+      if (this.ws.readyState !== this.ws.OPEN) {
+        dropFrames();
+        return this.discard();
+      }
       const echo = this.queue[this.head]!;
       const wait = this.frameDue(echo) - performance.now();
-      if (wait >= 1) {
-        this.timer = setTimeout(this.pump, wait);
-        return;
-      }
-      if (!this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH)) return;
+      if (wait >= 1) return this.sleep(wait);
+      const more = this.byHand ? this.addFrame(echo) : this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH);
+      if (!more) return;
     }
+    this.writeFrames(undefined);
   };
+
+  /**
+   * Writes the frames framed so far, then sleeps `wait` ms, {@link QUEUE_SLEEP_MAX_MS} at most; a paused client is
+   * pinged.
+   */
+  private sleep(wait: number): void {
+    this.writeFrames(undefined);
+    if (wait > QUEUE_SLEEP_MAX_MS && this.ws.isPaused) this.ws.ping();
+    this.timer = setTimeout(this.pump, Math.min(wait, QUEUE_SLEEP_MAX_MS));
+  }
 
   /** When the next frame of `echo` may be written; what it will hold is {@link frameLength}. */
   private frameDue(echo: QueuedEcho): number {
@@ -176,7 +202,7 @@ export class QueueSender extends CorkingSender {
     return this.policy.fragment === undefined ? left : Math.min(this.policy.fragment, left);
   }
 
-  /** Writes the next frame of `echo`; returns false when the socket must write this batch first. */
+  /** Writes the next frame of `echo` through ws; returns false when the socket must write this batch first. */
   private writeFrame(echo: QueuedEcho, lastOfBatch: boolean): boolean {
     this.linkFreeAt = this.frameDue(echo);
     const end = echo.written + this.frameLength(echo);
@@ -184,17 +210,43 @@ export class QueueSender extends CorkingSender {
     const frame = echo.written === 0 && fin ? echo.data : echo.data.subarray(echo.written, end);
     echo.written = end;
     if (lastOfBatch) this.waitingForSocket = true; // the rest waits until the socket has written this batch
-    const done = fin
-      ? lastOfBatch
-        ? this.echoDoneAndBatchWritten
-        : this.echoDone
-      : lastOfBatch
-        ? this.batchWritten
-        : undefined;
     if (fin) this.unwritten++;
-    this.ws.send(frame, { binary: echo.isBinary, fin }, done);
+    this.ws.send(frame, { binary: echo.isBinary, fin }, this.afterWrite(fin, lastOfBatch));
     if (fin) this.finish(echo);
     return !lastOfBatch;
+  }
+
+  /**
+   * Frames the next frame of `echo` by hand into the batch; an echo's last frame is written at once (what its listener
+   * does next, a close frame or a FIN, must follow it). Returns false when the batch is full: the socket writes it
+   * first.
+   */
+  private addFrame(echo: QueuedEcho): boolean {
+    this.linkFreeAt = this.frameDue(echo);
+    const end = echo.written + this.frameLength(echo);
+    const fin = end === echo.data.length;
+    addFrame(echo.data, echo.written, end, echo.isBinary, fin);
+    echo.written = end;
+    const full = !frameFits(this.policy.fragment!);
+    if (full) this.waitingForSocket = true;
+    if (fin) this.unwritten++;
+    if (fin || full) this.writeFrames(this.afterWrite(fin, full));
+    if (fin) this.finish(echo);
+    return !full;
+  }
+
+  /** What runs once the socket has written a frame: the echo is done (its last frame), the batch is out, or both. */
+  private afterWrite(fin: boolean, lastOfBatch: boolean): (() => void) | undefined {
+    if (fin) return lastOfBatch ? this.echoDoneAndBatchWritten : this.echoDone;
+    return lastOfBatch ? this.batchWritten : undefined;
+  }
+
+  /** Writes the frames framed by hand so far, if any, with `done` once the socket has them. */
+  private writeFrames(done: (() => void) | undefined): void {
+    const frames = this.byHand ? takeFrames() : undefined;
+    if (frames === undefined) return;
+    if (this.socket.writable) this.socket.write(frames, done);
+    else if (done !== undefined) process.nextTick(done); // ended meanwhile: ws would not have sent these either
   }
 
   private finish(echo: QueuedEcho): void {
