@@ -87,7 +87,8 @@ describe('a checkout that was never built', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'ws-echo: dist/ is not built in this checkout; run `make build` first (it installs what the build needs, then compiles)\n',
+      stderr:
+        'ws-echo: dist/ is not built in this checkout; run `make build` first (it installs what the build needs, then compiles)\n',
     });
   });
 
