@@ -343,14 +343,24 @@ describe('protocol errors and limits with compression on', () => {
     expect(bomb.length).toBeLessThan(20 * 1024);
     const raw = await connectOffering('permessage-deflate', { maxPayload: 64 * 1024 });
     await sendCompressed(raw, Opcode.binary, bomb);
-    await expectClosedWith(raw, MESSAGE_TOO_BIG);
+    const close = await raw.nextClose();
+    expect(close.code).toBe(MESSAGE_TOO_BIG);
+    // The reason gives the inflated size against the limit, not the compressed size (which is under it).
+    expect(close.reason.toString()).toBe(
+      `message too big: over 65536 bytes inflated (${bomb.length} compressed), limit 65536`,
+    );
+    expect((await raw.tcpEnd()).closeFrameReceived).toBe(true);
     expect(raw.unread()).toHaveLength(0);
   });
 
-  it('fragments that each inflate under --max-payload but together over it: 1009', async () => {
+  it('fragments that each inflate under --max-payload but together over it: 1009, with the inflated size', async () => {
     const raw = await connectOffering('permessage-deflate', { maxPayload: 64 * 1024 });
     await sendCompressed(raw, Opcode.binary, compressMessage(Buffer.alloc(200 * 1024)), 8);
-    await expectClosedWith(raw, MESSAGE_TOO_BIG);
+    const close = await raw.nextClose();
+    expect(close.code).toBe(MESSAGE_TOO_BIG);
+    expect(close.reason.toString()).toMatch(
+      /^message too big: over 65536 bytes inflated \(\d+ compressed\), limit 65536$/,
+    );
   });
 
   it('a message that inflates to exactly --max-payload is echoed', async () => {
