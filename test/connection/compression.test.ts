@@ -112,6 +112,23 @@ describe('negotiation: the answer to each offer', () => {
     ]);
   });
 
+  it('a 14 KB header of declined offers puts under 1 KB in the log, naming the first offers and how many more', async () => {
+    const sink = new LogSink();
+    const long = `permessage-deflate; ${'x'.repeat(3000)}`;
+    const header = [long, ...Array.from({ length: 450 }, (_, i) => `permessage-deflate; p${i}`)].join(', ');
+    expect(header.length).toBeGreaterThan(14_000);
+    const raw = await connectOffering(header, { log: sink.log });
+    expect(raw.head.headers).not.toHaveProperty('sec-websocket-extensions');
+    const declined = (await sink.next('connection')).declined as string[];
+    expect(declined.join('\n').length).toBeLessThan(1024);
+    expect(declined).toEqual([
+      `permessage-deflate offer 1 ("permessage-deflate; ${'x'.repeat(60)}...") declined: Unknown parameter "${'x'.repeat(61)}...`,
+      'permessage-deflate offer 2 ("permessage-deflate; p0") declined: Unknown parameter "p0"',
+      'permessage-deflate offer 3 ("permessage-deflate; p1") declined: Unknown parameter "p1"',
+      'and 448 more offers declined',
+    ]);
+  });
+
   it('the connection event shows the compression in effect', async () => {
     const sink = new LogSink();
     await connectOffering('permessage-deflate; client_max_window_bits=10', { log: sink.log });
