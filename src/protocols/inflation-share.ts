@@ -33,6 +33,8 @@ export const TURN_AFTER_INFLATION_MS = 250;
  * paused: the connection's first compressed frame, or the first after the client ended a stream).
  */
 class InflationShare implements InflationWatcher {
+  constructor(private readonly ws: WebSocket) {}
+
   private stream: Transform | undefined;
   /** Inflated bytes of the frame inflating now, and since the last yield. */
   private frameBytes = 0;
@@ -138,13 +140,14 @@ class InflationShare implements InflationWatcher {
   }
 
   /**
-   * A zlib stream closed: the connection ended, or ws replaced a stream the client ended (then a frame may already wait
-   * to start on the next one, and keeps its place). Otherwise the turn passes on.
+   * A zlib stream closed: the connection ended (what waits is dropped, the turn passes on), or ws replaced a stream the
+   * client ended (then a frame may already wait to start on the next one, and keeps its place).
    */
   private closed(stream: Transform): void {
     if (stream !== this.stream) return;
     this.stream = undefined;
     this.pendingDone = undefined;
+    if (this.ws.readyState === this.ws.CLOSED) this.pendingStart = undefined;
     if (this.pendingStart !== undefined) return;
     if (this.echoTimer !== undefined) clearTimeout(this.echoTimer);
     this.echoTimer = undefined;
@@ -184,5 +187,5 @@ function leaveQueue(share: InflationShare): void {
 
 /** Puts the inflation of `ws` under the process's shared turns; nothing happens on a connection without compression. */
 export function shareInflation(ws: WebSocket): void {
-  watchInflation(ws, new InflationShare());
+  watchInflation(ws, new InflationShare(ws));
 }

@@ -45,6 +45,21 @@ describe('deflate bombs take turns', () => {
     expect(grown).toBeLessThan(250);
   }, 120_000);
 
+  it('clients that leave while their bombs wait for the turn do not hold it: the others are still echoed', async () => {
+    const cli = await cliServer(['--deflate', '--max-payload', '32MiB', '--quiet']);
+    const bomb = compressedFrame(compressMessage(Buffer.alloc(32 * MiB)));
+    const leaving = await Promise.all(Array.from({ length: 4 }, () => deflateClient(cli.url)));
+    const staying = await deflateClient(cli.url);
+    for (const raw of leaving) raw.socket.write(Buffer.concat([bomb, bomb, bomb]));
+    staying.socket.write(Buffer.concat([bomb, bomb]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const raw of leaving) raw.socket.destroy();
+    for (let i = 0; i < 2; i++) expect((await staying.nextFrame()).opcode).toBe(Opcode.binary);
+    const small = await deflateClient(cli.url);
+    small.socket.write(compressedFrame(compressMessage(Buffer.alloc(4096, 0x61))));
+    expect(decompressMessage((await small.nextFrame()).payload).equals(Buffer.alloc(4096, 0x61))).toBe(true);
+  }, 120_000);
+
   it('6 clients each sending three 3 MiB compressed messages at once get every echo whole and in order', async () => {
     const cli = await cliServer(['--deflate', '--quiet']);
     const clients = await Promise.all(Array.from({ length: 6 }, () => deflateClient(cli.url)));
