@@ -11,6 +11,17 @@ export interface ReceiveLimits {
 /** ws starts every frame error with this; the reason has no room for it. */
 const WS_PREFIX = /^Invalid WebSocket frame: /;
 
+/**
+ * The 1009 reason. `size` is what ws counted on the wire; when it is within the limit the message was compressed and
+ * passed the limit while inflating (ws stops inflating there, so the inflated size is known only to be over it): the
+ * reason says so, and gives the compressed size beside it.
+ */
+function tooBig(size: number | undefined, limit: number): string {
+  if (size === undefined) return `message too big: over the limit of ${limit} bytes`;
+  if (size > limit) return `message too big: ${size} bytes, limit ${limit}`;
+  return `message too big: over ${limit} bytes inflated (${size} compressed), limit ${limit}`;
+}
+
 /** The reason for ws's error `code`, or undefined to use ws's own message. */
 function reasonFor(
   code: string | undefined,
@@ -19,12 +30,8 @@ function reasonFor(
   limits: ReceiveLimits,
 ): string | undefined {
   switch (code) {
-    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH': {
-      const size = messageLengthSoFar(receiver);
-      return size !== undefined
-        ? `message too big: ${size} bytes, limit ${limits.maxPayload}`
-        : `message too big: over the limit of ${limits.maxPayload} bytes`;
-    }
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+      return tooBig(messageLengthSoFar(receiver), limits.maxPayload);
     case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
       return `message too big: frame length over 2^53 - 1, limit ${limits.maxPayload}`;
     case 'WS_ERR_INVALID_UTF8':

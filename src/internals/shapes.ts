@@ -4,6 +4,7 @@ import { STREAM_SHAPES } from './node-streams';
 import type { Shape } from './shape-check';
 import { CLOSE_FLAG_SHAPES } from './ws-close-flags';
 import { EXTENSION_SHAPES } from './ws-extensions';
+import { INFLATE_SHAPES } from './ws-inflate';
 import { RECEIVER_SHAPES } from './ws-receiver';
 import { WEBSOCKET_SHAPES } from './ws-websocket';
 
@@ -13,6 +14,7 @@ export const SHAPES: readonly Shape[] = [
   ...CLOSE_FLAG_SHAPES,
   ...WEBSOCKET_SHAPES,
   ...EXTENSION_SHAPES,
+  ...INFLATE_SHAPES,
   ...TLS_SHAPES,
   ...STREAM_SHAPES,
 ];

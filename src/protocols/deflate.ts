@@ -21,6 +21,32 @@ export const DEFLATE_OPTIONS: PerMessageDeflateOptions = {
   threshold: 1024,
 };
 
+/**
+ * What a declined offer puts in the log is bounded, whatever the header's size (a 16 KB header of bad offers made a
+ * 65 KB log line): each offer and ws's reason are quoted up to this many characters, and at most
+ * {@link DECLINED_LINES_MAX} offers are listed, then how many more were declined.
+ */
+export const DECLINED_QUOTE_MAX = 80;
+/** See {@link DECLINED_QUOTE_MAX}. */
+export const DECLINED_LINES_MAX = 4;
+
+/** `text` cut to {@link DECLINED_QUOTE_MAX} characters, with `...` where it was cut. */
+function cut(text: string): string {
+  return text.length <= DECLINED_QUOTE_MAX ? text : `${text.slice(0, DECLINED_QUOTE_MAX)}...`;
+}
+
+/** The log line for the declined offer at `index` (0-based). */
+function declinedLine(what: string, index: number, piece: string, reason: string): string {
+  return `${what} offer ${index + 1} (${JSON.stringify(cut(piece))}) declined: ${cut(reason)}`;
+}
+
+/** At most {@link DECLINED_LINES_MAX} lines, the last saying how many more there were. */
+function bounded(lines: string[]): string[] {
+  if (lines.length <= DECLINED_LINES_MAX) return lines;
+  const more = lines.length - (DECLINED_LINES_MAX - 1);
+  return [...lines.slice(0, DECLINED_LINES_MAX - 1), `and ${more} more offers declined`];
+}
+
 /** The offers ws will see, and why the others were declined. */
 export interface FilteredOffers {
   /** The `Sec-WebSocket-Extensions` value to hand to ws; undefined leaves the header out. */
@@ -64,7 +90,8 @@ function refusalOf(params: OfferParams): string | undefined {
  * RFC 7692 §7: keeps the permessage-deflate offers of a `Sec-WebSocket-Extensions` value that
  * ws accepts, in the client's order, and declines the others one by one (ws would answer
  * HTTP 400 to the whole handshake for one bad offer). Other extensions are dropped, as ws
- * would ignore them. With no acceptable offer the connection opens without compression.
+ * would ignore them. With no acceptable offer the connection opens without compression. What is declined is listed
+ * within {@link DECLINED_QUOTE_MAX} and {@link DECLINED_LINES_MAX}.
  */
 export function filterDeflateOffers(header: string): FilteredOffers {
   const kept: OfferParams[] = [];
@@ -74,14 +101,17 @@ export function filterDeflateOffers(header: string): FilteredOffers {
     try {
       offers = extension.parse(piece);
     } catch (error) {
-      declined.push(`extension offer ${index + 1} (${JSON.stringify(piece)}) declined: ${(error as Error).message}`);
+      declined.push(declinedLine('extension', index, piece, (error as Error).message));
       return;
     }
     const params = offers[DEFLATE_NAME]?.[0];
     if (params === undefined) return;
     const refusal = refusalOf(params);
     if (refusal === undefined) kept.push(params);
-    else declined.push(`${DEFLATE_NAME} offer ${index + 1} (${JSON.stringify(piece)}) declined: ${refusal}`);
+    else declined.push(declinedLine(DEFLATE_NAME, index, piece, refusal));
   });
-  return { header: kept.length > 0 ? extension.format({ [DEFLATE_NAME]: kept }) : undefined, declined };
+  return {
+    header: kept.length > 0 ? extension.format({ [DEFLATE_NAME]: kept }) : undefined,
+    declined: bounded(declined),
+  };
 }

@@ -4,6 +4,7 @@ import type { ServerOptions, WebSocket, WebSocketServer } from 'ws';
 import { replaceExtensionOffers } from '../internals/ws-extensions';
 import { DEFLATE_OPTIONS, filterDeflateOffers } from './deflate';
 import { headerLines, type ExtraHeaders } from './extra-headers';
+import { shareInflation } from './inflation-share';
 import { chooseProtocol, type ProtocolList } from './subprotocols';
 
 /** The server-wide settings negotiation follows. */
@@ -34,7 +35,10 @@ export interface Negotiation {
   prepare(req: IncomingMessage): void;
   /** Adds the extra headers to every `101` ws writes, and notes the extensions it answered. */
   attach(wss: WebSocketServer): void;
-  /** What the connection `ws`, upgraded from `req`, got. */
+  /**
+   * What the connection `ws`, upgraded from `req`, got. Called once per connection as it opens: a compressed one's
+   * inflation is also put under the process's shared turns from then on (inflation-share.ts).
+   */
   describe(req: IncomingMessage, ws: WebSocket): Negotiated;
 }
 
@@ -83,6 +87,7 @@ export function createNegotiation(settings: NegotiationSettings): Negotiation {
       });
     },
     describe(req, ws) {
+      if (settings.deflate) shareInflation(ws);
       const note = notes.get(req);
       notes.delete(req);
       return { ...(ws.protocol ? { protocol: ws.protocol } : {}), ...note };

@@ -112,6 +112,23 @@ describe('negotiation: the answer to each offer', () => {
     ]);
   });
 
+  it('a 14 KB header of declined offers puts under 1 KB in the log, naming the first offers and how many more', async () => {
+    const sink = new LogSink();
+    const long = `permessage-deflate; ${'x'.repeat(3000)}`;
+    const header = [long, ...Array.from({ length: 450 }, (_, i) => `permessage-deflate; p${i}`)].join(', ');
+    expect(header.length).toBeGreaterThan(14_000);
+    const raw = await connectOffering(header, { log: sink.log });
+    expect(raw.head.headers).not.toHaveProperty('sec-websocket-extensions');
+    const declined = (await sink.next('connection')).declined as string[];
+    expect(declined.join('\n').length).toBeLessThan(1024);
+    expect(declined).toEqual([
+      `permessage-deflate offer 1 ("permessage-deflate; ${'x'.repeat(60)}...") declined: Unknown parameter "${'x'.repeat(61)}...`,
+      'permessage-deflate offer 2 ("permessage-deflate; p0") declined: Unknown parameter "p0"',
+      'permessage-deflate offer 3 ("permessage-deflate; p1") declined: Unknown parameter "p1"',
+      'and 448 more offers declined',
+    ]);
+  });
+
   it('the connection event shows the compression in effect', async () => {
     const sink = new LogSink();
     await connectOffering('permessage-deflate; client_max_window_bits=10', { log: sink.log });
@@ -343,14 +360,24 @@ describe('protocol errors and limits with compression on', () => {
     expect(bomb.length).toBeLessThan(20 * 1024);
     const raw = await connectOffering('permessage-deflate', { maxPayload: 64 * 1024 });
     await sendCompressed(raw, Opcode.binary, bomb);
-    await expectClosedWith(raw, MESSAGE_TOO_BIG);
+    const close = await raw.nextClose();
+    expect(close.code).toBe(MESSAGE_TOO_BIG);
+    // The reason gives the inflated size against the limit, not the compressed size (which is under it).
+    expect(close.reason.toString()).toBe(
+      `message too big: over 65536 bytes inflated (${bomb.length} compressed), limit 65536`,
+    );
+    expect((await raw.tcpEnd()).closeFrameReceived).toBe(true);
     expect(raw.unread()).toHaveLength(0);
   });
 
-  it('fragments that each inflate under --max-payload but together over it: 1009', async () => {
+  it('fragments that each inflate under --max-payload but together over it: 1009, with the inflated size', async () => {
     const raw = await connectOffering('permessage-deflate', { maxPayload: 64 * 1024 });
     await sendCompressed(raw, Opcode.binary, compressMessage(Buffer.alloc(200 * 1024)), 8);
-    await expectClosedWith(raw, MESSAGE_TOO_BIG);
+    const close = await raw.nextClose();
+    expect(close.code).toBe(MESSAGE_TOO_BIG);
+    expect(close.reason.toString()).toMatch(
+      /^message too big: over 65536 bytes inflated \(\d+ compressed\), limit 65536$/,
+    );
   });
 
   it('a message that inflates to exactly --max-payload is echoed', async () => {

@@ -20,6 +20,7 @@ import {
   type WsReceiver,
 } from '../../src/internals/ws-receiver';
 import { CLOSE_ON_PEER_CLOSE, CLOSE_ON_PROTOCOL_ERROR, replaceClose } from '../../src/internals/ws-websocket';
+import { INFLATES_THROUGH_DECOMPRESS, watchInflation } from '../../src/internals/ws-inflate';
 import { makeTestCert } from '../helpers/tls-cert';
 
 /** The `ws` module under test: the installed one, or a changed copy loaded from its path. */
@@ -173,6 +174,58 @@ async function negotiated(ws: WsModule, rewrite: boolean): Promise<string> {
   }
 }
 
+/**
+ * Whether a compressed message's inflation, watched with watchInflation, is admitted, started on a stream, held while
+ * that stream is paused and delivered once it resumes; and whether the server's compressed answer is reported.
+ */
+async function observeInflation(ws: WsModule): Promise<boolean> {
+  const wss = new ws.WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0 } });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  try {
+    const serverSide = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
+    const peer = new ws.WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, {
+      perMessageDeflate: { threshold: 0 },
+    });
+    peer.on('error', () => undefined);
+    const server = await serverSide;
+    // Two messages: the first makes the stream (not pausable), the second is paused until 100 ms later.
+    const seen = { admitted: 0, paused: false, routed: false, ended: 0, compressed: false };
+    let paused: { resume(): void } | undefined;
+    const watched = watchInflation(server, {
+      admit: (fresh, bytes) => ((seen.admitted += fresh ? 1 : 10), bytes > 0),
+      startLater: () => undefined,
+      frameStarted: (stream, pausable) => {
+        if (!pausable) return;
+        stream.pause();
+        paused = stream;
+        setTimeout(() => ((seen.paused = seen.ended === 1), stream.resume()), 100);
+      },
+      inflationDone: (done) => {
+        seen.routed = paused !== undefined;
+        setTimeout(done, 150);
+      },
+      frameEnded: () => void seen.ended++,
+      compressed: () => (seen.compressed = true),
+    });
+    const texts: string[] = [];
+    const message = new Promise<boolean>((resolve) =>
+      server.on('message', (data) => texts.push(String(data)) === 2 && resolve(texts.join() === 'hi,there')),
+    );
+    await new Promise((resolve) => peer.once('open', resolve));
+    peer.send('hi');
+    peer.send('there');
+    const echoed = new Promise((resolve) => peer.once('message', resolve));
+    const arrived = await within(message, false);
+    server.send('back');
+    await within(echoed, undefined);
+    peer.terminate();
+    const { admitted, ended } = seen;
+    return watched && arrived && admitted === 11 && seen.paused && seen.routed && ended === 2 && seen.compressed;
+  } finally {
+    wss.close();
+  }
+}
+
 /** What ws's module and its WebSocket, Receiver and server show: every ws row's instance and behaviour. */
 export async function observeWs(ws: WsModule): Promise<Observed> {
   const observed = await observeWebSocket(ws);
@@ -183,6 +236,7 @@ export async function observeWs(ws: WsModule): Promise<Observed> {
       ...observed.behaviours,
       [AWAITING_PAYLOAD]: observeReceiver(ws),
       [OFFERS_FROM_REQUEST_HEADERS]: offersFollowHeader,
+      [INFLATES_THROUGH_DECOMPRESS]: await observeInflation(ws),
     },
   };
 }
