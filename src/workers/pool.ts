@@ -11,6 +11,8 @@ export interface WorkerProcess {
   readonly worker: Worker;
   readonly exited: Promise<void>;
   listening: boolean;
+  /** The port it was told to listen on, once told: the cluster shares one socket per port asked for. */
+  port?: number;
 }
 
 /** The listening message a worker sends once its server is up. */
@@ -77,13 +79,13 @@ export class WorkerPool {
 
   /**
    * @param count workers to keep running
-   * @param startMessage what a worker in `slot` is told to run
+   * @param startMessage what a worker (in `proc.slot`) is told to run, once it is ready
    * @param log where deaths and replacements are logged
    * @param events what the owner hears about
    */
   constructor(
     private readonly count: number,
-    private readonly startMessage: (slot: number) => ToWorker,
+    private readonly startMessage: (proc: WorkerProcess) => ToWorker,
     private readonly log: Logger,
     private readonly events: PoolEvents,
   ) {
@@ -131,7 +133,7 @@ export class WorkerPool {
     worker.on('error', () => undefined); // a send to a worker that is exiting; its exit says the rest
     let failure: EchoServerError | undefined;
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') return void worker.send(this.startMessage(slot));
+      if (message.type === 'ready') return void worker.send(this.startMessage(proc));
       if (message.type === 'failed') return void (failure = new EchoServerError(message.message, message.exitCode));
       if (message.type !== 'listening') return this.events.message(proc, message);
       proc.listening = true;
