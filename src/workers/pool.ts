@@ -2,6 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { EchoServerError } from '../core/errors';
+import { watchHandoffs } from '../internals/node-cluster';
 import type { Logger } from '../log/logger';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './messages';
 
@@ -124,6 +125,7 @@ export class WorkerPool {
 
   private fork(slot: number): void {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
+    const closeStranded = watchHandoffs(worker.process);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const proc: WorkerProcess = { slot, worker, exited, listening: false };
     this.processes.add(proc);
@@ -142,6 +144,8 @@ export class WorkerPool {
       this.log.log({ event: 'warning', message: `${who()} replaced the one that exited, and is serving` });
     });
     worker.once('exit', (code: number | null, signal: string | null) => {
+      // Connections on their way to it when it died: else their clients would wait for ever (see node-cluster.ts).
+      closeStranded();
       this.processes.delete(proc);
       this.events.exited(proc);
       if (this.stopping) return;

@@ -1,9 +1,11 @@
 // --workers when workers die: the port stays the one advertised, and nothing of theirs is lost or left behind.
+import net from 'node:net';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
 import { echo } from '../helpers/json-cli';
+import { portOf } from '../helpers/raw-http';
 
-const { client, cliServer } = perTest();
+const { client, cliServer, defer } = perTest();
 
 /** What `/healthz` adds with --workers. */
 interface WorkerHealth {
@@ -61,3 +63,46 @@ describe('--workers: when every worker dies', () => {
     expect(server.stderr()).not.toMatch(/could not start/);
   });
 });
+
+describe('--workers: a worker killed during a handoff', () => {
+  it('a worker killed while the primary hands it a connection: that client is closed, not left waiting', async () => {
+    const server = await cliServer(['--workers', '2']);
+    const { workers } = await health(server.url);
+    const victim = workers[0];
+    // Stopped, the worker never acknowledges the connection the primary sends it; killed, it never will.
+    process.kill(victim.pid, 'SIGSTOP');
+    const clients = [1, 2, 3, 4].map(() => upgradeAttempt(portOf(server.url)));
+    for (const c of clients) defer(() => c.socket.destroy());
+    try {
+      // Round-robin: one of the four goes to the stopped worker, the others to the live one (answered 101).
+      await pollUntil(
+        () => clients.filter((c) => c.answered()).length,
+        (n) => n === 3,
+      );
+    } finally {
+      process.kill(victim.pid, 'SIGKILL');
+    }
+    const waiting = await pollUntil(
+      () => clients.filter((c) => !c.answered() && !c.closed()).length,
+      (n) => n === 0,
+    );
+    expect(waiting).toBe(0);
+  });
+});
+
+/** A raw upgrade request on a new TCP connection: whether anything came back, and whether the server closed it. */
+function upgradeAttempt(port: number): { socket: net.Socket; answered: () => boolean; closed: () => boolean } {
+  let answered = false;
+  let closed = false;
+  const socket = net.connect(port, '127.0.0.1', () =>
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    ),
+  );
+  socket.on('data', () => (answered = true));
+  socket.on('error', () => undefined);
+  socket.on('end', () => (closed = true));
+  socket.on('close', () => (closed = true));
+  return { socket, answered: () => answered, closed: () => closed };
+}
