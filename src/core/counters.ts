@@ -31,6 +31,12 @@ export interface CounterSpec {
   readonly help?: string;
   /** A `byCode` counter's label on /metrics. */
   readonly label?: 'code' | 'status';
+  /**
+   * How a `byCode` counter's codes group into label values on /metrics when a client picks them
+   * (each value is a series kept for ever): `closeCode` keeps 1000-1015 and groups `3xxx`, `4xxx`
+   * and `other`; `statusClass` keeps the class (`4xx`, `5xx`). Absent: each code is its own value.
+   */
+  readonly group?: 'closeCode' | 'statusClass';
   /** A total split on /metrics by message type: the counter of its binary share (text is the rest). */
   readonly binaryShare?: string;
   /** Its field in the --stats event, and the field of its rate per second there. */
@@ -53,7 +59,11 @@ export const COUNTERS = [
     metric: 'ws_echo_connections_open', help: 'WebSocket connections open now.', stats: 'connections' },
   { name: 'upgradesRejected', kind: 'total', home: 'server', public: true, unit: 'requests', summary: 'rejected' },
   { name: 'refusalsByStatus', kind: 'byCode', home: 'server', public: false, unit: 'requests', label: 'status',
-    metric: 'ws_echo_upgrades_refused_total', help: 'Requests refused before a WebSocket opened, by HTTP status.' },
+    metric: 'ws_echo_upgrades_refused_total',
+    help: 'Requests refused before a WebSocket opened, by HTTP status (not those a client asked for with reject=).' },
+  { name: 'askedRefusalsByStatus', kind: 'byCode', home: 'server', public: false, unit: 'requests', label: 'status',
+    group: 'statusClass', metric: 'ws_echo_upgrades_refused_as_asked_total',
+    help: 'Upgrades refused because the client asked for it (reject=<status>), by status class.' },
   { name: 'messagesReceived', kind: 'total', home: 'connection', public: true, unit: 'messages',
     metric: 'ws_echo_messages_received_total', help: 'Messages received from clients, by type.',
     binaryShare: 'binaryMessagesReceived', stats: 'messagesReceived', perSecond: 'messagesInPerSecond',
@@ -74,7 +84,8 @@ export const COUNTERS = [
   { name: 'binaryBytesReceived', kind: 'total', home: 'connection', public: false, unit: 'bytes' },
   { name: 'binaryBytesEchoed', kind: 'total', home: 'connection', public: false, unit: 'bytes' },
   { name: 'closesByCode', kind: 'byCode', home: 'connection', public: false, unit: 'connections', label: 'code',
-    metric: 'ws_echo_closes_total', help: 'Connections closed, by close code (1006: no close frame).' },
+    group: 'closeCode', metric: 'ws_echo_closes_total',
+    help: 'Connections closed, by close code (1006: no close frame; 3xxx, 4xxx: application codes).' },
   { name: 'protocolErrors', kind: 'total', home: 'connection', public: true, unit: 'connections',
     metric: 'ws_echo_protocol_errors_total', help: 'Connections closed for breaking the protocol.',
     summary: 'protocolErrors' },

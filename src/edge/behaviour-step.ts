@@ -42,6 +42,7 @@ function rejection(status: number): UpgradeRefusal {
   return {
     status,
     reason: `refused as asked (reject=${status})`,
+    asked: true,
     ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface UpgradeRefusal {
   status: number;
   reason: string;
   headers?: Record<string, string>;
+  /** The client asked for it (`reject=`): counted apart from real refusals. */
+  asked?: true;
 }
 
 /** What the server checks before handing an upgrade to `ws`. */

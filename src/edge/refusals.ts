@@ -17,8 +17,10 @@ export interface Refusals {
   dropUnanswered(socket: Socket, refusal: UpgradeRefusal): void;
   /** Requests refused so far. */
   readonly count: number;
-  /** Requests refused so far, by HTTP status. */
+  /** Requests refused so far, by HTTP status, but for those the client asked for. */
   readonly byStatus: ReadonlyMap<number, number>;
+  /** Upgrades refused because the client asked for it (`reject=`), by HTTP status. */
+  readonly askedByStatus: ReadonlyMap<number, number>;
 }
 
 /** The first byte of a TLS handshake record: what a wss:// client sends to a ws:// port. */
@@ -57,9 +59,11 @@ export function watchRefusals(
 ): Refusals {
   let count = 0;
   const byStatus = new Map<number, number>();
+  const askedByStatus = new Map<number, number>();
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
     count++;
-    byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
+    const counts = refusal.asked ? askedByStatus : byStatus;
+    counts.set(refusal.status, (counts.get(refusal.status) ?? 0) + 1);
     log.log({
       event: 'rejected',
       remote: remoteOf(socket as Socket),
@@ -98,6 +102,7 @@ export function watchRefusals(
   return {
     refuse,
     byStatus,
+    askedByStatus,
     dropUnanswered,
     get count() {
       return count;

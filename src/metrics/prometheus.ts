@@ -1,6 +1,6 @@
 // GET /metrics: the server's counters in the Prometheus text format, read only when scraped.
 import type * as PromClient from 'prom-client';
-import { COUNTERS, type CodeCounts, type CounterSnapshot } from '../core/counters';
+import { COUNTERS, type CodeCounts, type CounterSnapshot, type CounterSpec } from '../core/counters';
 
 /** Where the metrics come from: every counter, read at scrape time (once per scrape). */
 export type MetricsSource = () => CounterSnapshot;
@@ -59,6 +59,23 @@ interface MetricSpec {
 type Listed = (typeof COUNTERS)[number];
 type SnapshotName = keyof CounterSnapshot;
 
+/** Close codes that are label values of their own: those RFC 6455 and the IANA registry define. */
+const NAMED_CLOSE_CODES = { from: 1000, to: 1015 };
+/** Close-code ranges a client may send, each one label value (one series, whatever the client picks). */
+const CLOSE_CODE_RANGES: ReadonlyArray<{ from: number; to: number; value: string }> = [
+  { from: 3000, to: 3999, value: '3xxx' },
+  { from: 4000, to: 4999, value: '4xxx' },
+];
+
+/** The label value of each code of a grouped counter (see `group` in core/counters.ts): a bounded set. */
+const CODE_GROUPS: Record<NonNullable<CounterSpec['group']>, (code: number) => string> = {
+  closeCode: (code) =>
+    code >= NAMED_CLOSE_CODES.from && code <= NAMED_CLOSE_CODES.to
+      ? String(code)
+      : (CLOSE_CODE_RANGES.find((range) => code >= range.from && code <= range.to)?.value ?? 'other'),
+  statusClass: (status) => `${Math.floor(status / 100)}xx`,
+};
+
 /** How one listed counter reads on /metrics: by type, by code, or as it is (milliseconds as seconds). */
 function readingOf(spec: Listed): Pick<MetricSpec, 'labels' | 'read'> {
   const name = spec.name as SnapshotName;
@@ -72,8 +89,10 @@ function readingOf(spec: Listed): Pick<MetricSpec, 'labels' | 'read'> {
   }
   if ('label' in spec) {
     const label = spec.label;
+    const group: (code: number) => string | number = 'group' in spec ? CODE_GROUPS[spec.group] : (code) => code;
+    // Codes of one group add up into its series (prom-client's inc() adds).
     const read = (s: CounterSnapshot): Reading =>
-      [...(s[name] as CodeCounts)].sort(([a], [b]) => a - b).map(([key, count]) => [{ [label]: key }, count]);
+      [...(s[name] as CodeCounts)].sort(([a], [b]) => a - b).map(([code, count]) => [{ [label]: group(code) }, count]);
     return { labels: [label], read };
   }
   const scale = spec.unit === 'ms' ? 1 / 1000 : 1;

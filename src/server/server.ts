@@ -156,6 +156,7 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
     connectionsOpen: () => edge.open.size,
     upgradesRejected: () => edge.refusals.count,
     refusalsByStatus: () => [...edge.refusals.byStatus],
+    askedRefusalsByStatus: () => [...edge.refusals.askedByStatus],
     logLinesDropped: () => edge.log.dropped(),
     uptimeMs: () => Date.now() - startedAt(),
   };

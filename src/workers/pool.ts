@@ -2,6 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { EchoServerError } from '../core/errors';
+import { watchHandoffs } from '../internals/node-cluster';
 import type { Logger } from '../log/logger';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './messages';
 
@@ -11,6 +12,8 @@ export interface WorkerProcess {
   readonly worker: Worker;
   readonly exited: Promise<void>;
   listening: boolean;
+  /** The port it was told to listen on, once told: the cluster shares one socket per port asked for. */
+  port?: number;
 }
 
 /** The listening message a worker sends once its server is up. */
@@ -77,13 +80,13 @@ export class WorkerPool {
 
   /**
    * @param count workers to keep running
-   * @param startMessage what a worker in `slot` is told to run
+   * @param startMessage what a worker (in `proc.slot`) is told to run, once it is ready
    * @param log where deaths and replacements are logged
    * @param events what the owner hears about
    */
   constructor(
     private readonly count: number,
-    private readonly startMessage: (slot: number) => ToWorker,
+    private readonly startMessage: (proc: WorkerProcess) => ToWorker,
     private readonly log: Logger,
     private readonly events: PoolEvents,
   ) {
@@ -122,6 +125,7 @@ export class WorkerPool {
 
   private fork(slot: number): void {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
+    const closeStranded = watchHandoffs(worker.process);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     const proc: WorkerProcess = { slot, worker, exited, listening: false };
     this.processes.add(proc);
@@ -131,7 +135,7 @@ export class WorkerPool {
     worker.on('error', () => undefined); // a send to a worker that is exiting; its exit says the rest
     let failure: EchoServerError | undefined;
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') return void worker.send(this.startMessage(slot));
+      if (message.type === 'ready') return void worker.send(this.startMessage(proc));
       if (message.type === 'failed') return void (failure = new EchoServerError(message.message, message.exitCode));
       if (message.type !== 'listening') return this.events.message(proc, message);
       proc.listening = true;
@@ -140,6 +144,8 @@ export class WorkerPool {
       this.log.log({ event: 'warning', message: `${who()} replaced the one that exited, and is serving` });
     });
     worker.once('exit', (code: number | null, signal: string | null) => {
+      // Connections on their way to it when it died: else their clients would wait for ever (see node-cluster.ts).
+      closeStranded();
       this.processes.delete(proc);
       this.events.exited(proc);
       if (this.stopping) return;

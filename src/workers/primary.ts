@@ -70,6 +70,24 @@ function onMessage(cluster: Cluster, proc: WorkerProcess, message: FromWorker): 
 }
 
 /**
+ * The port a starting worker asks for. node:cluster shares one listening socket per port
+ * *asked for*, and closes it when the last worker on it is gone: so a worker asks for what
+ * the live ones asked for (with `--port 0`, 0 again, to join their socket), and once none
+ * is left, for the port the server advertised. Else, after every worker died, replacements
+ * asking for 0 would listen on a new random port while the advertised one refuses.
+ */
+function sharedPort(
+  proc: WorkerProcess,
+  live: readonly WorkerProcess[],
+  asked: number | undefined,
+  listening: ListeningMessage | undefined,
+): number | undefined {
+  // A worker that has disconnected has already left the shared socket, before its exit.
+  const peer = live.find((other) => other !== proc && other.port !== undefined && other.worker.isConnected());
+  return peer ? peer.port : (listening?.port ?? asked);
+}
+
+/**
  * Starts `count` worker processes serving `options` and resolves, once every one listens,
  * with the whole as one {@link EchoServer}: one listening line (logged here), connection ids
  * and `--max-connections` across workers (this process decides each upgrade), totals that
@@ -95,7 +113,10 @@ export async function startWorkers(
   let first: ListeningMessage | undefined;
   const pool = new WorkerPool(
     count,
-    (slot) => ({ type: 'start', worker: slot, options, log: relay.workerSettings }),
+    (proc) => {
+      proc.port = sharedPort(proc, pool.live(), options.port, first);
+      return { type: 'start', worker: proc.slot, options: { ...options, port: proc.port }, log: relay.workerSettings };
+    },
     log,
     {
       listening: (_proc, message) => void (first ??= message),

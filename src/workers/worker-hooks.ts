@@ -46,11 +46,18 @@ export function workerHooks(channel: PrimaryChannel, send: (message: FromWorker)
     let slot: 'asking' | 'held' | 'gone' = 'asking';
     // Node removed its own listener when it handed the socket over; ws adds one only in handleUpgrade.
     socket.on('error', () => undefined);
+    // A socket read while its 101 was held back (accept-delay) is still flowing, and nobody listens for its data
+    // until ws does: paused over the round trip, frames the client sends meanwhile wait for ws instead of being lost.
+    const flowing = socket.readableFlowing === true;
+    if (flowing) socket.pause();
     socket.once('close', () => {
       if (slot === 'held') send({ type: 'release' });
       slot = 'gone';
     });
     void channel.ask({ type: 'admit' }).then((answer) => {
+      // Flowing again from the next tick: ws's 'data' listener is on by then (handleUpgrade adds it at once), and a
+      // refused socket reads on as before, so its end is seen.
+      if (flowing) socket.resume();
       if (answer.type === 'refused') return refuse(answer.refusal);
       if (answer.type !== 'admitted') return;
       if (slot === 'gone') return send({ type: 'release' });

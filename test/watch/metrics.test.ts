@@ -1,5 +1,6 @@
 // GET /metrics: the Prometheus text parses line by line, values follow real traffic, --no-metrics turns it off.
 import { BIN, runCommand } from '../helpers/cli';
+import { upgradeStatus } from '../helpers/clients';
 import { Opcode } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
 import { waitUntil } from '../helpers/probe';
@@ -20,6 +21,7 @@ const OURS: Record<string, Family['type']> = {
   ws_echo_connections_open: 'gauge',
   ws_echo_connections_total: 'counter',
   ws_echo_upgrades_refused_total: 'counter',
+  ws_echo_upgrades_refused_as_asked_total: 'counter',
   ws_echo_messages_received_total: 'counter',
   ws_echo_received_bytes_total: 'counter',
   ws_echo_messages_echoed_total: 'counter',
@@ -86,11 +88,41 @@ describe('GET /metrics', () => {
     expect(valueOf(after, 'ws_echo_messages_echoed_total', { type: 'binary' })).toBe(1);
     expect(valueOf(after, 'ws_echo_echoed_bytes_total', { type: 'text' })).toBe(11);
     expect(valueOf(after, 'ws_echo_echoed_bytes_total', { type: 'binary' })).toBe(3);
-    expect(valueOf(after, 'ws_echo_closes_total', { code: '4000' })).toBe(1);
+    expect(valueOf(after, 'ws_echo_closes_total', { code: '4xxx' })).toBe(1);
     expect(valueOf(after, 'ws_echo_closes_total', { code: '1002' })).toBe(1);
     expect(valueOf(after, 'ws_echo_upgrades_refused_total', { status: '426' })).toBe(1);
     expect(valueOf(after, 'ws_echo_protocol_errors_total')).toBe(1);
     expect(valueOf(after, 'ws_echo_uptime_seconds')).toBeGreaterThan(uptimeBefore);
+  });
+
+  it('close codes a client picks add up into bounded series: 1000-1015 each, 3xxx, 4xxx', async () => {
+    const server = await serve();
+    const codes = [1000, 1001, 3000, 3001, 3999, 4000, 4001, 4002, 4500, 4999];
+    for (const code of codes) {
+      const ws = await client(server.url);
+      ws.ws.close(code);
+      await ws.closed;
+    }
+    await waitUntil(() => server.connections() === 0);
+    const { families } = await scrape(server.url);
+    const series = families.get('ws_echo_closes_total')?.samples.map((s) => s.labels.code);
+    expect(series?.sort()).toEqual(['1000', '1001', '3xxx', '4xxx']);
+    expect(valueOf(families, 'ws_echo_closes_total', { code: '3xxx' })).toBe(3);
+    expect(valueOf(families, 'ws_echo_closes_total', { code: '4xxx' })).toBe(5);
+  });
+
+  it('a refusal the client asked for (reject=503) is counted apart from a real one (the connection limit)', async () => {
+    const server = await serve({ maxConnections: 1 });
+    expect(await upgradeStatus(`${server.url}?reject=503`)).toBe(503);
+    expect(await upgradeStatus(`${server.url}?reject=429`)).toBe(429);
+    await client(server.url);
+    expect(await upgradeStatus(server.url)).toBe(503);
+    const { families } = await scrape(server.url);
+    expect(families.get('ws_echo_upgrades_refused_total')?.samples).toEqual([
+      expect.objectContaining({ labels: { status: '503' }, value: 1 }),
+    ]);
+    expect(valueOf(families, 'ws_echo_upgrades_refused_as_asked_total', { status: '5xx' })).toBe(1);
+    expect(valueOf(families, 'ws_echo_upgrades_refused_as_asked_total', { status: '4xx' })).toBe(1);
   });
 
   it('one-shot echoes are counted as cut: bytes echoed are the buffer, not the message', async () => {

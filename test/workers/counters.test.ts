@@ -16,6 +16,7 @@ const { client, defer } = perTest();
 const CLIENTS = 8;
 const CLOSED = 4;
 const REFUSED = 4;
+const ASKED = 2;
 const BROKEN = 4;
 
 /** What the traffic below leaves on /metrics: every sample of each counter's family, summed over the workers. */
@@ -33,6 +34,7 @@ const EXPECTED_METRICS: Partial<Record<CounterName, Expected>> = {
   connectionsTotal: [[{}, CLIENTS + BROKEN]],
   connectionsOpen: [[{}, CLIENTS - CLOSED]],
   refusalsByStatus: [[{ status: '426' }, REFUSED]],
+  askedRefusalsByStatus: [[{ status: '5xx' }, ASKED]],
   messagesReceived: byType(CLIENTS, CLIENTS),
   messagesEchoed: byType(CLIENTS, CLIENTS),
   bytesReceived: byType(5 * CLIENTS, 3 * CLIENTS),
@@ -48,7 +50,7 @@ const EXPECTED_METRICS: Partial<Record<CounterName, Expected>> = {
 
 /** Counters without a metric of their own, checked in the summary logged at shutdown (after all closes). */
 const EXPECTED_SUMMARY: Partial<Record<CounterName, number>> = {
-  upgradesRejected: REFUSED,
+  upgradesRejected: REFUSED + ASKED,
 };
 
 /** The binary shares, checked through the `type` label of the total they split. */
@@ -89,11 +91,15 @@ async function echoingClients(url: string): Promise<TestClient[]> {
   return clients;
 }
 
-/** Refusals (426) and protocol errors (an unmasked frame: 1002), each on a new connection (both workers get some). */
+/**
+ * Refusals (426, and 503 as asked: reject=503) and protocol errors (an unmasked frame: 1002), each on a new connection
+ * (both workers get some).
+ */
 async function refusalsAndProtocolErrors(port: number): Promise<void> {
   for (let i = 0; i < REFUSED; i++) {
     expect((await rawUpgrade(port, { headers: { 'Sec-WebSocket-Version': '12' } })).status).toBe(426);
   }
+  for (let i = 0; i < ASKED; i++) expect((await rawUpgrade(port, { path: '/?reject=503' })).status).toBe(503);
   for (let i = 0; i < BROKEN; i++) {
     const raw = await openRawClient(port);
     defer(() => raw.destroy());

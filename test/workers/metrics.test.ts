@@ -75,4 +75,33 @@ describe('--workers 2: GET /metrics counts every worker', () => {
       for (let k = 0; k < 3; k++) expect(series[i][k]).toBeGreaterThanOrEqual(series[i - 1][k]);
     }
   });
+
+  it("a worker killed with SIGKILL: its clients' connections count as closed 1006, and closes add up to connections", async () => {
+    const server = await cliServer(['--workers', '2']);
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 8; i++) clients.push(await client(server.url));
+    // Both workers' reports hold all eight before one of them dies.
+    await pollUntil(
+      () => scrape(server.url),
+      (f) => valueOf(f, 'ws_echo_connections_total') === 8,
+    );
+    const { workers } = (await getHealth(server.url)) as unknown as {
+      workers: Array<{ pid: number; connections: number }>;
+    };
+    const victim = workers.find((w) => w.connections > 0)!;
+    process.kill(victim.pid, 'SIGKILL');
+    const cut = await pollUntil(
+      () => clients.filter((c) => c.ws.readyState === c.ws.CLOSED).length,
+      (n) => n === victim.connections,
+    );
+    expect(cut).toBe(victim.connections);
+    const closes = (f: Map<string, Family>): number =>
+      f.get('ws_echo_closes_total')?.samples.reduce((sum, s) => sum + s.value, 0) ?? 0;
+    const after = await pollUntil(
+      () => scrape(server.url),
+      (f) => valueOf(f, 'ws_echo_closes_total', { code: '1006' }) === victim.connections,
+    );
+    expect(valueOf(after, 'ws_echo_closes_total', { code: '1006' })).toBe(victim.connections);
+    expect(closes(after)).toBe(8 - valueOf(after, 'ws_echo_connections_open')!);
+  });
 });
