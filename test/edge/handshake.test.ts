@@ -90,6 +90,18 @@ describe('protocol version and key', () => {
   });
 });
 
+describe('reject=<status>', () => {
+  it.each([
+    [499, 'Client Error'],
+    [599, 'Server Error'],
+    [418, "I'm a Teapot"],
+  ])('?reject=%i answers a reason phrase: %s', async (status, phrase) => {
+    await serve();
+    const answer = await upgrade({ path: `/?reject=${status}` });
+    expect([answer.status, answer.statusText]).toEqual([status, phrase]);
+  });
+});
+
 describe('subprotocols', () => {
   it.each([[['chat']], [['chat', 'superchat']], [['v2.echo', 'v1.echo', 'json']]])(
     'answers the offer %j with one of the offered protocols',
