@@ -3,7 +3,7 @@
 // the 101 closes only that client.
 import { Opcode, closePayload } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
-import { waitUntil } from '../helpers/probe';
+import { sleep, waitUntil } from '../helpers/probe';
 import { expectEchoes, type RawClient } from '../helpers/raw-client';
 import {
   httpRequestText,
@@ -99,6 +99,17 @@ describe('reject=<status>', () => {
     await serve();
     const answer = await upgrade({ path: `/?reject=${status}` });
     expect([answer.status, answer.statusText]).toEqual([status, phrase]);
+  });
+});
+
+describe('accept-delay', () => {
+  it('an upgrade still held when the server closes is answered 503, not cut off', async () => {
+    const server = await serve();
+    const answer = upgrade({ path: '/?accept-delay=30000' });
+    await sleep(300); // the request is in and held (nothing public counts held upgrades)
+    const closed = server.close();
+    expect(await answer).toMatchObject({ status: 503, body: 'server is shutting down\n' });
+    await closed;
   });
 });
 
