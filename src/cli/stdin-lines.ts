@@ -7,6 +7,8 @@ import { formatBytes, previewOf } from '../log/log-format';
 import type { Logger } from '../log/logger';
 
 const NEWLINE = 0x0a;
+/** Input kept while a client holds the lines back: reading goes on to there, so the end of input is seen. */
+const HELD_INPUT_MAX = 1024 * 1024;
 /** How often a paused input checks whether the slow clients have caught up. */
 const RESUME_CHECK_MS = 20;
 
@@ -105,20 +107,28 @@ class ClientQueues {
   }
 }
 
-/** Sends one line (a trailing CR dropped) to every open connection as text, and logs to how many it went. */
-function broadcastLine(line: Buffer, server: Pick<EchoServer, 'broadcast'>, log: Logger): void {
+/** Sends one line (a trailing CR dropped) to every open connection as text, and logs to how many it went; false. */
+function broadcastLine(line: Buffer, server: Pick<EchoServer, 'broadcast'>, log: Logger): false {
   if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1); // CRLF
   const text = line.toString('utf8'); // invalid UTF-8 becomes U+FFFD, so the text message is valid
   const connections = server.broadcast(text);
   log.log({ event: 'stdin', connections, size: Buffer.byteLength(text), ...previewOf(Buffer.from(text), false) });
+  return false;
+}
+
+/** Logs that a line of `bytes` was skipped for its length. */
+function warnSkipped(bytes: number, log: Logger): void {
+  const message = `stdin: skipped a line of ${formatBytes(bytes)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}`;
+  log.log({ event: 'warning', message });
 }
 
 /**
  * Reads `input` line by line (LF or CRLF) and broadcasts each line as text, logging to how
  * many connections it went. Bounded: a line longer than {@link STDIN_MAX_LINE_BYTES} is
  * skipped up to its newline with a warning, and reading stops at the line that leaves a client
- * with more than {@link BACKPRESSURE_HIGH_WATER} waiting ({@link ClientQueues}) until it has read.
- * The end of input is logged; the server keeps running. Returns a function that stops reading.
+ * with more than {@link BACKPRESSURE_HIGH_WATER} waiting ({@link ClientQueues}) until it has read,
+ * holding at most {@link HELD_INPUT_MAX} of input meanwhile. The end of input is logged when
+ * it is read, even if lines before it still wait; the server keeps running. Returns a function that stops reading.
  */
 export function sendStdinLines(
   input: Readable,
@@ -126,44 +136,43 @@ export function sendStdinLines(
   log: Logger,
 ): () => void {
   let resumeTimer: NodeJS.Timeout | undefined;
-  /** Input not yet cut into lines, held while a client has more than the bound waiting; and whether input ended. */
-  let held: Buffer | undefined;
-  let endHeld = false;
+  /** Input read but not yet cut into lines while a client holds the lines back, oldest first. */
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let endSeen = false;
   const queues = new ClientQueues(server);
-  const skipped = (bytes: number): void =>
-    log.log({
-      event: 'warning',
-      message: `stdin: skipped a line of ${formatBytes(bytes)}, longer than ${formatBytes(STDIN_MAX_LINE_BYTES)}`,
-    });
-  const lines = new LineCutter((line) => {
-    broadcastLine(line, server, log);
-    return queues.afterLine();
-  }, skipped);
-  const ended = (): void => {
-    lines.end();
-    log.log({ event: 'stdin-end' });
-  };
+  const sendLine = (line: Buffer): boolean => broadcastLine(line, server, log) || queues.afterLine();
+  const lines = new LineCutter(sendLine, (bytes) => warnSkipped(bytes, log));
 
-  /** Cuts `chunk` into lines; stops at a line that leaves a client over the bound, holding the rest until it reads. */
-  const take = (chunk: Buffer): void => {
-    held = lines.push(chunk);
-    if (held !== undefined) {
-      input.pause();
-      resumeTimer = setTimeout(retry, RESUME_CHECK_MS);
-    } else if (endHeld) {
-      endHeld = false;
-      ended();
-    } else input.resume();
+  /** Keeps `chunk` for later; reading goes on (so the end of input is seen) until {@link HELD_INPUT_MAX} is held. */
+  const hold = (chunk: Buffer, first = false): void => {
+    if (first) held.unshift(chunk);
+    else held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes > HELD_INPUT_MAX) input.pause();
+    resumeTimer ??= setTimeout(retry, RESUME_CHECK_MS);
   };
+  /** Once no client is over the bound, cuts what was held, and reads on when all of it went out. */
   const retry = (): void => {
-    if (queues.anyOver()) resumeTimer = setTimeout(retry, RESUME_CHECK_MS);
-    else take(held as Buffer);
+    resumeTimer = undefined;
+    if (queues.anyOver()) return void (resumeTimer = setTimeout(retry, RESUME_CHECK_MS));
+    for (let chunk = held.shift(); chunk !== undefined; chunk = held.shift()) {
+      heldBytes -= chunk.length;
+      const rest = lines.push(chunk);
+      if (rest !== undefined) return hold(rest, true);
+    }
+    if (endSeen) lines.end();
+    else input.resume();
   };
-
-  const onData = (chunk: Buffer): void => take(chunk);
+  const onData = (chunk: Buffer): void => {
+    if (held.length > 0 || resumeTimer !== undefined) return hold(chunk);
+    const rest = lines.push(chunk);
+    if (rest !== undefined) hold(rest);
+  };
   const onEnd = (): void => {
-    if (held === undefined) ended();
-    else endHeld = true;
+    endSeen = true;
+    if (held.length === 0 && resumeTimer === undefined) lines.end(); // else the last line goes once the rest has
+    log.log({ event: 'stdin-end' });
   };
   const onError = (error: Error): void =>
     log.log({ event: 'warning', message: `stdin: ${error.message}; no more lines are sent` });

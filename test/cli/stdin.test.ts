@@ -101,6 +101,25 @@ describe('--stdin from a pipe', () => {
     expect(peak - before).toBeLessThan(20 * MiB);
   }, 60_000);
 
+  it('the end of input is logged while a client that never reads holds the lines before it back', async () => {
+    const cli = await cliServer(['--stdin']);
+    const stalled = await openUpgraded(portOf(cli.url));
+    stalled.socket.pause();
+    await cli.waitFor(/#1 connected/);
+    const line = `${'x'.repeat(999)}\n`;
+    // Until the server sends no more (the client's TCP buffers and its 1 MiB are full, the lines are held): 256 KB at a
+    // time while lines go out, 16 KB once they stop, so less than the 1 MiB of input the server holds is written after.
+    let logged = -1;
+    for (let quiet = 0; quiet < 10; await sleep(50)) {
+      quiet = cli.stdout().length === logged ? quiet + 1 : 0;
+      logged = cli.stdout().length;
+      if (cli.child.stdin.writableLength === 0) cli.child.stdin.write(line.repeat(quiet === 0 ? 256 : 16));
+    }
+    cli.child.stdin.end('the last line\n');
+    await cli.waitFor(/stdin ended; still serving/);
+    stalled.socket.destroy();
+  }, 60_000);
+
   it('without --stdin, standard input is not read', async () => {
     const cli = await cliServer([]);
     const c = await client(cli.url);
