@@ -32,7 +32,11 @@ export interface BehaviourUpgrades {
   ): void;
   /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
   readonly waiting: number;
+  /** The server is shutting down: every upgrade still waiting is answered 503 now, not cut off with no answer. */
+  refuseWaiting(): void;
 }
+
+const SHUTTING_DOWN: UpgradeRefusal = { status: 503, reason: 'server is shutting down' };
 
 /** Statuses that tell a client when to come back. */
 const RETRY_STATUSES = new Set([429, 503]);
@@ -56,7 +60,8 @@ function seeded(behaviour: Behaviour): Behaviour {
 
 /** Creates the behaviour step of the upgrade path. */
 export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
-  let waiting = 0;
+  /** Each upgrade waiting for its accept-delay, as the function that refuses it now. */
+  const waiting = new Set<() => void>();
 
   /** Holds the 101 back for `delayMs`; a client that leaves meanwhile costs only what it held. */
   const acceptLater = (
@@ -66,11 +71,15 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
     delayMs: number,
     accept: (head: Buffer) => void,
   ): void => {
-    waiting++;
     const early: Buffer[] = [head];
     let earlyBytes = head.length;
+    const refuseNow = (): void => {
+      done();
+      deps.refuse(socket, path, SHUTTING_DOWN);
+    };
+    waiting.add(refuseNow);
     const done = (): void => {
-      waiting--;
+      waiting.delete(refuseNow);
       clearTimeout(timer);
       socket.off('data', onData).off('end', onGone).off('close', onGone).off('error', onGone);
     };
@@ -85,7 +94,7 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
     };
     const timer = setTimeout(() => {
       done();
-      if (deps.closing()) return deps.refuse(socket, path, { status: 503, reason: 'server is shutting down' });
+      if (deps.closing()) return deps.refuse(socket, path, SHUTTING_DOWN);
       accept(early.length === 1 ? head : Buffer.concat(early));
     }, delayMs);
     // Read while waiting: without a reader, a client that leaves would go unnoticed until the timer.
@@ -103,7 +112,10 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
       acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early));
     },
     get waiting() {
-      return waiting;
+      return waiting.size;
+    },
+    refuseWaiting() {
+      for (const refuseNow of [...waiting]) refuseNow();
     },
   };
 }

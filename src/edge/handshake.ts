@@ -99,6 +99,11 @@ export function checkUpgrade(req: IncomingMessage, policy: UpgradePolicy): Upgra
   return undefined;
 }
 
+/** The reason phrase of `status`: Node's, or its class's for a code Node does not name (`reject=499`). */
+export function reasonPhrase(status: number): string {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
 /** Milliseconds a refused socket may take to flush its answer before it is destroyed anyway. */
 export const REFUSAL_FLUSH_MS = 2000;
 
@@ -124,7 +129,7 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, extra: Ex
   ];
   const head = lines.map((line) => `${line}\r\n`).join('');
   socket.on('error', () => undefined); // a client that already left must not crash us
-  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${head}\r\n${body}`);
+  socket.end(`HTTP/1.1 ${refusal.status} ${reasonPhrase(refusal.status)}\r\n${head}\r\n${body}`);
   const bound = setTimeout(() => socket.destroy(), REFUSAL_FLUSH_MS).unref();
   socket.once('close', () => clearTimeout(bound));
   socket.once('finish', () => socket.destroy());

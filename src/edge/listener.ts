@@ -10,9 +10,10 @@ export function formatUrl(secure: boolean, host: string, port: number, path = ''
   return `${secure ? 'wss' : 'ws'}://${shownHost}:${port}${path}`;
 }
 
-/** `address:port` of a peer, with IPv6 addresses in brackets. */
+/** `address:port` of a peer, IPv6 in brackets; `an unknown address` for a socket gone before its address was read. */
 export function remoteOf(socket: { remoteAddress?: string; remotePort?: number }): string {
-  const { remoteAddress = '?', remotePort } = socket;
+  const { remoteAddress, remotePort } = socket;
+  if (remoteAddress === undefined) return 'an unknown address';
   return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
 }
 

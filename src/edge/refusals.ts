@@ -2,12 +2,13 @@
 import { maxHeaderSize, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { Server as TlsServer } from 'node:tls';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from '../log/logger';
 import type { ExtraHeaders } from '../protocols/extra-headers';
 import { refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { remoteOf } from './listener';
-import { isTlsHandshakeFailure, tlsFailureHandler } from './tls-failures';
+import { isTlsHandshakeFailure, keepPeerAddresses, tlsFailureHandler } from './tls-failures';
 
 /** Refuses requests and counts them. */
 export interface Refusals {
@@ -81,6 +82,7 @@ export function watchRefusals(
   };
   const tlsFailed = tlsFailureHandler(log);
   server.on('tlsClientError', tlsFailed);
+  if (server instanceof TlsServer) keepPeerAddresses(server);
   // A request that never finished (--handshake-timeout) or could not be parsed.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (isTlsHandshakeFailure(error, socket)) return tlsFailed(error, socket as Socket);

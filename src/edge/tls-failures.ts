@@ -1,6 +1,6 @@
 // TLS handshakes that failed or timed out: logged once with the peer's address, then destroyed.
 import type { Socket } from 'node:net';
-import { tlsHandshakeUnfinished } from '../internals/node-tls';
+import { tcpSocketOf, tlsHandshakeUnfinished } from '../internals/node-tls';
 import type { Logger } from '../log/logger';
 import { remoteOf } from './listener';
 
@@ -23,6 +23,16 @@ function describe(error: Error & { reason?: string; code?: string }): string {
 }
 
 /**
+ * Reads each TCP peer's address as it arrives (Node keeps it once read): a TLS handshake that fails because the client
+ * left can still say who it was.
+ */
+export function keepPeerAddresses(server: {
+  on(event: 'connection', listener: (socket: Socket) => void): unknown;
+}): void {
+  server.on('connection', (socket) => void socket.remoteAddress);
+}
+
+/**
  * Returns the one handler for both reports of a failed TLS handshake: the first call logs a
  * warning (the address read before the socket goes) and destroys the socket, the second
  * does nothing. Not a refusal: nothing was answered and nothing is counted.
@@ -32,7 +42,8 @@ export function tlsFailureHandler(log: Logger): (error: Error, socket: Socket) =
   return (error, socket) => {
     if (handled.has(socket)) return;
     handled.add(socket);
-    const remote = remoteOf(socket);
+    // A probe that connected and left is gone by now: its TCP socket kept the address read when it arrived.
+    const remote = remoteOf(tcpSocketOf(socket) as Socket);
     socket.destroy();
     log.log({ event: 'warning', message: `TLS handshake from ${remote} failed: ${describe(error)}` });
   };

@@ -55,3 +55,11 @@ export function replaceExtensionOffers(req: IncomingMessage, header: string | un
   if (header === undefined) delete req.headers['sec-websocket-extensions'];
   else req.headers['sec-websocket-extensions'] = header;
 }
+
+/**
+ * Replaces the subprotocol offers ws will parse for `req` (the same reliance as {@link OFFERS_FROM_REQUEST_HEADERS}:
+ * ws reads `req.headers` when `handleUpgrade` is called); call before `handleUpgrade`.
+ */
+export function replaceProtocolOffers(req: IncomingMessage, header: string): void {
+  req.headers['sec-websocket-protocol'] = header;
+}

@@ -21,6 +21,23 @@ const SERVER_OWNED = new Set([
   'sec-websocket-key',
 ]);
 
+/**
+ * The most the extra headers may take together, each counted as its `Name: value` line with its CRLF. Node's HTTP
+ * clients (ws among them) refuse an answer whose head passes 16 KiB, and the 101 carries the server's own lines too
+ * (the accept key, a subprotocol, the deflate answer): more than this would break every such client's handshake.
+ */
+export const EXTRA_HEADERS_MAX_BYTES = 8 * 1024;
+
+/** Throws unless `headers` fit in {@link EXTRA_HEADERS_MAX_BYTES}. */
+function checkHeadersSize(headers: ExtraHeaders): void {
+  const bytes = headers.reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`), 0);
+  if (bytes <= EXTRA_HEADERS_MAX_BYTES) return;
+  throw new Error(
+    `the extra headers come to ${bytes} bytes; together they may take at most ${EXTRA_HEADERS_MAX_BYTES} (8 KiB), as ` +
+      "Node's HTTP clients, ws among them, refuse an answer whose head passes 16 KiB",
+  );
+}
+
 /** Checks one header; throws an Error naming the bad name or value. */
 export function checkHeader(name: string, value: string): readonly [string, string] {
   if (!isToken(name)) {
@@ -49,15 +66,20 @@ export function parseHeaderLine(line: string): readonly [string, string] {
   return checkHeader(line.slice(0, colon), line.slice(colon + 1));
 }
 
-/** Checks the `headers` API option ({ name: value or [values] }) and flattens it in order. */
+/**
+ * Checks the `headers` API option ({ name: value or [values] }) and flattens it in order; the `--header` lines come
+ * here too, so their size is checked together ({@link EXTRA_HEADERS_MAX_BYTES}).
+ */
 export function checkHeaderRecord(record: Readonly<Record<string, string | readonly string[]>>): ExtraHeaders {
-  return Object.entries(record).flatMap(([name, values]) => {
+  const headers = Object.entries(record).flatMap(([name, values]) => {
     const list: unknown[] = typeof values === 'string' ? [values] : Array.isArray(values) ? values : [values];
     if (!list.every((value): value is string => typeof value === 'string')) {
       throw new Error(`the value of header ${name} must be a string or an array of strings`);
     }
     return list.map((value) => checkHeader(name, value));
   });
+  checkHeadersSize(headers);
+  return headers;
 }
 
 /** The headers as `Name: value` lines (no line ends), for a raw answer; names in `skip` (lower case) are left out. */

@@ -1,11 +1,11 @@
 // What a handshake negotiates beyond the plain upgrade (subprotocol, permessage-deflate, extra headers), wired into ws.
 import type { IncomingMessage } from 'node:http';
 import type { ServerOptions, WebSocket, WebSocketServer } from 'ws';
-import { replaceExtensionOffers } from '../internals/ws-extensions';
+import { replaceExtensionOffers, replaceProtocolOffers } from '../internals/ws-extensions';
 import { DEFLATE_OPTIONS, filterDeflateOffers } from './deflate';
 import { headerLines, type ExtraHeaders } from './extra-headers';
 import { shareInflation } from './inflation-share';
-import { chooseProtocol, type ProtocolList } from './subprotocols';
+import { chooseProtocol, withoutEmptyOffers, type ProtocolList } from './subprotocols';
 
 /** The server-wide settings negotiation follows. */
 export interface NegotiationSettings {
@@ -70,6 +70,8 @@ export function createNegotiation(settings: NegotiationSettings): Negotiation {
       },
     },
     prepare(req) {
+      const protocols = withoutEmptyOffers(req.headers['sec-websocket-protocol']);
+      if (protocols !== undefined) replaceProtocolOffers(req, protocols);
       const offered = req.headers['sec-websocket-extensions'];
       if (!settings.deflate || offered === undefined) return;
       const { header, declined } = filterDeflateOffers(offered);

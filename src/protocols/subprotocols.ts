@@ -55,3 +55,20 @@ export function chooseProtocol(offered: ReadonlySet<string>, listed: ProtocolLis
       : `none is listed (--protocol ${listed.join(' ')})`;
   return { protocol: undefined, declined: `subprotocols offered (${offers}) declined: ${reason}` };
 }
+
+/** A list element that is empty: at the start, between two commas, or at the end (optional whitespace allowed). */
+const EMPTY_ELEMENT = /(?:^|,)[ \t]*(?:,|$)/;
+
+/**
+ * A client's `Sec-WebSocket-Protocol` with its empty list elements left out (`mqtt,` or `a,,b`): RFC 9110 §5.6.1 says
+ * a recipient ignores them, where ws refuses the whole handshake with 400. Undefined when there is nothing to leave out
+ * or nothing else is left (a header of commas only stays invalid).
+ */
+export function withoutEmptyOffers(header: string | undefined): string | undefined {
+  if (header === undefined || !EMPTY_ELEMENT.test(header)) return undefined;
+  const names = header
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names.length === 0 ? undefined : names.join(', ');
+}

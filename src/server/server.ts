@@ -166,6 +166,7 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
 async function shutdown(edge: Edge, closeTimeoutMs: number): Promise<void> {
   const serverClosed = new Promise<void>((resolve) => edge.server.close(() => resolve()));
   edge.server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
+  edge.upgrades.refuseWaiting(); // upgrades held by accept-delay get a 503, not an EOF
   await edge.open.endAll(CLOSE_GOING_AWAY, 'server shutting down', closeTimeoutMs);
   edge.descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
   await serverClosed;

@@ -3,7 +3,8 @@
 import { STDIN_MAX_LINE_BYTES } from '../../src/core/constants';
 import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
-import { pollUntil, stopChild } from '../helpers/probe';
+import { pollUntil, sleep, stopChild } from '../helpers/probe';
+import { openUpgraded, portOf } from '../helpers/raw-http';
 
 const { cliServer, client, defer } = perTest();
 const MiB = 1024 * 1024;
@@ -73,6 +74,50 @@ describe('--stdin from a pipe', () => {
     );
     // Holding the line would take 100 MiB or more; bounded reading holds 1 MiB at most.
     expect(peak - before).toBeLessThan(40 * MiB);
+  }, 60_000);
+
+  it('short lines to clients that never read queue about 1 MiB each, not 100 MiB; once they leave, the rest goes out', async () => {
+    const cli = await cliServer(['--stdin', '--quiet']);
+    const stalled = await Promise.all([openUpgraded(portOf(cli.url)), openUpgraded(portOf(cli.url))]);
+    for (const { socket } of stalled) socket.pause();
+    const pid = cli.child.pid as number;
+    const before = memoryOf(pid).rss;
+    // 19-byte lines: counted by bytes alone, each cost some 1 KB of write queue, and 1 MiB of them some 50 MiB.
+    const chunk = Buffer.from('a short line of 19\n'.repeat(3000));
+    const until = Date.now() + 6000;
+    while (Date.now() < until) {
+      if (cli.child.stdin.writableLength < MiB) cli.child.stdin.write(chunk);
+      else await sleep(50);
+    }
+    const { peak } = memoryOf(pid);
+    for (const { socket } of stalled) socket.destroy();
+    const c = await client(cli.url);
+    const last = new Promise<void>((resolve) =>
+      c.ws.on('message', (data: Buffer) => data.toString() === 'last' && resolve()),
+    );
+    cli.child.stdin.end('last\n');
+    await last;
+    // Measured: about 3 MiB over the start for two such clients; 60-70 MiB before lines were counted with their cost.
+    expect(peak - before).toBeLessThan(20 * MiB);
+  }, 60_000);
+
+  it('the end of input is logged while a client that never reads holds the lines before it back', async () => {
+    const cli = await cliServer(['--stdin']);
+    const stalled = await openUpgraded(portOf(cli.url));
+    stalled.socket.pause();
+    await cli.waitFor(/#1 connected/);
+    const line = `${'x'.repeat(999)}\n`;
+    // Until the server sends no more (the client's TCP buffers and its 1 MiB are full, the lines are held): 256 KB at a
+    // time while lines go out, 16 KB once they stop, so less than the 1 MiB of input the server holds is written after.
+    let logged = -1;
+    for (let quiet = 0; quiet < 10; await sleep(50)) {
+      quiet = cli.stdout().length === logged ? quiet + 1 : 0;
+      logged = cli.stdout().length;
+      if (cli.child.stdin.writableLength === 0) cli.child.stdin.write(line.repeat(quiet === 0 ? 256 : 16));
+    }
+    cli.child.stdin.end('the last line\n');
+    await cli.waitFor(/stdin ended; still serving/);
+    stalled.socket.destroy();
   }, 60_000);
 
   it('without --stdin, standard input is not read', async () => {

@@ -1,7 +1,8 @@
 // --header / headers: extra headers reach the 101, plain HTTP answers and refusals, never override the server's own,
 // and bad ones are refused at start; over raw HTTP.
 import { startEchoServer, type EchoServerOptions } from '../../src';
-import { runCliToEnd } from '../helpers/cli';
+import { EXTRA_HEADERS_MAX_BYTES } from '../../src/protocols/extra-headers';
+import { BIN, runCliToEnd, runCommand } from '../helpers/cli';
 import { perTest } from '../helpers/per-test';
 import { expectEchoes } from '../helpers/raw-client';
 import {
@@ -13,7 +14,7 @@ import {
   type UpgradeRequest,
 } from '../helpers/raw-http';
 
-const { serve, rawClient, cliServer } = perTest();
+const { serve, rawClient, cliServer, client } = perTest();
 
 const EXTRA: EchoServerOptions['headers'] = {
   'X-Served-By': 'ws-echo test',
@@ -63,7 +64,7 @@ describe('where the headers go', () => {
       403,
     ],
     ['a wrong version (426)', {}, { headers: { 'Sec-WebSocket-Version': '12' } }, 426],
-    ['a malformed subprotocol header (400, refused by ws)', {}, { headers: { 'Sec-WebSocket-Protocol': 'a,,b' } }, 400],
+    ['a malformed subprotocol header (400, refused by ws)', {}, { headers: { 'Sec-WebSocket-Protocol': 'a;b' } }, 400],
   ])('a refused upgrade: %s', async (_what, options, request, status) => {
     const server = await serve({ headers: EXTRA, ...options });
     const answer = await rawUpgrade(server.port, request);
@@ -129,6 +130,32 @@ describe('the CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`option '--header <line>' argument '${line}' is invalid`);
     expect(stderr).toMatch(reason);
+  });
+});
+
+describe(`at most ${EXTRA_HEADERS_MAX_BYTES / 1024} KiB of extra headers together`, () => {
+  /** `X-Big: xxx...` lines of `size` bytes with their CRLF, in `count` headers. */
+  const bigHeaders = (count: number, size: number): string[] =>
+    Array.from({ length: count }, (_, i) => `X-Big-${i}: ${'x'.repeat(size - `X-Big-${i}: \r\n`.length)}`);
+
+  it('up to the bound, a ws client still connects', async () => {
+    const cli = await cliServer(bigHeaders(2, EXTRA_HEADERS_MAX_BYTES / 2).flatMap((line) => ['--header', line]));
+    const ws = await client(cli.url);
+    expect(ws.ws.readyState).toBe(ws.ws.OPEN);
+  });
+
+  it.each([
+    ['one value over 16 KiB', bigHeaders(1, 16 * 1024 + 1)],
+    ['two values that pass it together', bigHeaders(2, EXTRA_HEADERS_MAX_BYTES / 2 + 1)],
+  ])('%s: refused at start (exit 2), naming the bound', async (_what, lines) => {
+    const args = [BIN, '--port', '0', ...lines.flatMap((line) => ['--header', line])];
+    const { code, stderr } = await runCommand(process.execPath, args, { timeoutMs: 5000 }); // not a server left running
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /headers: the extra headers come to \d+ bytes; together they may take at most 8192 \(8 KiB\)/,
+    );
+    const big = Object.fromEntries(lines.map((line) => line.split(': ')));
+    await expect(startEchoServer({ headers: big })).rejects.toMatchObject({ exitCode: 2 });
   });
 });
 

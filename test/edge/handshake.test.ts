@@ -3,7 +3,7 @@
 // the 101 closes only that client.
 import { Opcode, closePayload } from '../helpers/frames';
 import { perTest } from '../helpers/per-test';
-import { waitUntil } from '../helpers/probe';
+import { sleep, waitUntil } from '../helpers/probe';
 import { expectEchoes, type RawClient } from '../helpers/raw-client';
 import {
   httpRequestText,
@@ -87,6 +87,29 @@ describe('protocol version and key', () => {
     const client = await rawClient(); // openRawClient checks the accept value
     expect(client.head.status).toBe(101);
     await expectEchoes(client, 'hello');
+  });
+});
+
+describe('reject=<status>', () => {
+  it.each([
+    [499, 'Client Error'],
+    [599, 'Server Error'],
+    [418, "I'm a Teapot"],
+  ])('?reject=%i answers a reason phrase: %s', async (status, phrase) => {
+    await serve();
+    const answer = await upgrade({ path: `/?reject=${status}` });
+    expect([answer.status, answer.statusText]).toEqual([status, phrase]);
+  });
+});
+
+describe('accept-delay', () => {
+  it('an upgrade still held when the server closes is answered 503, not cut off', async () => {
+    const server = await serve();
+    const answer = upgrade({ path: '/?accept-delay=30000' });
+    await sleep(300); // the request is in and held (nothing public counts held upgrades)
+    const closed = server.close();
+    expect(await answer).toMatchObject({ status: 503, body: 'server is shutting down\n' });
+    await closed;
   });
 });
 

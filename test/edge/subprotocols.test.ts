@@ -34,6 +34,21 @@ describe('which protocol is answered', () => {
     expect(await answered(offered)).toBe(expected);
   });
 
+  it.each<[string, string[] | undefined, string, string | undefined]>([
+    ['a trailing comma', undefined, 'mqtt,', 'mqtt'],
+    ['two commas in a row', ['b'], 'a,,b', 'b'],
+    ['a leading empty element with spaces', undefined, ' , ,mqtt', 'mqtt'],
+  ])('empty list elements are ignored (RFC 9110 §5.6.1): %s', async (_what, protocols, header, expected) => {
+    const server = await serve({ protocols });
+    const answer = await rawUpgrade(server.port, { headers: { 'Sec-WebSocket-Protocol': header } });
+    expect([answer.status, answer.headers['sec-websocket-protocol']]).toEqual([101, expected]);
+  });
+
+  it('a header of empty elements only is still refused (400)', async () => {
+    const server = await serve();
+    expect((await rawUpgrade(server.port, { headers: { 'Sec-WebSocket-Protocol': ' , ' } })).status).toBe(400);
+  });
+
   it('names are matched exactly (case matters, RFC 6455 §4.2.2)', async () => {
     await serve({ protocols: ['MQTT'] });
     expect(await answered(['mqtt'])).toBeUndefined();

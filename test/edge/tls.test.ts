@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EchoServerError, startEchoServer } from '../../src';
 import { runCliToEnd, type RunResult } from '../helpers/cli';
 import { connect } from '../helpers/clients';
+import { jsonLogInMemory } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
 import { openTcp } from '../helpers/raw-http';
@@ -124,6 +125,18 @@ describe('TLS', () => {
       const gone = new Promise((resolve) => silent.once('close', resolve));
       await server.close();
       await gone;
+    });
+
+    it('a probe that connects and leaves before any TLS is logged with its address, not "?:undefined"', async () => {
+      const log = jsonLogInMemory();
+      const server = await serve({ tls: { cert: testCert().cert, key: testCert().key }, log: log.options });
+      const probe = await openTcp(server.port);
+      const local = `${probe.localAddress}:${probe.localPort}`;
+      probe.end();
+      const events = await pollUntil(log.events, (all) => all.some((event) => event.event === 'warning'));
+      expect(events.find((event) => event.event === 'warning')).toMatchObject({
+        message: expect.stringMatching(new RegExp(`^TLS handshake from ${local.replace(/\./g, '\\.')} failed: `)),
+      });
     });
 
     it('rejects a mismatched pair with an EchoServerError (exit code 1)', async () => {
