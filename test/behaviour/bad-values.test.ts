@@ -9,10 +9,10 @@ import { behaviourFromUrl, describeBehaviour, PLAIN_BEHAVIOUR, resolveBehaviour 
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import { delayPicker, seededRandom } from '../../src/behaviour/random';
 import { connect } from '../helpers/clients';
-import { runCliToEnd, startCli } from '../helpers/cli';
+import { runCliToEnd, startCli } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
-import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
 import { jsonLogInMemory, LogSink } from '../helpers/log-sink';
 
 const { serve, cliServer, defer } = perTest();

@@ -3,10 +3,10 @@
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import { BEHAVIOUR_CASES, destroyRawClients, flagsOf, queryOf, rawTo } from '../helpers/behaviour-checks';
 import { connect, upgradeStatus } from '../helpers/clients';
-import { Opcode } from '../helpers/frames';
+import { Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { within } from '../helpers/probe';
-import { expectFrame } from '../helpers/raw-client';
+import { expectFrame } from '../helpers/wire/raw-client';
 
 afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, cliServer } = perTest();

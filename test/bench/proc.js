@@ -71,7 +71,7 @@ function openFileLimit(pid = 'self') {
 
 /** 1234567 -> "1.2 MiB": the server's own formatting (dist/ is built before a bench or soak). */
 function formatBytes(bytes) {
-  return Number.isFinite(bytes) ? require('../../dist/log/log-format').formatBytes(bytes) : '?';
+  return Number.isFinite(bytes) ? require('../../dist/log/log-format.js').formatBytes(bytes) : '?';
 }
 
 module.exports = {

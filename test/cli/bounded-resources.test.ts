@@ -3,15 +3,15 @@
 // child process so its memory can be read from /proc/<pid>/status (VmRSS now, VmHWM peak).
 import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { BIN, childEnv, memoryOf } from '../helpers/cli';
+import { BIN, childEnv, memoryOf } from '../helpers/processes/cli';
 import { closeClient, openClient } from '../helpers/clients';
 import { echoMany } from '../helpers/echo-load';
-import { buildFrame, frameHeader, Opcode, ZERO_MASK } from '../helpers/frames';
+import { buildFrame, frameHeader, Opcode, ZERO_MASK } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
-import { descendantRunning, readUntil } from '../helpers/processes';
+import { descendantRunning, readUntil } from '../helpers/processes/descendants';
 import { getHealth, pollUntil, stopChild } from '../helpers/probe';
-import { flood, openRawClient } from '../helpers/raw-client';
-import { openUpgraded, portOf } from '../helpers/raw-http';
+import { flood, openRawClient } from '../helpers/wire/raw-client';
+import { openUpgraded, portOf } from '../helpers/wire/raw-http';
 
 /**
  * Measurements for a person tuning the bounds below; printed with WS_ECHO_TEST_VERBOSE=1 only, to keep CI logs quiet.

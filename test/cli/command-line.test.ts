@@ -1,11 +1,11 @@
 // The real CLI as a child process: listening line, logs, colors, flag errors, signals.
 import net from 'node:net';
 import { connect, upgradeStatus, type TestClient } from '../helpers/clients';
-import { BIN, childEnv, runCliToEnd, runCommand, startCli, type CliChild } from '../helpers/cli';
+import { BIN, childEnv, runCliToEnd, runCommand, startCli, type CliChild } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
-import { openRawClient } from '../helpers/raw-client';
-import { portOf } from '../helpers/raw-http';
+import { openRawClient } from '../helpers/wire/raw-client';
+import { portOf } from '../helpers/wire/raw-http';
 
 const { cliServer: serve, defer } = perTest();
 

@@ -1,6 +1,6 @@
 // Flags that contradict each other are a usage error, and --help says what --version prints, in the right grammatical
 // number.
-import { runCliToEnd } from '../helpers/cli';
+import { runCliToEnd } from '../helpers/processes/cli';
 
 describe('--protocol with --no-protocol', () => {
   it.each([[['--protocol', 'mqtt', '--no-protocol']], [['--no-protocol', '--protocol', 'mqtt']]])(

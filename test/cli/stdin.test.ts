@@ -1,10 +1,10 @@
 // --stdin: lines typed or piped into the CLI go to every open connection; bounded, and the end of input does not stop
 // the server.
 import { STDIN_MAX_LINE_BYTES } from '../../src/core/constants';
-import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/cli';
+import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, sleep, stopChild } from '../helpers/probe';
-import { openUpgraded, portOf } from '../helpers/raw-http';
+import { openUpgraded, portOf } from '../helpers/wire/raw-http';
 
 const { cliServer, client, defer } = perTest();
 const MiB = 1024 * 1024;

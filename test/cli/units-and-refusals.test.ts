@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEchoServer, type EchoServerOptions } from '../../src';
 import { durationFlag, sizeFlag } from '../../src/cli/units';
 import { RULES } from '../../src/core/validate';
-import { runCliToEnd, type RunResult } from '../helpers/cli';
+import { runCliToEnd, type RunResult } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 

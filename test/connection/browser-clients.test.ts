@@ -1,7 +1,7 @@
 // A browser's own WebSocket (Chromium) against the real server: echoes, how each mode's end looks to it, and a scripted
 // (echo: false) server.
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 
 const { serve } = perTest();

@@ -2,12 +2,12 @@
 // the close line records what the client saw, and a client that keeps TCP open after the close handshake is named as
 // such.
 import { connect as connectTcp } from 'node:net';
-import { startCli, type CliChild } from '../helpers/cli';
-import { Opcode, closePayload } from '../helpers/frames';
+import { startCli, type CliChild } from '../helpers/processes/cli';
+import { Opcode, closePayload } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { stopChild } from '../helpers/probe';
-import { RawClient } from '../helpers/raw-client';
-import { httpRequestText, portOf, randomKey, readHead, upgradeHeaders } from '../helpers/raw-http';
+import { RawClient } from '../helpers/wire/raw-client';
+import { httpRequestText, portOf, randomKey, readHead, upgradeHeaders } from '../helpers/wire/raw-http';
 
 const { client, defer } = perTest();
 

@@ -3,12 +3,12 @@
 // honoured both ways, and bad or oversized compressed data closes with 1002, 1007 or 1009 and is never echoed.
 import { randomBytes } from 'node:crypto';
 import type { EchoServerOptions } from '../../src';
-import { compressMessage, decompressMessage, messageOf, noise, repeatingEvery } from '../helpers/deflate-frames';
-import { Opcode } from '../helpers/frames';
+import { compressMessage, decompressMessage, messageOf, noise, repeatingEvery } from '../helpers/wire/deflate-frames';
+import { Opcode } from '../helpers/wire/frames';
 import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
-import { expectEchoes, type RawClient } from '../helpers/raw-client';
-import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { expectEchoes, type RawClient } from '../helpers/wire/raw-client';
+import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
 
 const PROTOCOL_ERROR = 1002;
 const INVALID_PAYLOAD = 1007;

@@ -5,10 +5,10 @@
 // that followed the message used to be answered: a write after end, for which Node destroys the
 // socket and drops what of the echo was still queued (an 8 MiB echo arrived as 3.98 MB and a
 // FIN).
-import { buildFrame, FrameParser, Opcode } from '../helpers/frames';
+import { buildFrame, FrameParser, Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { sleep } from '../helpers/probe';
-import { collectUntilClosed, openUpgraded } from '../helpers/raw-http';
+import { collectUntilClosed, openUpgraded } from '../helpers/wire/raw-http';
 
 /**
  * Larger than what loopback's socket buffers take at once, so part of the echo waits in the server's socket when it

@@ -5,9 +5,9 @@
 // a turn paused the client, and resuming waited for a socket marker that an ended socket never
 // writes. The client's 64 MB upload then sat unread until the client read its echo (and in 1
 // run of 12 the linger timer destroyed the socket: EPIPE instead of a clean close).
-import { buildFrame, Opcode } from '../helpers/frames';
+import { buildFrame, Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
-import { openUpgraded } from '../helpers/raw-http';
+import { openUpgraded } from '../helpers/wire/raw-http';
 
 const FRAMES = 4;
 const FRAME_BYTES = 16_000_000;

@@ -2,11 +2,11 @@
 // through (ws's own limit would stop it at 16,384), and 1008 with a reason past it.
 import { startEchoServer } from '../../src';
 import { resolveOptions } from '../../src/options/options';
-import { runCliToEnd } from '../helpers/cli';
+import { runCliToEnd } from '../helpers/processes/cli';
 import { sendFragmented } from '../helpers/clients';
-import { fragments, Opcode } from '../helpers/frames';
+import { fragments, Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
-import { expectEcho } from '../helpers/raw-client';
+import { expectEcho } from '../helpers/wire/raw-client';
 
 const MiB = 1024 * 1024;
 const { serve, rawClient, client, cliServer } = perTest();

@@ -4,10 +4,10 @@
 // the kernel's own tally of the real CLI's write system calls (/proc/<pid>/io, syscw), so nothing is mocked.
 import { readFileSync } from 'node:fs';
 import { BATCHED_PAYLOAD_MAX } from '../../src/connection/frame-batch';
-import { closePayload, Opcode, type FrameSpec } from '../helpers/frames';
+import { closePayload, Opcode, type FrameSpec } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
-import { expectEcho, expectFrame, openRawClient, RawClient } from '../helpers/raw-client';
-import { openUpgraded, portOf } from '../helpers/raw-http';
+import { expectEcho, expectFrame, openRawClient, RawClient } from '../helpers/wire/raw-client';
+import { openUpgraded, portOf } from '../helpers/wire/raw-http';
 
 const { serve, cliServer, rawClient, defer } = perTest();
 

@@ -3,9 +3,9 @@
 // breaks the protocol never disturbs another.
 import { randomBytes } from 'node:crypto';
 import type { EchoMode, EchoServerOptions } from '../../src';
-import { Opcode, buildFrame, closePayload, fragments, type FrameSpec } from '../helpers/frames';
+import { Opcode, buildFrame, closePayload, fragments, type FrameSpec } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
-import { expectEcho, expectEchoes, expectFrame, type RawClient } from '../helpers/raw-client';
+import { expectEcho, expectEchoes, expectFrame, type RawClient } from '../helpers/wire/raw-client';
 
 /** Close codes the server sends (RFC 6455 §7.4.1). */
 const PROTOCOL_ERROR = 1002;

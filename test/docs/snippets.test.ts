@@ -2,7 +2,7 @@
 // How each block runs is the `<!-- doc: ... -->` marker before it (see markdown-blocks.ts); a block without one fails.
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { childEnv, expectSuccess, ROOT, runCommand, startCli, type RunResult } from '../helpers/cli';
+import { childEnv, expectSuccess, ROOT, runCommand, startCli, type RunResult } from '../helpers/processes/cli';
 import { describeBlock, readBlocks, stepsOf, type DocBlock, type DocStep } from './markdown-blocks';
 import { brokenLinks, missingPaths } from './markdown-links';
 

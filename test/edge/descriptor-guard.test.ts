@@ -3,11 +3,11 @@
 // connections fill the budget.
 import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { BIN, startCli } from '../helpers/cli';
+import { BIN, startCli } from '../helpers/processes/cli';
 import { connect, upgradeStatus, type TestClient } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil, stopChild } from '../helpers/probe';
-import { openTcp, portOf } from '../helpers/raw-http';
+import { openTcp, portOf } from '../helpers/wire/raw-http';
 
 const FD_LIMIT = 200;
 /** What the server says it allows: the limit less 48 (the process, the listening socket and room for answers). */

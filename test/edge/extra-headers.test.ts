@@ -2,9 +2,9 @@
 // and bad ones are refused at start; over raw HTTP.
 import { startEchoServer, type EchoServerOptions } from '../../src';
 import { EXTRA_HEADERS_MAX_BYTES } from '../../src/protocols/extra-headers';
-import { BIN, runCliToEnd, runCommand } from '../helpers/cli';
+import { BIN, runCliToEnd, runCommand } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
-import { expectEchoes } from '../helpers/raw-client';
+import { expectEchoes } from '../helpers/wire/raw-client';
 import {
   httpRequestText,
   portOf,
@@ -12,7 +12,7 @@ import {
   rawUpgrade,
   type HttpAnswer,
   type UpgradeRequest,
-} from '../helpers/raw-http';
+} from '../helpers/wire/raw-http';
 
 const { serve, rawClient, cliServer, client } = perTest();
 

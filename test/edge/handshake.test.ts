@@ -1,10 +1,10 @@
 // The opening handshake and plain HTTP answers, over raw TCP: a valid upgrade gets 101 with the right accept key, and a
 // wrong version, key, method, path, origin or one upgrade too many gets the HTTP status that says why; garbage after
 // the 101 closes only that client.
-import { Opcode, closePayload } from '../helpers/frames';
+import { Opcode, closePayload } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { sleep, waitUntil } from '../helpers/probe';
-import { expectEchoes, type RawClient } from '../helpers/raw-client';
+import { expectEchoes, type RawClient } from '../helpers/wire/raw-client';
 import {
   httpRequestText,
   randomKey,
@@ -12,7 +12,7 @@ import {
   rawUpgrade,
   upgradeHeaders,
   type UpgradeRequest,
-} from '../helpers/raw-http';
+} from '../helpers/wire/raw-http';
 
 const { serve, running, rawClient } = perTest();
 

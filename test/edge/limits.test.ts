@@ -5,10 +5,10 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { upgradeStatus, type Closed, type TestClient } from '../helpers/clients';
-import { closePayload, Opcode } from '../helpers/frames';
+import { closePayload, Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, sleep, stopChild, within } from '../helpers/probe';
-import { collectUntilClosed, httpRequestText, openTcp, randomKey, upgradeHeaders } from '../helpers/raw-http';
+import { collectUntilClosed, httpRequestText, openTcp, randomKey, upgradeHeaders } from '../helpers/wire/raw-http';
 
 const { serve, rawClient, client, cliServer, defer } = perTest();
 

@@ -14,7 +14,7 @@ import {
   rawHttp,
   upgradeHeaders,
   randomKey,
-} from '../helpers/raw-http';
+} from '../helpers/wire/raw-http';
 
 const { serve, running } = perTest();
 

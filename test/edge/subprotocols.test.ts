@@ -3,11 +3,11 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { startEchoServer } from '../../src';
-import { runCliToEnd } from '../helpers/cli';
+import { runCliToEnd } from '../helpers/processes/cli';
 import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
-import { expectEchoes } from '../helpers/raw-client';
-import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { expectEchoes } from '../helpers/wire/raw-client';
+import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
 
 const { serve, rawClient, cliServer, defer } = perTest();
 

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil, stopChild, within } from '../helpers/probe';
-import { openTcp, portOf } from '../helpers/raw-http';
+import { openTcp, portOf } from '../helpers/wire/raw-http';
 import { useTestCert } from '../helpers/tls-cert';
 
 /** The start of a ClientHello record that announces 512 bytes and stops after 6 of them. */

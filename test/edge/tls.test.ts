@@ -3,12 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EchoServerError, startEchoServer } from '../../src';
-import { runCliToEnd, type RunResult } from '../helpers/cli';
+import { runCliToEnd, type RunResult } from '../helpers/processes/cli';
 import { connect } from '../helpers/clients';
 import { jsonLogInMemory } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
-import { openTcp } from '../helpers/raw-http';
+import { openTcp } from '../helpers/wire/raw-http';
 import { useTestCert } from '../helpers/tls-cert';
 
 /** Asserts a failed start printed exactly one line on stderr, matching `pattern`, and no stack. */

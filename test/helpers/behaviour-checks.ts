@@ -4,9 +4,9 @@ import type { Socket } from 'node:net';
 import type { BehaviourOptions } from '../../src';
 import { delayPicker, seededRandom } from '../../src/behaviour/random';
 import { connect, upgradeStatus, type TestClient } from './clients';
-import { Opcode } from './frames';
+import { Opcode } from './wire/frames';
 import { within } from './probe';
-import { expectEcho, openRawClient, type RawClient } from './raw-client';
+import { expectEcho, openRawClient, type RawClient } from './wire/raw-client';
 
 /** One behaviour: how to ask for it three ways, and what a client must see. */
 export interface BehaviourCase {

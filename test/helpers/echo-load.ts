@@ -1,7 +1,7 @@
 // Pipelined echo load from one ws client (open it with clients.ts openClient), checking every echo, with a liveness
 // watchdog; and a server's memory once such load has warmed it up.
 import type WebSocket from 'ws';
-import { memoryOf } from './cli';
+import { memoryOf } from './processes/cli';
 import { closeClient, openClient } from './clients';
 
 /** How much load to send. */

@@ -1,7 +1,7 @@
 // Each echo mode's documented behaviour as a ws client sees it: one check per mode, run against any server (in-process,
 // CLI, installed package, single executable).
 import type { EchoMode } from '../../src';
-import { startCli, type StartOptions } from './cli';
+import { startCli, type StartOptions } from './processes/cli';
 import { connect, sendFragmented } from './clients';
 
 /**

@@ -1,11 +1,11 @@
 // What one test starts (the in-process server, raw and ws clients, CLI children), stopped by an afterEach once it ends.
 import type WebSocket from 'ws';
 import { startEchoServer, type EchoServer, type EchoServerOptions } from '../../src';
-import { startCliServer, type CliChild, type StartOptions } from './cli';
+import { startCliServer, type CliChild, type StartOptions } from './processes/cli';
 import { connect, type TestClient } from './clients';
 import { stopChild } from './probe';
-import { openRawClient, type RawClient } from './raw-client';
-import type { UpgradeRequest } from './raw-http';
+import { openRawClient, type RawClient } from './wire/raw-client';
+import type { UpgradeRequest } from './wire/raw-http';
 
 /** Starts things for the current test; each is stopped after it. */
 export interface PerTest {

@@ -1,7 +1,7 @@
 // The rooms of src/ import one way only: each folder from the folders below it in src/README.md's table, never above.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/processes/cli';
 
 const SRC = path.join(ROOT, 'src');
 

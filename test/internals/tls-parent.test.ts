@@ -1,10 +1,10 @@
 // TLSSocket._parent (src/internals/node-tls.ts) at work: a wss:// WebSocket stops counting as a pending handshake.
 import type { Socket } from 'node:net';
-import { BIN, startCli } from '../helpers/cli';
+import { BIN, startCli } from '../helpers/processes/cli';
 import { connect, type TestClient } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
 import { stopChild } from '../helpers/probe';
-import { openTcp, portOf } from '../helpers/raw-http';
+import { openTcp, portOf } from '../helpers/wire/raw-http';
 import { makeTestCert } from '../helpers/tls-cert';
 
 const FD_LIMIT = 200;

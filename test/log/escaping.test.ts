@@ -5,7 +5,7 @@ import type { EchoServerOptions, LogFormat } from '../../src';
 import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
-import { rawHttp, rawUpgrade, type HttpAnswer } from '../helpers/raw-http';
+import { rawHttp, rawUpgrade, type HttpAnswer } from '../helpers/wire/raw-http';
 
 /** NEL, CSI (U+009B), LINE and PARAGRAPH SEPARATOR, RIGHT-TO-LEFT OVERRIDE, LEFT-TO-RIGHT ISOLATE. */
 const HOSTILE = 'a\u0085#3 closed\u009b31m\u2028b\u2029c\u202ed\u2066e';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { BIN, childEnv } from '../helpers/cli';
+import { BIN, childEnv } from '../helpers/processes/cli';
 import { connect } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil, stopChild } from '../helpers/probe';

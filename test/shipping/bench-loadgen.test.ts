@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 
 interface LoadgenResult {

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expectSuccess, ROOT, runCommand } from '../helpers/cli';
+import { expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
 
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'ci', 'ws-echo-ci.sh');
 

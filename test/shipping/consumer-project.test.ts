@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expectSuccess, ROOT, runCommand } from '../helpers/cli';
+import { expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
 
 describe('the built package from a consumer project (node_modules/ws-echo linked to this checkout)', () => {
   let consumer: string;

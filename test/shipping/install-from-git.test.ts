@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, expectSuccess, ROOT, runCommand } from '../helpers/cli';
+import { childEnv, expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode-checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

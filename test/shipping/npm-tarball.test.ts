@@ -2,8 +2,8 @@
 // there: `npx ws-echo`, every echo mode through the installed CLI, and require('ws-echo').
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { expectSuccess, ROOT, runCommand } from '../helpers/cli';
-import { INSTALL_TIMEOUT, packAndInstall, removeInstalled, type InstalledPackage } from '../helpers/package';
+import { expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
+import { INSTALL_TIMEOUT, packAndInstall, removeInstalled, type InstalledPackage } from '../helpers/processes/package';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode-checks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

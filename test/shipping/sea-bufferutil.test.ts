@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCommand, startCliServer, type StartOptions } from '../helpers/cli';
+import { ROOT, runCommand, startCliServer, type StartOptions } from '../helpers/processes/cli';
 import { connect } from '../helpers/clients';
 
 const BINARY = path.join(ROOT, 'dist', 'ws-echo');

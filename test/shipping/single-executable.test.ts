@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, runCommand } from '../helpers/cli';
+import { ROOT, runCommand } from '../helpers/processes/cli';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode-checks';
 
 const BINARY = path.join(ROOT, 'dist', 'ws-echo');

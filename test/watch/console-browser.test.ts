@@ -3,7 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import type { EchoServer, EchoServerOptions } from '../../src';
-import { launchBrowser, saveScreenshot } from '../helpers/browser';
+import { launchBrowser, saveScreenshot } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 

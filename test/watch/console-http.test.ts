@@ -1,7 +1,7 @@
 // The console page over HTTP: who gets it (browsers) and who keeps the text answer (curl), with its security headers.
 import { createHash } from 'node:crypto';
 import { acceptsHtml } from '../../src/console/console-page';
-import { runCommand } from '../helpers/cli';
+import { runCommand } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 
 const { serve } = perTest();

@@ -1,11 +1,11 @@
 // GET /metrics: the Prometheus text parses line by line, values follow real traffic, --no-metrics turns it off.
-import { BIN, runCommand } from '../helpers/cli';
+import { BIN, runCommand } from '../helpers/processes/cli';
 import { upgradeStatus } from '../helpers/clients';
-import { Opcode } from '../helpers/frames';
+import { Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { waitUntil } from '../helpers/probe';
 import { parsePrometheusText, valueOf, type Family } from '../helpers/prom-text';
-import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
 
 const { serve, client, rawClient, cliServer } = perTest();
 

@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { LineWriter } from '../../src/log/output';
-import { BIN, childEnv, runCliToEnd, startCli } from '../helpers/cli';
+import { BIN, childEnv, runCliToEnd, startCli } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { pollUntil, stopChild } from '../helpers/probe';
-import { descendantRunning } from '../helpers/processes';
+import { descendantRunning } from '../helpers/processes/descendants';
 
 const { cliServer, client, defer } = perTest();
 

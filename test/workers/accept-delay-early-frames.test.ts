@@ -1,10 +1,10 @@
 // --workers with ?accept-delay: frames a client sends before its 101 arrives are all echoed, in order (the CLI as a
 // child, raw TCP: a polite client sends nothing before the 101).
 import type { Socket } from 'node:net';
-import { buildFrame, FrameParser, Opcode } from '../helpers/frames';
+import { buildFrame, FrameParser, Opcode } from '../helpers/wire/frames';
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
-import { httpRequestText, openTcp, portOf, randomKey, upgradeHeaders } from '../helpers/raw-http';
+import { httpRequestText, openTcp, portOf, randomKey, upgradeHeaders } from '../helpers/wire/raw-http';
 
 const { cliServer, defer } = perTest();
 

@@ -3,13 +3,13 @@
 import { COUNTERS, type CounterName, type CounterSnapshot } from '../../src/core/counters';
 import { ClusterCounters } from '../../src/workers/cluster-counters';
 import { closeClient, type TestClient } from '../helpers/clients';
-import { Opcode } from '../helpers/frames';
-import { jsonLines, startJsonCli } from '../helpers/json-cli';
+import { Opcode } from '../helpers/wire/frames';
+import { jsonLines, startJsonCli } from '../helpers/processes/json-cli';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
 import { parsePrometheusText, valueOf, type Family } from '../helpers/prom-text';
-import { openRawClient } from '../helpers/raw-client';
-import { portOf, rawUpgrade } from '../helpers/raw-http';
+import { openRawClient } from '../helpers/wire/raw-client';
+import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
 
 const { client, defer } = perTest();
 

@@ -1,12 +1,12 @@
 // --workers logs: whole lines from every worker, --quiet and colors as in one process, bounded across processes.
 import { spawn } from 'node:child_process';
-import { BIN, childEnv, memoryOf, type CliChild } from '../helpers/cli';
+import { BIN, childEnv, memoryOf, type CliChild } from '../helpers/processes/cli';
 import { closeClient, openClient, type TestClient } from '../helpers/clients';
 import { echoMany } from '../helpers/echo-load';
 import { perTest } from '../helpers/per-test';
-import { readUntil } from '../helpers/processes';
+import { readUntil } from '../helpers/processes/descendants';
 import { getHealth, pollUntil, stopChild } from '../helpers/probe';
-import { echo, jsonLines, startJsonCli } from '../helpers/json-cli';
+import { echo, jsonLines, startJsonCli } from '../helpers/processes/json-cli';
 
 const { client, cliServer, defer } = perTest();
 const MiB = 1024 * 1024;

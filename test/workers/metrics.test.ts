@@ -5,7 +5,7 @@ import { closeClient, type TestClient } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
 import { parsePrometheusText, valueOf, type Family } from '../helpers/prom-text';
-import { portOf } from '../helpers/raw-http';
+import { portOf } from '../helpers/wire/raw-http';
 
 const { client, cliServer } = perTest();
 

@@ -3,13 +3,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeClient, upgradeStatus, type TestClient } from '../helpers/clients';
-import { ROOT, startCli, type CliChild } from '../helpers/cli';
+import { ROOT, startCli, type CliChild } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil, within } from '../helpers/probe';
-import { openRawClient } from '../helpers/raw-client';
-import { portOf } from '../helpers/raw-http';
+import { openRawClient } from '../helpers/wire/raw-client';
+import { portOf } from '../helpers/wire/raw-http';
 import { makeTestCert } from '../helpers/tls-cert';
-import { echo, jsonLines, startJsonCli } from '../helpers/json-cli';
+import { echo, jsonLines, startJsonCli } from '../helpers/processes/json-cli';
 
 const { client, cliServer, defer } = perTest();
 

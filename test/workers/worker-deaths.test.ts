@@ -2,8 +2,8 @@
 import net from 'node:net';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
-import { echo } from '../helpers/json-cli';
-import { portOf } from '../helpers/raw-http';
+import { echo } from '../helpers/processes/json-cli';
+import { portOf } from '../helpers/wire/raw-http';
 
 const { client, cliServer, defer } = perTest();
 

@@ -1,12 +1,12 @@
 // Deflate bombs (--deflate): many connections sending messages that inflate a thousandfold take turns to inflate, so
 // the server holds about one such message at a time rather than one per connection; honest large compressed messages
 // from several clients at once are all still echoed whole.
-import { memoryOf } from '../../helpers/cli';
-import { compressMessage, decompressMessage } from '../../helpers/deflate-frames';
-import { buildFrame, Opcode, ZERO_MASK } from '../../helpers/frames';
+import { memoryOf } from '../../helpers/processes/cli';
+import { compressMessage, decompressMessage } from '../../helpers/wire/deflate-frames';
+import { buildFrame, Opcode, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
-import { openUpgraded, portOf } from '../../helpers/raw-http';
-import { RawClient } from '../../helpers/raw-client';
+import { openUpgraded, portOf } from '../../helpers/wire/raw-http';
+import { RawClient } from '../../helpers/wire/raw-client';
 
 const MiB = 1024 * 1024;
 

@@ -4,13 +4,13 @@
 // the server by at most 1.5x what they sent, and two connections gathering at once each get their own payload back.
 // The bounds are measured on the real CLI in a child process, its CPU time and memory read from /proc/<pid>.
 import { readFileSync } from 'node:fs';
-import { memoryOf, rssSettled } from '../../helpers/cli';
+import { memoryOf, rssSettled } from '../../helpers/processes/cli';
 import { warmedRss } from '../../helpers/echo-load';
-import { frameHeader, FrameParser, Opcode, ZERO_MASK } from '../../helpers/frames';
+import { frameHeader, FrameParser, Opcode, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
 import { sleep } from '../../helpers/probe';
-import { echoRoundTrips, expectEcho, RawClient } from '../../helpers/raw-client';
-import { openUpgraded, portOf } from '../../helpers/raw-http';
+import { echoRoundTrips, expectEcho, RawClient } from '../../helpers/wire/raw-client';
+import { openUpgraded, portOf } from '../../helpers/wire/raw-http';
 
 const MiB = 1024 * 1024;
 

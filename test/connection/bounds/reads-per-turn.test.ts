@@ -8,10 +8,10 @@
 // it reads again in the next turn.
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import { buildFrame, Opcode } from '../../helpers/frames';
+import { buildFrame, Opcode } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
-import { echoRoundTrips, RawClient } from '../../helpers/raw-client';
-import { openUpgraded, portOf } from '../../helpers/raw-http';
+import { echoRoundTrips, RawClient } from '../../helpers/wire/raw-client';
+import { openUpgraded, portOf } from '../../helpers/wire/raw-http';
 
 const FLOODERS = 4;
 const FLOOD_MS = 4000;

@@ -2,16 +2,16 @@
 // cost"), whatever the echoes are: empty ones (counted, not just their bytes), compressed ones, delayed ones, or the
 // pongs of a ping flood; the server stays small, keeps the client open, and serves the others meanwhile.
 import type { Socket } from 'node:net';
-import { memoryOf, rssSettled } from '../../helpers/cli';
+import { memoryOf, rssSettled } from '../../helpers/processes/cli';
 import { closeClient, openClient } from '../../helpers/clients';
-import { compressMessage, noise } from '../../helpers/deflate-frames';
+import { compressMessage, noise } from '../../helpers/wire/deflate-frames';
 import { echoMany, warmedRss } from '../../helpers/echo-load';
-import { buildFrame, frameHeader, Opcode, ZERO_MASK } from '../../helpers/frames';
+import { buildFrame, frameHeader, Opcode, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
 import { parsePrometheusText, valueOf } from '../../helpers/prom-text';
 import { getHealth, sleep } from '../../helpers/probe';
-import { flood } from '../../helpers/raw-client';
-import { openUpgraded, portOf, type UpgradeRequest } from '../../helpers/raw-http';
+import { flood } from '../../helpers/wire/raw-client';
+import { openUpgraded, portOf, type UpgradeRequest } from '../../helpers/wire/raw-http';
 
 const MiB = 1024 * 1024;
 /** No 'drain' for this long means the server stopped reading. */

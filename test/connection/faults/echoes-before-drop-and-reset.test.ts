@@ -6,12 +6,12 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { EchoServerOptions } from '../../../src';
 import { RESET_WAIT_MS } from '../../../src/connection/faults/reset';
-import { buildFrame, Opcode } from '../../helpers/frames';
-import { startJsonCli } from '../../helpers/json-cli';
-import { jsonLogInMemory } from '../../helpers/json-log';
+import { buildFrame, Opcode } from '../../helpers/wire/frames';
+import { startJsonCli } from '../../helpers/processes/json-cli';
+import { jsonLogInMemory } from '../../helpers/log-sink';
 import { perTest } from '../../helpers/per-test';
 import { pollUntil, within } from '../../helpers/probe';
-import { openUpgraded } from '../../helpers/raw-http';
+import { openUpgraded } from '../../helpers/wire/raw-http';
 import { makeTestCert, type TestCert } from '../../helpers/tls-cert';
 
 const { serve, defer } = perTest();

@@ -5,12 +5,12 @@ import { BACKPRESSURE_HIGH_WATER, LOG_HIGH_WATER } from '../../../src/core/const
 import { QUEUED_ECHO_OVERHEAD } from '../../../src/connection/faults/queue-sender';
 import { destroyRawClients, howTcpEnds, rawTo } from '../../helpers/behaviour-checks';
 import { connect, upgradeStatus } from '../../helpers/clients';
-import { buildFrame, Opcode, parseClosePayload, ZERO_MASK } from '../../helpers/frames';
+import { buildFrame, Opcode, parseClosePayload, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
 import { pollUntil, sleep, within } from '../../helpers/probe';
-import { expectEcho, flood } from '../../helpers/raw-client';
-import { openTcp, httpRequestText, randomKey, upgradeHeaders } from '../../helpers/raw-http';
-import { jsonLogInMemory } from '../../helpers/json-log';
+import { expectEcho, flood } from '../../helpers/wire/raw-client';
+import { openTcp, httpRequestText, randomKey, upgradeHeaders } from '../../helpers/wire/raw-http';
+import { jsonLogInMemory } from '../../helpers/log-sink';
 
 afterEach(destroyRawClients); // before perTest's: raw clients go first, so closing the server need not wait for them
 const { serve, defer } = perTest();

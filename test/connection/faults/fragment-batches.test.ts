@@ -3,12 +3,12 @@
 // frames to a write, a frame costs a fraction of a microsecond.
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { memoryOf } from '../../helpers/cli';
+import { memoryOf } from '../../helpers/processes/cli';
 import { closeClient, connect, openClient } from '../../helpers/clients';
-import { frameHeader, Opcode, ZERO_MASK } from '../../helpers/frames';
+import { frameHeader, Opcode, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
 import { sleep, within } from '../../helpers/probe';
-import { openUpgraded, portOf } from '../../helpers/raw-http';
+import { openUpgraded, portOf } from '../../helpers/wire/raw-http';
 
 const MiB = 1024 * 1024;
 /** A 1 MiB message is a million 1-byte frames: 3 bytes each on the wire from the server. */

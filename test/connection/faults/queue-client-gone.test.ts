@@ -3,11 +3,11 @@
 // connection (its slot, descriptor and queue), where it was held until its next echo was due (up to 600 s).
 import { destroyRawClients, rawTo } from '../../helpers/behaviour-checks';
 import { upgradeStatus } from '../../helpers/clients';
-import { buildFrame, Opcode, ZERO_MASK } from '../../helpers/frames';
+import { buildFrame, Opcode, ZERO_MASK } from '../../helpers/wire/frames';
 import { perTest } from '../../helpers/per-test';
 import { waitUntil } from '../../helpers/probe';
-import { flood } from '../../helpers/raw-client';
-import type { RawClient } from '../../helpers/raw-client';
+import { flood } from '../../helpers/wire/raw-client';
+import type { RawClient } from '../../helpers/wire/raw-client';
 
 afterEach(destroyRawClients);
 const { serve } = perTest();

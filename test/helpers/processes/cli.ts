@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository root and the CLI entry. */
-export const ROOT = path.resolve(__dirname, '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'ws-echo');
 
 /** How a command that ran to its end ended: exit code (null if a signal ended it) and all it printed. */

@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Screenshots and other artefacts tests leave for people to look at. */
-export const TEST_RESULTS = path.join(__dirname, '..', '..', 'test-results');
+export const TEST_RESULTS = path.join(__dirname, '..', '..', '..', 'test-results');
 
 /** Switches that keep Chromium from reaching outside hosts (there is no network here but loopback). */
 const OFFLINE_ARGS = [

@@ -1,7 +1,7 @@
 // The CLI with --json as tests of several processes use it: started on a free port, its JSON lines, one echo at a time.
 import { startCli, type CliChild } from './cli';
-import type { TestClient } from './clients';
-import { stopChild } from './probe';
+import type { TestClient } from '../clients';
+import { stopChild } from '../probe';
 
 /**
  * Starts the CLI with `--json` on a free port, stopped through `defer` after the test; resolves with it and its URL.
