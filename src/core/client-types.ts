@@ -95,4 +95,8 @@ export interface EchoClient {
    * @example expect(await client.closed).toMatchObject({ code: 1000, clean: true, initiator: 'client' });
    */
   readonly closed: Promise<ClientClosed>;
+
+  // -- assertions and transcripts --
+
+  // -- control from the test --
 }

@@ -145,6 +145,10 @@ export interface EchoServerOptions extends BehaviourOptions {
    * Chosen per connection when it opens: with `false`, a message costs nothing extra.
    */
   record?: boolean;
+
+  // -- rules --
+
+  // -- control from the test --
 }
 
 /**
@@ -221,6 +225,10 @@ export interface EchoServer {
   once<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
   /** Removes a listener added with {@link EchoServer.on} or {@link EchoServer.once}. */
   off<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
+
+  // -- assertions and transcripts --
+
+  // -- rules --
 }
 
 /** What every running server offers, one process or several (`--workers`): its address, counters and `close()`. */
