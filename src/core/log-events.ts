@@ -175,5 +175,16 @@ export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
   'stats',
 ]);
 
+/**
+ * Events a run logs at most once, that mark where it stands: never dropped when the output cannot keep up (a burst of
+ * `stdin` or `message` lines must not hide the end of input or the summary). Bounded: one line each per run.
+ */
+export const MILESTONE_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
+  'listening',
+  'stdin-end',
+  'shutdown',
+  'summary',
+]);
+
 /** Events that go to stderr rather than stdout. */
 export const STDERR_EVENTS: ReadonlySet<LogEvent['event']> = new Set(['warning', 'error']);

@@ -1,7 +1,7 @@
 // Routes log events to stdout/stderr as colored lines or JSON, bounded and cheap when off.
 import chalk, { type Chalk } from 'chalk';
 import type { Writable } from 'node:stream';
-import { QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from '../core/log-events';
+import { MILESTONE_EVENTS, QUIET_EVENTS, STDERR_EVENTS, type LogEvent } from '../core/log-events';
 import { formatPretty, previewOf } from './log-format';
 import { LineWriter } from './output';
 import type { LogOptions } from '../core/types';
@@ -81,8 +81,9 @@ export function createLogger(options: LogOptions | false | undefined): Logger {
     if (quiet && !QUIET_EVENTS.has(event.event)) return;
     const toStderr = STDERR_EVENTS.has(event.event);
     const writer = toStderr ? err : out;
-    if (writer.congested) return writer.countDropped(); // nothing is formatted for a line that is dropped
-    writer.write(render(event, toStderr ? colors.stderr : colors.stdout));
+    const milestone = MILESTONE_EVENTS.has(event.event); // once per run: written even past the high water mark
+    if (writer.congested && !milestone) return writer.countDropped(); // nothing is formatted for a line that is dropped
+    writer.write(render(event, toStderr ? colors.stderr : colors.stdout), milestone);
   };
 
   return {

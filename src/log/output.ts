@@ -70,9 +70,12 @@ export class LineWriter {
     this.unreported += lines;
   }
 
-  /** Queues `line` and a newline for this turn's write, or counts it as dropped. */
-  write(line: string): void {
-    if (this.congested) return this.countDropped();
+  /**
+   * Queues `line` and a newline for this turn's write, or counts it as dropped; `always` writes it past the high water
+   * mark (a milestone, logged once per run), unless the stream is broken.
+   */
+  write(line: string, always = false): void {
+    if (always ? this.broken || this.stream.destroyed : this.congested) return this.countDropped();
     if (this.unreported > 0) {
       this.pending += this.dropNotice(this.unreported) + '\n';
       this.pendingLines++;

@@ -3,7 +3,7 @@
 import { STDIN_MAX_LINE_BYTES } from '../../src/core/constants';
 import { BIN, childEnv, memoryOf, startCli, type CliChild } from '../helpers/processes/cli';
 import { perTest } from '../helpers/per-test';
-import { pollUntil, sleep, stopChild } from '../helpers/probe';
+import { getHealth, pollUntil, sleep, stopChild } from '../helpers/probe';
 import { openUpgraded, portOf } from '../helpers/wire/raw-http';
 
 const { cliServer, client, defer } = perTest();
@@ -119,6 +119,16 @@ describe('--stdin from a pipe', () => {
     await cli.waitFor(/stdin ended; still serving/);
     stalled.socket.destroy();
   }, 60_000);
+
+  it('the end of input is logged even when a burst of lines overflowed the log and lines were dropped', async () => {
+    const cli = startCli(['--port', '0', '--stdin', '--json']);
+    defer(() => stopChild(cli.child));
+    const [, url] = await cli.waitFor(/"url":"(ws:[^"]+)"/);
+    // About 500 KB of JSON lines for each 64 KiB of input: past the 256 KiB the log holds.
+    cli.child.stdin.end('x'.repeat(18).concat('\n').repeat(20_000));
+    await cli.waitFor(/"event":"stdin-end"/);
+    expect((await getHealth(url)).logLinesDropped).toBeGreaterThan(0); // the burst did overflow the log
+  });
 
   it('without --stdin, standard input is not read', async () => {
     const cli = await cliServer([]);
