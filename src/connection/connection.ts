@@ -215,6 +215,10 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     }
     this.echoes.flush(); // the close frame goes after the echoes before it
     sendCloseFrame(this.ws, code, reason);
+    // Nothing more is echoed (delayed echoes are dropped now, not at their time), so reading is bounded again: read on
+    // to see the client's answer, or that it left.
+    this.stopEchoing();
+    this.backpressure.release();
   }
 
   onError(error: Error): void {

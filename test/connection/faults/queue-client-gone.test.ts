@@ -62,3 +62,23 @@ describe('with --max-connections', () => {
     expect(await upgradeStatus(`${server.url}/`)).toBe(101);
   }, 20_000);
 });
+
+describe('once the server has sent its close frame (idle timeout, a test close)', () => {
+  it.each([
+    ['--idle-timeout', { idleTimeout: 3 }, undefined],
+    ['a test close()', {}, 'close'],
+  ] as const)(
+    'after %s, a flooding client that left with an RST is found at once, not after ws closeTimeout (30 s)',
+    async (_how, options, action) => {
+      const server = await serve(options);
+      const raw = await rawTo(`${server.url}/?delay=600000`);
+      await floodUntilPaused(raw, false);
+      if (action === 'close') (await server.nextConnection()).close(4000, 'test over');
+      // The flood stopped about 1 s ago: the idle close goes out.
+      else await new Promise((resolve) => setTimeout(resolve, 3500));
+      raw.socket.resetAndDestroy();
+      await waitUntil(() => server.connections() === 0, FOUND_WITHIN_MS);
+    },
+    20_000,
+  );
+});
