@@ -46,8 +46,11 @@ export interface InflationWatcher {
    * paused stream must be resumed, and what it holds emitted, first.
    */
   inflationDone(done: () => void): void;
-  /** That frame is inflated, or failed. (A stream closed mid-frame, when the connection ends, emits 'close'.) */
-  frameEnded(): void;
+  /**
+   * That frame is inflated, or failed; `fin`: it was its message's last frame. (A stream closed mid-frame, when the
+   * connection ends, emits 'close'.)
+   */
+  frameEnded(fin: boolean): void;
   /** A message this connection sends (an echo) has been compressed, or its compression failed. */
   compressed(): void;
 }
@@ -90,7 +93,7 @@ function watchFrames(extension: PerMessageDeflateFields, watcher: InflationWatch
   extension._decompress = function (this: PerMessageDeflateFields, data, fin, callback): void {
     const fresh = this._inflate === null;
     own.call(this, data, fin, (error, result) => {
-      watcher.frameEnded();
+      watcher.frameEnded(fin);
       callback(error, result);
     });
     const stream = this._inflate;

@@ -21,34 +21,39 @@ export const INFLATED_PER_TURN = 1024 * 1024;
 const MAX_DEFLATE_RATIO = 1032;
 
 /**
- * A large frame keeps the turn until the connection's next compressed send is done (its echo: one large message at a
+ * A large message keeps the turn until the connection's next compressed send is done (its echo: one large message at a
  * time is inflated, joined and compressed again), or this long after it was inflated (a mode that delays or drops the
- * echo).
+ * echo); and between two frames of a large message, this long for the next frame (a client that stalls mid-message
+ * gives the turn up, and waits for it again).
  */
 export const TURN_AFTER_INFLATION_MS = 250;
 
 /**
- * One connection's inflation. A frame past {@link LARGE_INFLATION} needs the turn, and so does, from its start, the
- * frame after a large one (after its echo is compressed) and a frame over 1 KB on a new zlib stream (which cannot be
- * paused: the connection's first compressed frame, or the first after the client ended a stream).
+ * One connection's inflation. A message past {@link LARGE_INFLATION}, counted over all its frames (a bomb sent as
+ * thousands of 1 KB frames is one large message), needs the turn; so does, from its start, the frame after a large
+ * message's frame (its next frame, or after its echo is compressed the next message) and a frame over 1 KB on a new
+ * zlib stream (which cannot be paused: the connection's first compressed frame, or the first after the client ended a
+ * stream).
  */
 class InflationShare implements InflationWatcher {
   constructor(private readonly ws: WebSocket) {}
 
   private stream: Transform | undefined;
-  /** Inflated bytes of the frame inflating now, and since the last yield. */
-  private frameBytes = 0;
+  /** Inflated bytes of the message inflating now (all its frames so far), and since the last yield. */
+  private messageBytes = 0;
   private turnBytes = 0;
   private pausable = false;
-  /** Whether this connection's last frame was large. */
+  /** Whether this connection's last frame belonged to a large message. */
   private heavy = false;
   private holdsTurn = false;
   /** A frame held back until this share has the turn. */
   private pendingStart: (() => void) | undefined;
   /** ws's reading of a frame that finished inflating while its stream was paused. */
   private pendingDone: (() => void) | undefined;
-  /** Set while the turn is kept for the echo of a large frame. */
+  /** Set while the turn is kept for the echo of a large message. */
   private echoTimer: NodeJS.Timeout | undefined;
+  /** Set while the turn is kept for the next frame of a large message. */
+  private gapTimer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer): void => this.inflated(chunk.length);
   private readonly resumeTurn = (): void => {
     this.turnBytes = 0;
@@ -59,6 +64,10 @@ class InflationShare implements InflationWatcher {
     passTurn(this);
     if (this.pendingStart !== undefined) takeTurn(this);
   };
+  private readonly gapEnded = (): void => {
+    this.gapTimer = undefined;
+    passTurn(this); // the message's next frame takes its turn again when it comes
+  };
   private readonly deliver = (): void => {
     const done = this.pendingDone;
     this.pendingDone = undefined;
@@ -67,7 +76,11 @@ class InflationShare implements InflationWatcher {
 
   admit(freshStream: boolean, compressedBytes: number): boolean {
     if (!this.heavy && (!freshStream || compressedBytes * MAX_DEFLATE_RATIO <= LARGE_INFLATION)) return true;
-    if (this.holdsTurn) return this.echoTimer === undefined;
+    if (this.holdsTurn) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+      return this.echoTimer === undefined;
+    }
     return takeTurn(this);
   }
 
@@ -88,12 +101,13 @@ class InflationShare implements InflationWatcher {
     else done();
   }
 
-  frameEnded(): void {
-    this.heavy = this.frameBytes > LARGE_INFLATION;
-    this.frameBytes = 0;
+  frameEnded(fin: boolean): void {
+    this.heavy = this.messageBytes > LARGE_INFLATION;
+    if (fin) this.messageBytes = 0;
     if (!this.holdsTurn) leaveQueue(this);
-    else if (this.heavy) this.echoTimer ??= setTimeout(this.echoDone, TURN_AFTER_INFLATION_MS);
-    else passTurn(this);
+    else if (!this.heavy) passTurn(this);
+    else if (fin) this.echoTimer ??= setTimeout(this.echoDone, TURN_AFTER_INFLATION_MS);
+    else this.gapTimer ??= setTimeout(this.gapEnded, TURN_AFTER_INFLATION_MS);
   }
 
   compressed(): void {
@@ -126,8 +140,8 @@ class InflationShare implements InflationWatcher {
 
   /** Counts what a frame inflated; pauses it while it must wait for the turn, or has had its share of this one. */
   private inflated(bytes: number): void {
-    this.frameBytes += bytes;
-    if (this.frameBytes <= LARGE_INFLATION || !this.pausable) return;
+    this.messageBytes += bytes;
+    if (this.messageBytes <= LARGE_INFLATION || !this.pausable) return;
     if (!this.holdsTurn && !takeTurn(this)) {
       this.stream?.pause();
       return;
@@ -149,8 +163,9 @@ class InflationShare implements InflationWatcher {
     this.pendingDone = undefined;
     if (this.ws.readyState === this.ws.CLOSED) this.pendingStart = undefined;
     if (this.pendingStart !== undefined) return;
-    if (this.echoTimer !== undefined) clearTimeout(this.echoTimer);
-    this.echoTimer = undefined;
+    clearTimeout(this.echoTimer);
+    clearTimeout(this.gapTimer);
+    this.echoTimer = this.gapTimer = undefined;
     if (this.holdsTurn) passTurn(this);
     else leaveQueue(this);
   }

@@ -25,6 +25,17 @@ function compressedFrame(compressed: Buffer): Buffer {
   return buildFrame({ opcode: Opcode.binary, rsv1: true, payload: compressed, mask: ZERO_MASK });
 }
 
+/** `compressed` as one message in frames of at most `size` bytes, RSV1 on the first only (RFC 7692 §6.1). */
+function compressedFrames(compressed: Buffer, size: number): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let at = 0; at < compressed.length; at += size) {
+    const payload = compressed.subarray(at, at + size);
+    const [opcode, fin] = [at === 0 ? Opcode.binary : Opcode.continuation, at + size >= compressed.length];
+    frames.push(buildFrame({ opcode, fin, rsv1: at === 0, payload, mask: ZERO_MASK }));
+  }
+  return frames;
+}
+
 describe('deflate bombs take turns', () => {
   it('8 connections each sending 4 bombs of 32 MiB (32 KB compressed) at once: the server grows by under 250 MiB', async () => {
     // Measured: 360-395 MiB of growth with every connection inflating at once; 90-140 MiB with turns.
@@ -43,6 +54,31 @@ describe('deflate bombs take turns', () => {
     }
     const grown = (memoryOf(cli.child.pid!).peak - before) / MiB;
     expect(grown).toBeLessThan(250);
+  }, 120_000);
+
+  it('the same bombs cut into 1000-byte frames (each under 1 MiB inflated) are counted whole and take turns too', async () => {
+    // Measured: 408-410 MiB of growth when each frame was counted on its own; whole frames 134 MiB.
+    const cli = await cliServer(['--deflate', '--max-payload', '32MiB', '--quiet']);
+    const before = memoryOf(cli.child.pid!).rss;
+    const bomb = Buffer.concat(compressedFrames(compressMessage(Buffer.alloc(32 * MiB)), 1000));
+    const clients = await Promise.all(Array.from({ length: 8 }, () => deflateClient(cli.url)));
+    for (const raw of clients) raw.socket.write(Buffer.concat([bomb, bomb]));
+    for (const raw of clients) for (let i = 0; i < 2; i++) expect((await raw.nextFrame()).opcode).toBe(Opcode.binary);
+    const grown = (memoryOf(cli.child.pid!).peak - before) / MiB;
+    expect(grown).toBeLessThan(250);
+  }, 120_000);
+
+  it('a client that stops in the middle of a large fragmented message gives the turn up: another bomb is echoed', async () => {
+    const cli = await cliServer(['--deflate', '--max-payload', '32MiB', '--quiet']);
+    const frames = compressedFrames(compressMessage(Buffer.alloc(32 * MiB)), 1000);
+    const stalling = await deflateClient(cli.url);
+    stalling.socket.write(Buffer.concat(frames.slice(0, frames.length / 2))); // about 16 MiB inflated, then nothing
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const other = await deflateClient(cli.url);
+    other.socket.write(compressedFrame(compressMessage(Buffer.alloc(32 * MiB))));
+    expect((await other.nextFrame()).opcode).toBe(Opcode.binary);
+    stalling.socket.write(Buffer.concat(frames.slice(frames.length / 2))); // its message then completes
+    expect((await stalling.nextFrame()).opcode).toBe(Opcode.binary);
   }, 120_000);
 
   it('clients that leave while their bombs wait for the turn do not hold it: the others are still echoed', async () => {
