@@ -26,19 +26,19 @@ describe('addSendQueues', () => {
     expect(Object.fromEntries(queues)).toEqual({ '1F90:C350': 4097, '1F90:C351': 123 });
   });
 
-  it('reads a table of 50,000 sockets holding the event loop a few ms, not a tenth of a second', () => {
+  it('reads a table of 50,000 sockets, the wanted ones found wherever they are', () => {
+    // Speed is not asserted here (tests hold no timing thresholds): one pass over the text, no split or regular
+    // expression per line, took a few ms on the test machine where a split and a RegExp per line took 150-400 ms.
     const lines = Array.from({ length: 50_000 }, (_, i) => line(i, 8080, 1024 + i, i % 7 === 0 ? 40960 : 0));
     const text = HEADER + lines.join('\n') + '\n';
-    const wanted = new Set(['1F90:0400', '1F90:0401']);
-    let fastest = Infinity;
-    for (let run = 0; run < 3; run++) {
-      const started = performance.now();
-      const queues = new Map<string, number>();
-      addSendQueues(text, wanted, queues);
-      fastest = Math.min(fastest, performance.now() - started);
-      expect(Object.fromEntries(queues)).toEqual({ '1F90:0400': 40960, '1F90:0401': 0 });
-    }
-    // A split and a regular expression per line took 150-400 ms here.
-    expect(fastest).toBeLessThan(60);
+    const wanted = new Set(['1F90:0400', '1F90:0401', '1F90:C74A', '1F90:C74F']); // the first two lines, two near the end
+    const queues = new Map<string, number>();
+    addSendQueues(text, wanted, queues);
+    expect(Object.fromEntries(queues)).toEqual({
+      '1F90:0400': 40960,
+      '1F90:0401': 0,
+      '1F90:C74A': 40960,
+      '1F90:C74F': 0,
+    });
   });
 });
