@@ -23,12 +23,15 @@ export interface BehaviourUpgrades {
   /**
    * Refuses the upgrade (bad parameter: 400; `reject`: its status) or calls `accept` with the
    * connection's behaviour and the bytes that came with the request, at once or after `accept-delay`.
+   * `admitFirst`, when given, decides a delayed upgrade before its wait, so that it holds its slot while it waits (with
+   * `--workers`, the primary's one limit); it calls on with the id it was given, which then goes to `accept`.
    */
   handle(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    accept: (behaviour: Behaviour, head: Buffer) => void,
+    accept: (behaviour: Behaviour, head: Buffer, admittedId?: number) => void,
+    admitFirst?: (then: (id: number) => void) => void,
   ): void;
   /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
   readonly waiting: number;
@@ -58,58 +61,65 @@ function seeded(behaviour: Behaviour): Behaviour {
     : behaviour;
 }
 
+/**
+ * Holds the 101 back for `delayMs`, then calls `accept` with every byte the client sent meanwhile; a client that leaves
+ * meanwhile costs only what it held. `waiting` holds each such upgrade as the function that refuses it now (shutdown).
+ */
+function acceptLater(
+  deps: UpgradeDeps,
+  waiting: Set<() => void>,
+  hold: { socket: Duplex; path: string; head: Buffer; delayMs: number },
+  accept: (head: Buffer) => void,
+): void {
+  const { socket, path, head, delayMs } = hold;
+  const early: Buffer[] = [head];
+  let earlyBytes = head.length;
+  const refuseNow = (): void => {
+    done();
+    deps.refuse(socket, path, SHUTTING_DOWN);
+  };
+  waiting.add(refuseNow);
+  const done = (): void => {
+    waiting.delete(refuseNow);
+    clearTimeout(timer);
+    socket.off('data', onData).off('end', onGone).off('close', onGone).off('error', onGone);
+  };
+  const onGone = (): void => {
+    done();
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer): void => {
+    early.push(chunk);
+    earlyBytes += chunk.length;
+    if (earlyBytes > MAX_EARLY_BYTES) onGone();
+  };
+  const timer = setTimeout(() => {
+    done();
+    if (deps.closing()) return deps.refuse(socket, path, SHUTTING_DOWN);
+    accept(early.length === 1 ? head : Buffer.concat(early));
+  }, delayMs);
+  // Read while waiting: without a reader, a client that leaves would go unnoticed until the timer.
+  socket.on('data', onData).once('end', onGone).once('close', onGone).on('error', onGone);
+}
+
 /** Creates the behaviour step of the upgrade path. */
 export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
   /** Each upgrade waiting for its accept-delay, as the function that refuses it now. */
   const waiting = new Set<() => void>();
 
-  /** Holds the 101 back for `delayMs`; a client that leaves meanwhile costs only what it held. */
-  const acceptLater = (
-    socket: Duplex,
-    path: string,
-    head: Buffer,
-    delayMs: number,
-    accept: (head: Buffer) => void,
-  ): void => {
-    const early: Buffer[] = [head];
-    let earlyBytes = head.length;
-    const refuseNow = (): void => {
-      done();
-      deps.refuse(socket, path, SHUTTING_DOWN);
-    };
-    waiting.add(refuseNow);
-    const done = (): void => {
-      waiting.delete(refuseNow);
-      clearTimeout(timer);
-      socket.off('data', onData).off('end', onGone).off('close', onGone).off('error', onGone);
-    };
-    const onGone = (): void => {
-      done();
-      socket.destroy();
-    };
-    const onData = (chunk: Buffer): void => {
-      early.push(chunk);
-      earlyBytes += chunk.length;
-      if (earlyBytes > MAX_EARLY_BYTES) onGone();
-    };
-    const timer = setTimeout(() => {
-      done();
-      if (deps.closing()) return deps.refuse(socket, path, SHUTTING_DOWN);
-      accept(early.length === 1 ? head : Buffer.concat(early));
-    }, delayMs);
-    // Read while waiting: without a reader, a client that leaves would go unnoticed until the timer.
-    socket.on('data', onData).once('end', onGone).once('close', onGone).on('error', onGone);
-  };
-
   return {
-    handle(req, socket, head, accept) {
+    handle(req, socket, head, accept, admitFirst) {
       const path = req.url ?? '/';
       const chosen = behaviourFromUrl(req.url, deps.defaults);
       if (chosen.error !== undefined) return deps.refuse(socket, path, { status: 400, reason: chosen.error });
       const behaviour = seeded(chosen.behaviour);
       if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
-      if (!behaviour.acceptDelay) return accept(behaviour, head);
-      acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early));
+      const delayMs = behaviour.acceptDelay;
+      if (!delayMs) return accept(behaviour, head);
+      const wait = (id?: number): void =>
+        acceptLater(deps, waiting, { socket, path, head, delayMs }, (early) => accept(behaviour, early, id));
+      if (admitFirst) admitFirst(wait);
+      else wait();
     },
     get waiting() {
       return waiting.size;

@@ -50,11 +50,16 @@ export function upgradePath(parts: UpgradePathParts): (req: IncomingMessage, soc
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     negotiation.prepare(req);
-    upgrades.handle(req, socket, head, (behaviour, early) => {
+    const refuseAcross = (globalRefusal: UpgradeRefusal): void =>
+      refusals.refuse(socket, req.url ?? '/', globalRefusal);
+    // With --workers, an upgrade held back by accept-delay is admitted before it waits: it holds a slot meanwhile.
+    const admitFirst = admitAcross && ((then: (id: number) => void) => admitAcross(socket, then, refuseAcross));
+    const onAccepted = (behaviour: Behaviour, early: Buffer, admittedId?: number): void => {
       const accept = (givenId?: number): void => handshake(parts, req, socket, early, behaviour, givenId);
-      if (!admitAcross) return accept();
-      admitAcross(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
-    });
+      if (!admitAcross || admittedId !== undefined) return accept(admittedId);
+      admitAcross(socket, accept, refuseAcross);
+    };
+    upgrades.handle(req, socket, head, onAccepted, admitFirst);
   };
 }
 
