@@ -87,16 +87,15 @@ describe('a checkout that was never built', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr:
-        'ws-echo: dist/ is not built in this checkout; run `make build` first (it installs what the build needs, then compiles)\n',
+      stderr: `ws-echo is not built: run \`make build\` (or npm install) in ${checkout}\n`,
     });
   });
 
-  it('`npm test` builds first (pretest), and git installs build in prepare', () => {
+  it('`npm test` builds first (pretest), and git installs build in prepare (bin/prepare.js)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { scripts } = require('../../package.json') as { scripts: Record<string, string> };
     expect(scripts.pretest).toBe('npm run build');
-    expect(scripts.prepare).toBe('npm run build');
+    expect(scripts.prepare).toBe('node bin/prepare.js');
   });
 });
 
