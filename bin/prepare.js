@@ -52,14 +52,13 @@ function compile(tsc) {
  */
 function completeNpxInstall(env) {
   if (!env.npm_config_cache) return;
-  const hash = crypto.createHash('sha512').update(ROOT).digest('hex').slice(0, 16);
-  const folder = path.join(env.npm_config_cache, '_npx', hash);
-  const link = path.join(folder, 'node_modules', 'ws-echo');
-  try {
-    if (!fs.lstatSync(link).isSymbolicLink() || fs.realpathSync(link) !== fs.realpathSync(ROOT)) return;
-  } catch {
-    return; // not npm's npx cache linking this checkout: nothing of ours to complete
-  }
+  // npx names the folder after the project folder it found (npm_config_local_prefix); this one's path if not set.
+  const folder = [env.npm_config_local_prefix, ROOT]
+    .filter(Boolean)
+    .map((checkout) => crypto.createHash('sha512').update(checkout).digest('hex').slice(0, 16))
+    .map((hash) => path.join(env.npm_config_cache, '_npx', hash))
+    .find(linksHere);
+  if (!folder) return; // not npm's npx cache linking this checkout: nothing of ours to complete
   const manifest = path.join(folder, 'package.json');
   const spec = `file:${path.relative(folder, ROOT)}`;
   if (!fs.existsSync(manifest)) {
@@ -72,14 +71,33 @@ function completeNpxInstall(env) {
   }
   const bin = path.join(folder, 'node_modules', '.bin', 'ws-echo');
   fs.mkdirSync(path.dirname(bin), { recursive: true });
-  if (!fs.existsSync(bin)) fs.symlinkSync(path.join('..', 'ws-echo', 'bin', 'ws-echo'), bin);
+  try {
+    fs.symlinkSync(path.join('..', 'ws-echo', 'bin', 'ws-echo'), bin);
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+  }
+}
+
+/** Whether npx's `folder` holds node_modules/ws-echo as a link to this checkout. */
+function linksHere(folder) {
+  const link = path.join(folder, 'node_modules', 'ws-echo');
+  try {
+    return fs.lstatSync(link).isSymbolicLink() && fs.realpathSync(link) === fs.realpathSync(ROOT);
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the first row of {@link PLAN} that matches; returns the exit code. */
 function prepare(env) {
+  try {
+    if (env.npm_command === 'exec') completeNpxInstall(env);
+  } catch (error) {
+    // npm's cache is npm's: when it is not as described, leave it to npm rather than fail its install.
+    process.stderr.write(`ws-echo: npx cache not completed (${error.message})\n`);
+  }
   const typescript = findTypeScript();
   const checkout = { command: env.npm_command, typescript: Boolean(typescript), built: BUILT };
-  if (checkout.command === 'exec') completeNpxInstall(env);
   const step = PLAN.find((row) => row.when(checkout));
   if (step.then === 'compile') return compile(typescript);
   if (step.then === 'say' || !BUILT)
