@@ -64,7 +64,9 @@ afterAll(() => {
 
 describe('installed from a git URL into an empty project', () => {
   it('`npx ws-echo --version` prints the package version (prepare built dist/)', async () => {
-    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
+    // From an empty npm cache, offline: npx finds the installed command and needs nothing else.
+    const env = childEnv({ npm_config_cache: path.join(work, 'npx-cache'), npm_config_offline: 'true' });
+    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app, env });
     expectSuccess(result, 'npx ws-echo --version');
     expect(result.stdout.trim()).toMatch(
       new RegExp(`^${version.replace(/\./g, '\\.')} \\(bufferutil: (native|javascript)\\)$`),
