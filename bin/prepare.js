@@ -41,14 +41,16 @@ function compile(tsc) {
 }
 
 /**
- * npm's own bookkeeping for a checkout it links into its npx cache (npm 10 and 11: libnpmexec 10.3, arborist 9):
+ * npm's own bookkeeping for a checkout it links into its npx cache (libnpmexec and arborist, in npm 11):
  * the folder is `<cache>/_npx/<first 16 hex digits of sha512(checkout path)>`, holding `node_modules/ws-echo` (a
  * link to the checkout), `node_modules/.bin/ws-echo` and a package.json naming the link. npm writes the last two
  * only after this script ends, and when the install is interrupted (Ctrl-C) its rollback leaves the link in place
  * (arborist rolls back the folders it made, not links): every later `npx ws-echo` in the checkout then fails with
  * `ENOENT ... _npx/<hash>/package.json` until that folder is deleted. Writing them first, as npm would, leaves a
- * folder the next call can use whenever the install stops from here on.
- * Checked on npm 11.19.1; test/shipping/npx-in-checkout.test.ts interrupts a first npx and runs the next one.
+ * folder the next call can use whenever the install stops from here on; a stop between npm's link and this script's
+ * first line (the start-up of its node) still leaves npm's state, which README's Installing tells how to clear.
+ * Checked on npm 11.19.1 (libnpmexec 10.3.2); test/shipping/npx-in-checkout.test.ts interrupts a first npx in
+ * this script and runs the next one.
  */
 function completeNpxInstall(env) {
   if (!env.npm_config_cache) return;
