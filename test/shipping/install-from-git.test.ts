@@ -64,7 +64,9 @@ afterAll(() => {
 
 describe('installed from a git URL into an empty project', () => {
   it('`npx ws-echo --version` prints the package version (prepare built dist/)', async () => {
-    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
+    // From an empty npm cache, offline: npx finds the installed command and needs nothing else.
+    const env = childEnv({ npm_config_cache: path.join(work, 'npx-cache'), npm_config_offline: 'true' });
+    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app, env });
     expectSuccess(result, 'npx ws-echo --version');
     expect(result.stdout.trim()).toMatch(
       new RegExp(`^${version.replace(/\./g, '\\.')} \\(bufferutil: (native|javascript)\\)$`),
@@ -87,16 +89,15 @@ describe('a checkout that was never built', () => {
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr:
-        'ws-echo: dist/ is not built in this checkout; run `make build` first (it installs what the build needs, then compiles)\n',
+      stderr: `ws-echo is not built: run \`make build\` (or npm install) in ${checkout}\n`,
     });
   });
 
-  it('`npm test` builds first (pretest), and git installs build in prepare', () => {
+  it('`npm test` builds first (pretest), and git installs build in prepare (bin/prepare.js)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { scripts } = require('../../package.json') as { scripts: Record<string, string> };
     expect(scripts.pretest).toBe('npm run build');
-    expect(scripts.prepare).toBe('npm run build');
+    expect(scripts.prepare).toBe('node bin/prepare.js');
   });
 });
 

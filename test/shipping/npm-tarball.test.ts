@@ -2,7 +2,7 @@
 // there: `npx ws-echo`, every echo mode through the installed CLI, and require('ws-echo').
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
+import { childEnv, expectSuccess, ROOT, runCommand } from '../helpers/processes/cli';
 import { INSTALL_TIMEOUT, packAndInstall, removeInstalled, type InstalledPackage } from '../helpers/processes/package';
 import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode-checks';
 
@@ -54,7 +54,9 @@ describe('installed from the tarball into an empty project', () => {
   });
 
   it('`npx ws-echo --version` prints the package version, and that the installed bufferutil is used', async () => {
-    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app });
+    // From an empty npm cache, offline: npx finds the installed command and needs nothing else.
+    const env = childEnv({ npm_config_cache: path.join(path.dirname(app), 'npx-cache'), npm_config_offline: 'true' });
+    const result = await runCommand('npx', ['ws-echo', '--version'], { cwd: app, env });
     expectSuccess(result, 'npx ws-echo --version');
     expect(result.stdout.trim()).toBe(`${version} (bufferutil: native)`);
   });
