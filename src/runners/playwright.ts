@@ -17,6 +17,12 @@ export type PlaywrightEchoFixture = (
   testInfo: PlaywrightTestInfo,
 ) => Promise<void>;
 
+/** The fixture's type, for `test.extend<WsEchoFixtures>()` (Playwright does not infer it from the function). */
+export interface WsEchoFixtures {
+  /** The test's own server. */
+  wsEcho: EchoServer;
+}
+
 /**
  * A fixture for `test.extend()`: each test that names it gets its own started server, closed when the test ends.
  * The page connects to its `url`; the test's own code waits for that connection and answers through it. When a test
@@ -24,8 +30,8 @@ export type PlaywrightEchoFixture = (
  *
  * @example
  * import { test as base } from '@playwright/test';
- * import { wsEchoFixture } from 'ws-echo/playwright';
- * const test = base.extend({ wsEcho: wsEchoFixture({ echo: false }) });
+ * import { wsEchoFixture, type WsEchoFixtures } from 'ws-echo/playwright';
+ * const test = base.extend<WsEchoFixtures>({ wsEcho: wsEchoFixture({ echo: false }) });
  * test('the page connects', async ({ page, wsEcho }) => {
  *   await page.evaluate((url) => { new WebSocket(url); }, wsEcho.url);
  *   const client = await wsEcho.nextConnection();
