@@ -4,6 +4,7 @@
 import type {} from 'vitest';
 import type { EchoServerOptions } from '../core/types';
 import { startEchoServer } from '../server/server';
+import { refuseSilentServer } from './url-only';
 
 /** The part of Vitest's `TestProject` this set-up uses (structural, so ws-echo needs no Vitest to build or run). */
 interface VitestProject {
@@ -14,7 +15,8 @@ interface VitestProject {
 /**
  * Starts one echo server with the options in the config's `test.provide.wsEchoOptions`
  * (default: graceful, a free port, no logs), provides its URL as `wsEchoUrl`, and returns
- * the teardown Vitest calls after the run.
+ * the teardown Vitest calls after the run. `echo: false` is refused: tests that see only the URL could not answer
+ * (use `wsEchoFixture()` from `ws-echo/vitest-fixture`).
  *
  * @example
  * // vitest.config.ts
@@ -24,7 +26,12 @@ interface VitestProject {
  * const ws = new WebSocket(inject('wsEchoUrl'));
  */
 async function setup(project: VitestProject): Promise<() => Promise<void>> {
-  const server = await startEchoServer(project.getProvidedContext().wsEchoOptions ?? {});
+  const options = project.getProvidedContext().wsEchoOptions ?? {};
+  refuseSilentServer(options, {
+    config: 'provide.wsEchoOptions',
+    instead: "wsEchoFixture({ echo: false }) from 'ws-echo/vitest-fixture' in test.extend()",
+  });
+  const server = await startEchoServer(options);
   project.provide('wsEchoUrl', server.url);
   return () => server.close();
 }

@@ -9,16 +9,18 @@ import { checkCliInMode, MODE_CHECK_TIMEOUT, MODE_CHECKS } from '../helpers/mode
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
+const SOURCES = readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[];
 /** The compiled modules: one .js and one .d.ts per source file, nothing else from dist/. */
-const MODULES = (readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[])
-  .filter((file) => file.endsWith('.ts'))
-  .map((file) => file.slice(0, -'.ts'.length));
+const MODULES = SOURCES.filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -'.ts'.length));
+/** The ES module declarations: a .d.mts per .mts source (types only: `ws-echo/vitest` for ES modules). */
+const ESM_TYPES = SOURCES.filter((file) => file.endsWith('.mts')).map((file) => `dist/${file.slice(0, -4)}.d.mts`);
 const REQUIRED = [
   'package.json',
   'README.md',
   'LICENSE',
   'bin/ws-echo',
   ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`]),
+  ...ESM_TYPES,
 ];
 
 let installed: InstalledPackage | undefined;
