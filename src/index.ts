@@ -23,5 +23,12 @@ export type {
   ReceivedMessage,
   WaitOptions,
 } from './core/types';
+export type {
+  ExpectClosedOptions,
+  ExpectMessageOptions,
+  JsonValue,
+  MessageExpectation,
+  TranscriptEntry,
+} from './core/client-types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';

@@ -11,6 +11,7 @@ import type { ConnectionSettings } from './connection-settings';
 import { echoSenderFor, type EchoSender, type EchoWritten } from './echo-sender';
 import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-endings';
 import { queuePolicyFor, QueueSender } from './faults/queue-sender';
+import type { EchoTap } from '../fixture/live-client';
 import { gatherPayloads } from './payload-gatherer';
 import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
@@ -50,6 +51,8 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   private lingerTimer: NodeJS.Timeout | undefined;
   /** Waits for the greeting to be written, while it is not yet (see sendGreeting). */
   private greetingWaits: Array<() => void> | undefined;
+  /** The fixture's transcript on a recorded server, told of the greeting and (see tapEchoes) of each echo. */
+  private tap: EchoTap | undefined;
 
   /**
    * @param id number shown in logs
@@ -114,6 +117,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   sendGreeting(text: string): void {
     const waiting: Array<() => void> = [];
     this.greetingWaits = waiting;
+    this.tap?.greetingSent(text);
     this.ws.send(text, () => {
       this.greetingWaits = undefined;
       for (const action of waiting) action();
@@ -172,6 +176,20 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
       counters.binaryMessagesEchoed++;
       counters.binaryBytesEchoed += echo.length;
     }
+  }
+
+  /**
+   * Tells `tap` of each echo (a recorded server's transcript), once, when the connection opens. Only a tapped
+   * connection's echoWritten does more than count: it gets its own, and every other keeps the prototype's, so a plain
+   * connection's echo makes the same calls as before.
+   */
+  tapEchoes(tap: EchoTap): void {
+    this.tap = tap;
+    const count = EchoConnection.prototype.echoWritten;
+    this.echoWritten = (echo: Buffer, isBinary: boolean): void => {
+      count.call(this, echo, isBinary);
+      tap.echoWritten(echo, isBinary);
+    };
   }
 
   /** Leaves pings unanswered from now on (the `no-pong` fault); echoes go on. */

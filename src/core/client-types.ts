@@ -97,6 +97,92 @@ export interface EchoClient {
   readonly closed: Promise<ClientClosed>;
 
   // -- assertions and transcripts --
+  /**
+   * Takes the next message not yet handed out (as `nextMessage()` does) and checks it against `expected`: a string
+   * (exact text), a Buffer or Uint8Array (exact binary), a RegExp (tested on text), a function `(message) => boolean`,
+   * or a plain object or array (the text parses as JSON and contains it: {@link MessageExpectation}). With
+   * `skip: true` it takes messages until one matches. Rejects on a mismatch, a timeout or a close, with an error that
+   * shows what was expected, each message that arrived and the connection's state.
+   * @example await client.expectMessage({ type: 'join' }, { timeout: 1000 });
+   */
+  expectMessage(expected: MessageExpectation, options?: ExpectMessageOptions): Promise<ReceivedMessage>;
+  /**
+   * Waits for the connection to end and checks how: resolves with `closed`; rejects if `code` or `reason` differ, or
+   * after `timeout` (default 2000 ms) with the connection's state.
+   * @example await client.expectClosed({ code: 4000, reason: 'bye' });
+   */
+  expectClosed(options?: ExpectClosedOptions): Promise<ClientClosed>;
+  /**
+   * What crossed this connection, oldest first, in both directions (recorded servers only): the client's messages,
+   * echoes, the test's sends, the greeting, pings and pongs from the client, and the close. Bounded: the newest
+   * 1,000 entries, each keeping at most 64 bytes of its payload as a preview.
+   * @example console.log(client.transcript().map((e) => `${e.direction} ${e.kind} ${e.size}`));
+   */
+  transcript(): TranscriptEntry[];
 
   // -- control from the test --
+}
+
+// -- assertions and transcripts --
+
+/** A JSON value, as `expectMessage()` compares it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * What `expectMessage()` checks a message against:
+ * - a string: a text message with exactly that text;
+ * - a Buffer or Uint8Array: a binary message with exactly those bytes;
+ * - a RegExp: a text message the pattern matches (`g` and `y` flags ignored);
+ * - a function: called with the message, passes when it returns true (what it throws fails the check and is shown);
+ * - a plain object or array: a text message that parses as JSON and contains it, as Jest's `toMatchObject` does:
+ *   an object's every key must be there with a matching value (other keys are ignored), an array must have the same
+ *   length with each element matching in order, and strings, numbers, booleans and null must be equal.
+ */
+export type MessageExpectation =
+  | string
+  | Buffer
+  | Uint8Array
+  | RegExp
+  | ((message: ReceivedMessage) => boolean)
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** Options of `expectMessage()`. */
+export interface ExpectMessageOptions extends WaitOptions {
+  /**
+   * Take messages until one matches (default false: the next message must match). Those taken on the way are
+   * listed if none matches in time.
+   */
+  skip?: boolean;
+}
+
+/** What `expectClosed()` checks; each field is optional. */
+export interface ExpectClosedOptions extends WaitOptions {
+  /** The close code the connection must end with (`closed.code`). */
+  code?: number;
+  /** The close reason it must end with (`closed.reason`). */
+  reason?: string;
+}
+
+/** One entry of a connection's transcript. */
+export interface TranscriptEntry {
+  /** `in`: from the client; `out`: from the server. A close is `in` when the client closed first. */
+  direction: 'in' | 'out';
+  /**
+   * `message` (the client's), `echo`, `send` (the test's `send()` or `broadcast()`), `greeting`, `ping` and `pong`
+   * (the client's), `close`.
+   */
+  kind: 'message' | 'echo' | 'send' | 'greeting' | 'ping' | 'pong' | 'close';
+  /** The frame's data type: `text`, `binary`, `ping`, `pong` or `close`. */
+  opcode: 'text' | 'binary' | 'ping' | 'pong' | 'close';
+  /** Payload bytes (a message's whole size, however little of it the preview keeps). */
+  size: number;
+  /** The start of the payload: text as text, anything else as hex bytes (`01 ff`). */
+  preview: string;
+  /** Whether the preview is shorter than the payload. */
+  truncated: boolean;
+  /** Milliseconds since the connection opened. */
+  atMs: number;
+  /** For a `close`: how the connection ended. */
+  closed?: ClientClosed;
 }

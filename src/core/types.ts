@@ -227,6 +227,19 @@ export interface EchoServer {
   off<E extends keyof EchoServerEvents>(event: E, listener: (...args: EchoServerEvents[E]) => void): this;
 
   // -- assertions and transcripts --
+  /**
+   * Resolves, with the open connections (oldest first), as soon as at least `count` are open at once; connections
+   * that opened and closed since do not count. Does not hand connections out: `nextConnection()` still returns each.
+   * Rejects after `timeout` (default 2000 ms) with what arrived, what is open and what closed.
+   * @example const [first, second] = await server.waitForConnections(2);
+   */
+  waitForConnections(count: number, options?: WaitOptions): Promise<EchoClient[]>;
+  /**
+   * Readable text of each open connection's transcript (and of the last few closed ones), for printing when a test
+   * fails; `''` when there is none. Bounded like each transcript.
+   * @example afterEach(() => console.log(server.describeConnections()));
+   */
+  describeConnections(): string;
 
   // -- rules --
 }
