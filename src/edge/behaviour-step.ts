@@ -1,7 +1,12 @@
 // The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { behaviourFromUrl, type Behaviour } from '../behaviour/behaviour';
+import {
+  behaviourFromUrl,
+  KNOWN_QUERY_NAMES,
+  type Behaviour,
+  type UnknownParameters,
+} from '../behaviour/behaviour';
 import { randomSeed } from '../behaviour/random';
 import type { UpgradeRefusal } from './handshake';
 
@@ -16,19 +21,22 @@ export interface UpgradeDeps {
   refuse(socket: Duplex, path: string, refusal: UpgradeRefusal): void;
   /** Whether the server is shutting down (a held-back upgrade is then refused). */
   closing(): boolean;
+  /** `strict` (`--strict-params`): a query parameter ws-echo does not know is refused (400), not only named. */
+  strict?: boolean;
 }
 
 /** Upgrades that passed admission, refused or accepted as their behaviour says. */
 export interface BehaviourUpgrades {
   /**
    * Refuses the upgrade (bad parameter: 400; `reject`: its status) or calls `accept` with the
-   * connection's behaviour and the bytes that came with the request, at once or after `accept-delay`.
+   * connection's behaviour, the bytes that came with the request and the query names ws-echo does not know, at
+   * once or after `accept-delay`. With `strict`, an unknown name is a 400.
    */
   handle(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    accept: (behaviour: Behaviour, head: Buffer) => void,
+    accept: (behaviour: Behaviour, head: Buffer, unknown: UnknownParameters | undefined) => void,
   ): void;
   /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
   readonly waiting: number;
@@ -49,6 +57,16 @@ function rejection(status: number): UpgradeRefusal {
     asked: true,
     ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}),
   };
+}
+
+/** The 400 of `strict`: each unknown name (escaped, cut short) with its closest known one, then every known name. */
+export function unknownParametersRefusal(unknown: UnknownParameters): UpgradeRefusal {
+  const named = unknown.map(({ name, didYouMean }) => {
+    const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+    return didYouMean === undefined ? shown : `${shown} (did you mean ${didYouMean}?)`;
+  });
+  const what = `unknown query parameter${unknown.length === 1 ? '' : 's'} ${named.join(', ')}`;
+  return { status: 400, reason: `${what}; known: ${KNOWN_QUERY_NAMES.join(', ')} (strict parameters are on)` };
 }
 
 /** A delay range with no seed gets a random one, so the log can show it and a run can be repeated. */
@@ -106,10 +124,12 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
       const path = req.url ?? '/';
       const chosen = behaviourFromUrl(req.url, deps.defaults);
       if (chosen.error !== undefined) return deps.refuse(socket, path, { status: 400, reason: chosen.error });
+      const { unknown } = chosen;
+      if (unknown !== undefined && deps.strict) return deps.refuse(socket, path, unknownParametersRefusal(unknown));
       const behaviour = seeded(chosen.behaviour);
       if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
-      if (!behaviour.acceptDelay) return accept(behaviour, head);
-      acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early));
+      if (!behaviour.acceptDelay) return accept(behaviour, head, unknown);
+      acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early, unknown));
     },
     get waiting() {
       return waiting.size;

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { describeBehaviour, type Behaviour } from '../behaviour/behaviour';
+import { describeBehaviour, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';
 import type { EchoConnection } from '../connection/connection';
 import type { ConnectionSet } from '../connection/connection-set';
 import type { ConnectionEvent } from '../core/log-events';
@@ -50,11 +50,20 @@ export function upgradePath(parts: UpgradePathParts): (req: IncomingMessage, soc
     const refusal = admission.admit(req);
     if (refusal) return refusals.refuse(socket, req.url ?? '/', refusal);
     negotiation.prepare(req);
-    upgrades.handle(req, socket, head, (behaviour, early) => {
-      const accept = (givenId?: number): void => handshake(parts, req, socket, early, behaviour, givenId);
+    upgrades.handle(req, socket, head, (behaviour, early, unknown) => {
+      const accept = (givenId?: number): void => handshake(parts, req, socket, early, behaviour, givenId, unknown);
       if (!admitAcross) return accept();
       admitAcross(socket, accept, (globalRefusal) => refusals.refuse(socket, req.url ?? '/', globalRefusal));
     });
+  };
+}
+
+/** The connection event's `unknownParams` (names) and `didYouMean` (name to closest known name, when any is close). */
+function unknownParamsFields(unknown: UnknownParameters): Pick<ConnectionEvent, 'unknownParams' | 'didYouMean'> {
+  const hints = unknown.filter((u) => u.didYouMean !== undefined).map((u) => [u.name, u.didYouMean as string]);
+  return {
+    unknownParams: unknown.map((u) => u.name),
+    ...(hints.length === 0 ? {} : { didYouMean: Object.fromEntries(hints) as Record<string, string> }),
   };
 }
 
@@ -66,6 +75,7 @@ function handshake(
   head: Buffer,
   behaviour: Behaviour,
   givenId: number | undefined,
+  unknown?: UnknownParameters,
 ): void {
   parts.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     parts.descriptors.upgraded(socket);
@@ -77,6 +87,7 @@ function handshake(
         remote: remoteOf(req.socket),
         path: req.url ?? '/',
         behaviour: describeBehaviour(behaviour),
+        ...(unknown === undefined ? {} : unknownParamsFields(unknown)),
         ...parts.negotiation.describe(req, ws),
       };
       parts.log.log(event);

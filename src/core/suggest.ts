@@ -1,4 +1,4 @@
-// "Did you mean port?": the known name closest to a mistyped one, as commander suggests for flags.
+// "Did you mean port?": the known name closest to a mistyped one (flags, API options, URL parameters, set()).
 
 /** A name as compared: case, dashes and underscores do not count (`max-payload` is `maxPayload`). */
 const plain = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
