@@ -104,7 +104,8 @@ export const KNOWN_QUERY_NAMES: readonly string[] = BEHAVIOUR_PARAMETERS.map((p)
 /** Adds `name` to `unknown` with its suggestion, once, up to {@link MAX_UNKNOWN_NAMED}. */
 function noteUnknown(unknown: Array<{ name: string; didYouMean?: string }>, name: string): void {
   if (unknown.length >= MAX_UNKNOWN_NAMED || unknown.some((u) => u.name === name)) return;
-  const near = name.length <= 64 ? closestName(name, KNOWN_QUERY_NAMES) : undefined;
+  // 2 edits, not the flags' 3: an app's own `token` is not a mistyped `mode`.
+  const near = name.length <= 64 ? closestName(name, KNOWN_QUERY_NAMES, 2) : undefined;
   unknown.push(near === undefined ? { name } : { name, didYouMean: near });
 }
 

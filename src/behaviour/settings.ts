@@ -25,7 +25,10 @@ function settableRow(key: string): BehaviourParameter {
     const why = `${row.option} is chosen at the handshake and cannot change on an open connection`;
     throw new EchoServerError(`set(): ${why}; settable: ${settableNames()}`, 2);
   }
-  const near = closestName(key, SETTABLE_PARAMETERS.map((p) => p.option));
+  const near = closestName(
+    key,
+    SETTABLE_PARAMETERS.map((p) => p.option),
+  );
   const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
   throw new EchoServerError(`set(): unknown behaviour ${shown(key)}${hint}; settable: ${settableNames()}`, 2);
 }

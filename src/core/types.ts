@@ -11,7 +11,9 @@ export type {
   EchoClient,
   EchoServerEvents,
   OutgoingData,
+  PongReply,
   ReceivedMessage,
+  SettableBehaviour,
   WaitOptions,
 } from './client-types';
 

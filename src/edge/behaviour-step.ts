@@ -1,12 +1,7 @@
 // The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  behaviourFromUrl,
-  KNOWN_QUERY_NAMES,
-  type Behaviour,
-  type UnknownParameters,
-} from '../behaviour/behaviour';
+import { behaviourFromUrl, KNOWN_QUERY_NAMES, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';
 import { randomSeed } from '../behaviour/random';
 import type { UpgradeRefusal } from './handshake';
 
@@ -69,6 +64,14 @@ export function unknownParametersRefusal(unknown: UnknownParameters): UpgradeRef
   return { status: 400, reason: `${what}; known: ${KNOWN_QUERY_NAMES.join(', ')} (strict parameters are on)` };
 }
 
+/** The 400 of `strict` when the URL has unknown parameters; undefined when it has none or strict is off. */
+function strictRefusal(
+  unknown: UnknownParameters | undefined,
+  strict: boolean | undefined,
+): UpgradeRefusal | undefined {
+  return unknown !== undefined && strict ? unknownParametersRefusal(unknown) : undefined;
+}
+
 /** A delay range with no seed gets a random one, so the log can show it and a run can be repeated. */
 function seeded(behaviour: Behaviour): Behaviour {
   return Array.isArray(behaviour.delay) && behaviour.seed === undefined
@@ -82,13 +85,8 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
   const waiting = new Set<() => void>();
 
   /** Holds the 101 back for `delayMs`; a client that leaves meanwhile costs only what it held. */
-  const acceptLater = (
-    socket: Duplex,
-    path: string,
-    head: Buffer,
-    delayMs: number,
-    accept: (head: Buffer) => void,
-  ): void => {
+  type Later = (socket: Duplex, path: string, head: Buffer, delayMs: number, accept: (head: Buffer) => void) => void;
+  const acceptLater: Later = (socket, path, head, delayMs, accept) => {
     const early: Buffer[] = [head];
     let earlyBytes = head.length;
     const refuseNow = (): void => {
@@ -122,11 +120,10 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
   return {
     handle(req, socket, head, accept) {
       const path = req.url ?? '/';
-      const chosen = behaviourFromUrl(req.url, deps.defaults);
-      if (chosen.error !== undefined) return deps.refuse(socket, path, { status: 400, reason: chosen.error });
-      const { unknown } = chosen;
-      if (unknown !== undefined && deps.strict) return deps.refuse(socket, path, unknownParametersRefusal(unknown));
-      const behaviour = seeded(chosen.behaviour);
+      const { behaviour: asked, error, unknown } = behaviourFromUrl(req.url, deps.defaults);
+      const refusal = error === undefined ? strictRefusal(unknown, deps.strict) : { status: 400, reason: error };
+      if (refusal !== undefined) return deps.refuse(socket, path, refusal);
+      const behaviour = seeded(asked!);
       if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
       if (!behaviour.acceptDelay) return accept(behaviour, head, unknown);
       acceptLater(socket, path, head, behaviour.acceptDelay, (early) => accept(behaviour, early, unknown));
