@@ -19,7 +19,7 @@ function shown(value: unknown): string {
 
 /** The row for option `key`, or an error that names what is settable (and the closest name, if one is close). */
 function settableRow(key: string): BehaviourParameter {
-  const row = BEHAVIOUR_PARAMETERS.find((p) => p.option === key || p.name === key);
+  const row = BEHAVIOUR_PARAMETERS.find((p) => p.option === key); // API names only: `close-after` gets a suggestion
   if (row?.settable) return row;
   if (row) {
     const why = `${row.option} is chosen at the handshake and cannot change on an open connection`;
