@@ -20,7 +20,9 @@ export type {
   EchoClient,
   EchoServerEvents,
   OutgoingData,
+  PongReply,
   ReceivedMessage,
+  SettableBehaviour,
   WaitOptions,
 } from './core/types';
 export type {

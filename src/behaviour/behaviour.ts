@@ -1,5 +1,6 @@
 // One connection's behaviour: the server's defaults (flags, API options) with its URL's query on top.
 import { EchoServerError } from '../core/errors';
+import { closestName } from '../core/suggest';
 import type { BehaviourOptions, EchoMode } from '../core/types';
 import { BEHAVIOUR_PARAMETERS, parameterNamed, type BehaviourParameter } from './parameters';
 import {
@@ -87,11 +88,30 @@ function queryOf(url: string | undefined): string {
 }
 
 /** A behaviour for one connection, or why its URL is refused (HTTP 400). */
-export type ChosenBehaviour = { behaviour: Behaviour; error?: undefined } | { behaviour?: undefined; error: string };
+export type ChosenBehaviour =
+  | { behaviour: Behaviour; error?: undefined; unknown?: UnknownParameters }
+  | { behaviour?: undefined; error: string; unknown?: undefined };
+
+/** Query names ws-echo does not read, as the client wrote them (decoded), with the closest known name when one is. */
+export type UnknownParameters = ReadonlyArray<{ readonly name: string; readonly didYouMean?: string }>;
+
+/** At most this many unknown names are kept for one request (a URL can hold thousands); the rest are not named. */
+export const MAX_UNKNOWN_NAMED = 16;
+
+/** Every query name ws-echo reads: the behaviour parameters (the server reads no other). */
+export const KNOWN_QUERY_NAMES: readonly string[] = BEHAVIOUR_PARAMETERS.map((p) => p.name);
+
+/** Adds `name` to `unknown` with its suggestion, once, up to {@link MAX_UNKNOWN_NAMED}. */
+function noteUnknown(unknown: Array<{ name: string; didYouMean?: string }>, name: string): void {
+  if (unknown.length >= MAX_UNKNOWN_NAMED || unknown.some((u) => u.name === name)) return;
+  // 2 edits, not the flags' 3: an app's own `token` is not a mistyped `mode`.
+  const near = name.length <= 64 ? closestName(name, KNOWN_QUERY_NAMES, 2) : undefined;
+  unknown.push(near === undefined ? { name } : { name, didYouMean: near });
+}
 
 /**
  * The behaviour a request to `url` asks for, on top of `defaults`. Parameters ws-echo does
- * not know are left alone (clients add their own, such as tokens); a known one given twice
+ * not know are left alone (clients add their own, such as tokens) and named in `unknown`; a known one given twice
  * or with a bad value is an error naming it, its value and what is allowed.
  */
 export function behaviourFromUrl(url: string | undefined, defaults: Behaviour): ChosenBehaviour {
@@ -99,11 +119,16 @@ export function behaviourFromUrl(url: string | undefined, defaults: Behaviour): 
   if (query === '') return { behaviour: defaults };
   const chosen: Record<string, ParameterValue> = {};
   const seen = new Set<BehaviourParameter>();
+  const unknown: Array<{ name: string; didYouMean?: string }> = [];
   for (const pair of query.split('&')) {
     const equals = pair.indexOf('=');
     const rawName = equals === -1 ? pair : pair.slice(0, equals);
-    const p = parameterNamed(decode(rawName) ?? rawName);
-    if (!p) continue;
+    const name = decode(rawName) ?? rawName;
+    const p = parameterNamed(name);
+    if (!p) {
+      if (name !== '') noteUnknown(unknown, name);
+      continue;
+    }
     const text = equals === -1 ? undefined : decode(pair.slice(equals + 1));
     if (text === null) return { error: `${p.name} is not valid percent-encoding: ${shown(pair.slice(equals + 1))}` };
     if (seen.has(p)) return { error: `${p.name} is given twice; give it once` };
@@ -117,7 +142,8 @@ export function behaviourFromUrl(url: string | undefined, defaults: Behaviour): 
   }
   const missing = closeAfterMissing({ closeAfter: defaults.closeAfter, ...chosen }, (p) => p.name);
   if (missing) return { error: missing };
-  return { behaviour: seen.size === 0 ? defaults : { ...defaults, ...chosen } };
+  const behaviour = seen.size === 0 ? defaults : { ...defaults, ...chosen };
+  return unknown.length === 0 ? { behaviour } : { behaviour, unknown };
 }
 
 /** `application/x-www-form-urlencoded` decoding (`+` is a space); null when the percent-encoding is broken. */

@@ -46,7 +46,17 @@ export interface BehaviourParameter {
   readonly summary: string;
   /** The close code a client sees when this behaviour ends the connection, for the README. */
   readonly closeCode?: string;
+  /**
+   * Whether a test's `client.set()` may change it on an open connection, and from when the change counts (one line
+   * for the README); `false` for what only the handshake decides.
+   */
+  readonly settable: false | string;
 }
+
+/** How a `*-after` count changes mid-connection. */
+const COUNTED_FROM_SET = 'echoes counted from the set() call, not from the open';
+/** How a delay changes mid-connection. */
+const FROM_NEXT_MESSAGE = 'from the next message; echoes already waiting keep their delay';
 
 /** Longest close reason: a close frame's payload is at most 125 bytes, 2 of them the code (RFC 6455 §5.5). */
 export const MAX_CLOSE_REASON_BYTES = 123;
@@ -75,6 +85,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     choices: MODE_NAMES,
     default: 'graceful',
     short: 'm',
+    settable: false,
     summary: 'echo mode (see Modes below)',
   },
   {
@@ -85,6 +96,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: RULES.bufferSize.max,
     unit: 'bytes',
     default: 8,
+    settable: false,
     summary: 'bytes one-shot reads and echoes',
   },
   {
@@ -94,6 +106,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 0,
     max: MAX_DELAY_MS,
     unit: 'ms',
+    settable: FROM_NEXT_MESSAGE,
     summary:
       'each echo is sent this long after its message arrived (min-max: a random value in the range); order is kept',
   },
@@ -105,6 +118,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'echoes',
     closeCode: '--close-code (1000)',
+    settable: COUNTED_FROM_SET,
     summary:
       'after n echoes the server starts a close handshake (graceful completes it; other modes send the close frame and drop TCP)',
   },
@@ -116,6 +130,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: 4999,
     ranges: SENDABLE_CLOSE_CODES,
     default: 1000,
+    settable: 'for a close-after given in the same call or before',
     summary: 'code of the close that --close-after starts',
   },
   {
@@ -123,6 +138,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     option: 'closeReason',
     kind: 'text',
     maxBytes: MAX_CLOSE_REASON_BYTES,
+    settable: 'for a close-after given in the same call or before',
     summary: 'reason of the close that --close-after starts',
   },
   {
@@ -133,6 +149,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'echoes',
     closeCode: '1006',
+    settable: COUNTED_FROM_SET,
     summary: 'after n echoes the TCP connection ends (FIN) with no close frame',
   },
   {
@@ -143,6 +160,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'echoes',
     closeCode: '1006',
+    settable: COUNTED_FROM_SET,
     summary:
       'after n echoes the TCP connection is reset (RST, not FIN) once the client has taken them in, or 2 s after they were sent',
   },
@@ -151,6 +169,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     option: 'greeting',
     kind: 'text',
     maxBytes: MAX_GREETING_BYTES,
+    settable: false,
     summary: 'a text message sent first on every connection, before any echo',
   },
   {
@@ -160,6 +179,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 1,
     max: RULES.maxPayload.max,
     unit: 'bytes',
+    settable: 'from the next echo started; an echo half written keeps its frame size',
     summary: 'each echo is sent as a fragmented message, in frames of at most this many bytes',
   },
   {
@@ -169,6 +189,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 400,
     max: 599,
     unit: 'HTTP status',
+    settable: false,
     summary: 'the upgrade is refused with this HTTP status and a short body',
   },
   {
@@ -178,9 +199,16 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 0,
     max: MAX_DELAY_MS,
     unit: 'ms',
+    settable: false,
     summary: 'the 101 answer is sent this long after the request',
   },
-  { name: 'no-pong', option: 'noPong', kind: 'flag', summary: 'pings are not answered; echoes go on' },
+  {
+    name: 'no-pong',
+    option: 'noPong',
+    kind: 'flag',
+    settable: 'from the next ping',
+    summary: 'pings are not answered; echoes go on',
+  },
   {
     name: 'ping-interval',
     option: 'pingInterval',
@@ -191,6 +219,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     unit: 's',
     default: 0,
     closeCode: '1006',
+    settable: false,
     summary: 'the server pings at this interval and drops a client that missed the last pong (0: off)',
   },
   {
@@ -200,6 +229,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     min: 1,
     max: Number.MAX_SAFE_INTEGER,
     unit: 'bytes/s',
+    settable: 'from the next frame written, queued echoes too',
     summary: 'echoes are written no faster than this, however long it takes (3 MB at 1 byte/s: 35 days)',
   },
   {
@@ -208,6 +238,7 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     kind: 'integer',
     min: 0,
     max: 2 ** 32 - 1,
+    settable: 'restarts the delay picks from the seed',
     summary: 'every random choice (delay ranges) repeats exactly for the same seed',
   },
 ];

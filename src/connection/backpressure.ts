@@ -15,8 +15,8 @@ export const QUEUED_SEND_OVERHEAD = 256;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * One connection's reading, paused while the client does not read what we send: more than
- * {@link BACKPRESSURE_HIGH_WATER} of cost queued (payload bytes, plus
+ * One connection's reading, paused while a test asks ({@link Backpressure.hold}), or while the client does not read
+ * what we send: more than {@link BACKPRESSURE_HIGH_WATER} of cost queued (payload bytes, plus
  * {@link QUEUED_SEND_OVERHEAD} per echo or pong sent since the socket was last seen empty,
  * plus every queue outside the socket registered with {@link Backpressure.countQueue}), or
  * more than {@link PONGS_PENDING_HIGH_WATER} pongs unwritten. Reading resumes once all of
@@ -26,6 +26,8 @@ const EMPTY = Buffer.alloc(0);
  */
 export class Backpressure {
   private paused = false;
+  /** A test paused this client (`client.pause()`): nothing else resumes it, only `client.resume()` or a drop. */
+  private heldByTest = false;
   /** The event-loop turn this client was last counted in, and what it brought in that turn. */
   private turn = -1;
   private messagesThisTurn = 0;
@@ -119,8 +121,29 @@ export class Backpressure {
     if (backpressure.paused) backpressure.resume();
   }
 
-  /** Reads again whatever is queued (a dropped connection must still read the peer's FIN). */
+  /** Whether a test paused reading ({@link hold}). */
+  get held(): boolean {
+    return this.heldByTest;
+  }
+
+  /** The fourth reason: a test stops reading from this client until {@link unhold}, whatever the other three say. */
+  hold(): void {
+    this.heldByTest = true;
+    if (this.paused) return;
+    this.paused = true;
+    this.ws.pause();
+  }
+
+  /** The test's pause ends: reads again unless one of the other three reasons still holds. */
+  unhold(): void {
+    if (!this.heldByTest) return;
+    this.heldByTest = false;
+    if (this.paused) this.resume();
+  }
+
+  /** Reads again whatever is queued (a dropped connection must read the peer's FIN, even under a test's pause). */
   release(): void {
+    this.heldByTest = false;
     if (!this.paused) return;
     this.paused = false;
     this.ws.resume();
@@ -166,7 +189,7 @@ export class Backpressure {
   private resume(): void {
     // A dropped connection only reads on to find the client's FIN: whatever is queued, it reads (see release()).
     if (this.socket.writableEnded) return this.release();
-    if (this.pongsPending > 0) return;
+    if (this.heldByTest || this.pongsPending > 0) return;
     // a queue outside the socket wakes us when it shrinks
     if (this.cost() > BACKPRESSURE_HIGH_WATER) return this.watchSocket();
     this.release();

@@ -5,6 +5,8 @@ import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DRO
 import type { OutgoingData } from '../core/client-types';
 import { firstBytes } from '../core/utf8';
 import { PLAIN_BEHAVIOUR, type Behaviour } from '../behaviour/behaviour';
+import { behaviourAfterSet } from '../behaviour/settings';
+import type { PongReply } from '../core/client-types';
 import { Backpressure } from './backpressure';
 import { protocolErrorReason } from './close-reasons';
 import type { ConnectionSettings } from './connection-settings';
@@ -13,7 +15,8 @@ import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-
 import { queuePolicyFor, QueueSender } from './faults/queue-sender';
 import type { EchoTap } from '../fixture/live-client';
 import { gatherPayloads } from './payload-gatherer';
-import { answerEvents, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
+import { MAX_PINGS_IN_FLIGHT, PingWaits } from './ping-waits';
+import { answerEvents, listenForPongs, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
 
 /**
@@ -29,11 +32,15 @@ import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
  */
 export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget {
   private readonly startedAt = Date.now();
-  private readonly echoes: EchoSender;
+  private echoes: EchoSender;
   /** The fault queue, when the writer is one: ending discards what still waits in it. */
-  private readonly queue: QueueSender | undefined;
+  private queue: QueueSender | undefined;
   /** The faults that end the connection after n echoes; they also end it after the mode's last echo. */
-  private readonly endings: FaultEndings | undefined;
+  private endings: FaultEndings | undefined;
+  /** The writer before a test's set() put the fault queue in its place: a wait on "written" waits for it first. */
+  private retired: EchoSender | undefined;
+  /** A test's pings waiting for their pongs, from its first ping(). */
+  private pings: PingWaits | undefined;
   private messages = 0;
   private echoesLeft: number;
   private dropped = false;
@@ -68,7 +75,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     private readonly socket: Duplex,
     private readonly settings: ConnectionSettings,
     private readonly onClosed: (connection: EchoConnection) => void,
-    behaviour: Behaviour = PLAIN_BEHAVIOUR,
+    private behaviour: Behaviour = PLAIN_BEHAVIOUR,
   ) {
     this.echoesLeft = settings.modeRules.messagesToEcho;
     this.backpressure = new Backpressure(ws, socket);
@@ -97,6 +104,10 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   }
 
   private static idleTimedOut(connection: EchoConnection): void {
+    if (connection.backpressure.held) {
+      connection.idleTimer?.refresh(); // the test paused it: it is not idle
+      return;
+    }
     connection.end(CLOSE_NORMAL, 'idle timeout');
   }
 
@@ -250,6 +261,7 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   }
 
   onClose(code: number, reason: Buffer): void {
+    this.pings?.rejectAll(`ping(): connection #${this.id} closed before the pong arrived`);
     clearTimeout(this.idleTimer);
     clearTimeout(this.lingerTimer);
     const received = peerCloseReceived(this.ws);
@@ -280,7 +292,9 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
 
   /** Runs `action` once the writer has written every echo sent so far. */
   whenEchoesWritten(action: () => void): void {
-    this.afterGreeting(() => this.echoes.whenWritten(action));
+    const retired = this.retired;
+    if (retired === undefined) this.afterGreeting(() => this.echoes.whenWritten(action));
+    else this.afterGreeting(() => retired.whenWritten(() => this.echoes.whenWritten(action)));
   }
 
   /** A fault reset the TCP connection for `cause`: nothing may be written after it. */
@@ -335,9 +349,78 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   /** One heartbeat: pings, and drops the client if it did not answer the last ping. */
   heartbeat(): void {
     if (this.dropped) return; // a ping after our FIN would be a write after end
-    if (!this.answeredLastPing) return this.terminate('no pong to the last ping');
+    // A client the test paused cannot be read, so its pong cannot be: it is not dropped for that.
+    if (!this.answeredLastPing && !this.backpressure.held) return this.terminate('no pong to the last ping');
     this.answeredLastPing = false;
     this.echoes.flush();
     this.ws.ping();
+  }
+
+  // -- control from the test --
+
+  /** A pong arrived (heard only once a test pinged): answers the test's ping with its payload. */
+  onPong(data: Buffer): void {
+    this.pings?.answer(data);
+  }
+
+  /** Stops reading from the client until {@link resumeReading} (a test's `client.pause()`). */
+  pauseReading(): void {
+    this.backpressure.hold();
+  }
+
+  /** Reads again, unless backpressure or the client's share of this turn still holds it. */
+  resumeReading(): void {
+    this.answeredLastPing = true; // a pong it could not send while paused is not held against it
+    this.backpressure.unhold();
+  }
+
+  /** Whether a test paused reading. */
+  get readingPaused(): boolean {
+    return this.backpressure.held;
+  }
+
+  /** Pings with `data` after the echoes before it; resolves with the pong (see {@link PingWaits}). */
+  ping(data: Buffer, timeoutMs: number, timedOut: () => string): Promise<PongReply> {
+    const pings = this.pings ?? (listenForPongs(this.ws), (this.pings = new PingWaits()));
+    if (pings.size >= MAX_PINGS_IN_FLIGHT)
+      return Promise.reject(new Error(`ping(): ${MAX_PINGS_IN_FLIGHT} pings already wait for their pongs`));
+    const reply = pings.add(data, timeoutMs, timedOut);
+    this.echoes.flush();
+    this.ws.ping(data);
+    return reply;
+  }
+
+  /**
+   * A test's set(): checks `changes` (throws EchoServerError, nothing changed) and applies them from now. The writer
+   * changes in place (the fault queue takes the new delay, throttle and fragment) or, on a connection that had no
+   * queue, the queue takes over after what the old writer holds; the `*-after` counts given start from now.
+   */
+  set(changes: Readonly<Record<string, unknown>>): void {
+    const before = this.behaviour;
+    const next = behaviourAfterSet(before, changes);
+    this.behaviour = next;
+    this.answersPings = !next.noPong;
+    const queueChanged = ['delay', 'seed', 'throttle', 'fragment'].some((k) => Object.hasOwn(changes, k));
+    const recount = ['closeAfter', 'dropAfter', 'resetAfter'].some((k) => Object.hasOwn(changes, k));
+    if (recount || (queueChanged && this.queue === undefined)) this.endingsFor(next).change(next, recount);
+    else this.endings?.change(next, false);
+    if (!queueChanged) return;
+    const policy = queuePolicyFor(next) ?? queuePolicyFor({ ...next, delay: 0 })!; // a queue stays, with no delay
+    if (this.queue !== undefined) return this.queue.setPolicy(policy);
+    this.echoes.flush(); // what the old writer holds goes first
+    this.retired = this.echoes;
+    this.queue = new QueueSender(this.ws, this.socket, this.backpressure, this.endings!, policy);
+    this.echoes = this.queue;
+  }
+
+  /** The connection's fault endings, made now (counting the echoes written so far) if it had none. */
+  private endingsFor(behaviour: Behaviour): FaultEndings {
+    if (this.endings !== undefined) return this.endings;
+    const { messagesToEcho } = this.settings.modeRules;
+    const echoed = Number.isFinite(messagesToEcho) ? messagesToEcho - this.echoesLeft : 0;
+    const { socket, settings } = this;
+    this.endings = new FaultEndings(this, socket, behaviour, settings.modeRules, settings.logger, echoed);
+    this.echoes.reportTo(this.endings);
+    return this.endings;
   }
 }

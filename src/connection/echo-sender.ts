@@ -21,6 +21,8 @@ export interface EchoSender {
   corkForThisRead(): void;
   /** Runs `action` once every echo sent so far is written (at once when none is waiting). */
   whenWritten(action: () => void): void;
+  /** Tells `written` of each echo from now on (a test's set() adds fault endings to an open connection). */
+  reportTo(written: EchoWritten): void;
 }
 
 /**
@@ -42,8 +44,12 @@ export abstract class CorkingSender implements EchoSender {
     protected readonly ws: WebSocket,
     protected readonly socket: Duplex,
     protected readonly backpressure: Backpressure,
-    protected readonly written: EchoWritten,
+    protected written: EchoWritten,
   ) {}
+
+  reportTo(written: EchoWritten): void {
+    this.written = written;
+  }
 
   abstract send(data: Buffer, isBinary: boolean): void;
   abstract flush(): void;

@@ -8,6 +8,8 @@ export interface WebSocketEvents {
   onError(error: Error): void;
   onClose(code: number, reason: Buffer): void;
   onPing(data: Buffer): void;
+  /** A pong (only once {@link listenForPongs} was called: a test pinged). */
+  onPong(data: Buffer): void;
   /** Every close ws would send: answering a peer's close, a protocol error, or ours. */
   onCloseRequested(code?: number, reason?: string | Buffer): void;
 }
@@ -33,6 +35,10 @@ function pingReceived(this: WebSocket, data: Buffer): void {
   eventsOf(this).onPing(data);
 }
 
+function pongReceived(this: WebSocket, data: Buffer): void {
+  eventsOf(this).onPong(data);
+}
+
 function closeRequested(this: WebSocket, code?: number, reason?: string | Buffer): void {
   eventsOf(this).onCloseRequested(code, reason);
 }
@@ -50,6 +56,11 @@ export function answerEvents(ws: WebSocket, events: WebSocketEvents): void {
   ws.on('error', errorReceived);
   ws.on('close', closed); // ws emits 'close' once
   ws.on('ping', pingReceived);
+}
+
+/** Sends `ws`'s pongs to its events' `onPong` too, from now on (a test's first `ping()`); the same function for all. */
+export function listenForPongs(ws: WebSocket): void {
+  ws.on('pong', pongReceived);
 }
 
 /** Sends a close frame with ws's own `close()`, which {@link answerEvents} replaced on `ws`. */

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 // Type-only (erased from the build): the API's events are the JSON log events, field for field.
 import type { CloseEvent, ConnectionEvent, MessageEvent } from './log-events';
+import type { BehaviourOptions } from './types';
 /** What a listener of each `EchoServer` event receives. */
 export interface EchoServerEvents {
   /** A client completed its opening handshake. */
@@ -121,6 +122,58 @@ export interface EchoClient {
   transcript(): TranscriptEntry[];
 
   // -- control from the test --
+
+  /**
+   * Stops reading from this client until {@link EchoClient.resume}: what it sends waits in the kernel's buffers and
+   * then in its own (its `bufferedAmount` grows), nothing is lost or reordered. Pings still go out; a missed pong or
+   * the idle timeout does not end a paused connection. Does nothing if already paused.
+   * @example client.pause(); ws.send('waits'); client.resume();
+   */
+  pause(): void;
+  /** Reads from this client again after {@link EchoClient.pause} (the server's own backpressure still applies). */
+  resume(): void;
+  /** Whether the test paused reading from this client. */
+  readonly paused: boolean;
+  /**
+   * Pings the client (payload `data`, at most 125 bytes; default a unique text) and resolves with its pong and the
+   * round trip in milliseconds. Pings in flight are matched to pongs by payload. Rejects after `timeout`
+   * (default 2000 ms) or when the connection closes first.
+   * @example const { rtt } = await client.ping('hi');
+   */
+  ping(data?: OutgoingData, options?: WaitOptions): Promise<PongReply>;
+  /**
+   * Changes this connection's behaviour from now on, as the URL would have at the handshake (API names:
+   * `{ delay: 100, throttle: 1024, fragment: 16, noPong: true, closeAfter: 2 }`; `undefined` turns one off). Checked
+   * as startEchoServer() checks them: throws {@link EchoServerError} (exit code 2) naming what is wrong, and for a
+   * name that cannot change after the handshake (`mode`, `bufferSize`, `greeting`, ...) which ones can.
+   * @example client.set({ delay: 200 });
+   */
+  set(changes: SettableBehaviour): void;
+}
+
+/** The behaviours {@link EchoClient.set} can change on an open connection (the others are fixed at the handshake). */
+export type SettableBehaviour = Partial<
+  Pick<
+    BehaviourOptions,
+    | 'delay'
+    | 'closeAfter'
+    | 'closeCode'
+    | 'closeReason'
+    | 'dropAfter'
+    | 'resetAfter'
+    | 'fragment'
+    | 'noPong'
+    | 'throttle'
+    | 'seed'
+  >
+>;
+
+/** What {@link EchoClient.ping} resolves with. */
+export interface PongReply {
+  /** The pong's payload (the ping's, from a client that answers as RFC 6455 says). */
+  data: Buffer;
+  /** Milliseconds from the ping handed to the socket to its pong read. */
+  rtt: number;
 }
 
 // -- assertions and transcripts --

@@ -29,6 +29,10 @@ export interface ConnectionEvent {
    * Always set by the server.
    */
   behaviour?: Record<string, string | number | boolean>;
+  /** Query parameters ws-echo does not read (an app's own, or a typo), as sent (decoded); at most 16. */
+  unknownParams?: string[];
+  /** For each of `unknownParams` close to a known name, that name (`{ dealy: 'delay' }`). */
+  didYouMean?: Record<string, string>;
 }
 /** A fault a connection asked for took effect (`close-after`, `greeting`, `no-pong`, ...). */
 export interface FaultEvent {

@@ -11,7 +11,9 @@ export type {
   EchoClient,
   EchoServerEvents,
   OutgoingData,
+  PongReply,
   ReceivedMessage,
+  SettableBehaviour,
   WaitOptions,
 } from './client-types';
 
@@ -149,6 +151,11 @@ export interface EchoServerOptions extends BehaviourOptions {
   // -- rules --
 
   // -- control from the test --
+  /**
+   * Refuse an upgrade whose URL has a query parameter ws-echo does not know, with HTTP 400 naming it, the known names
+   * and the closest one (default false: unknown parameters are only named, in the connection event's `unknownParams`).
+   */
+  strict?: boolean;
 }
 
 /**

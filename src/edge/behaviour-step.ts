@@ -1,7 +1,7 @@
 // The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { behaviourFromUrl, type Behaviour } from '../behaviour/behaviour';
+import { behaviourFromUrl, KNOWN_QUERY_NAMES, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';
 import { randomSeed } from '../behaviour/random';
 import type { UpgradeRefusal } from './handshake';
 
@@ -16,13 +16,16 @@ export interface UpgradeDeps {
   refuse(socket: Duplex, path: string, refusal: UpgradeRefusal): void;
   /** Whether the server is shutting down (a held-back upgrade is then refused). */
   closing(): boolean;
+  /** `strict` (`--strict-params`): a query parameter ws-echo does not know is refused (400), not only named. */
+  strict?: boolean;
 }
 
 /** Upgrades that passed admission, refused or accepted as their behaviour says. */
 export interface BehaviourUpgrades {
   /**
    * Refuses the upgrade (bad parameter: 400; `reject`: its status) or calls `accept` with the
-   * connection's behaviour and the bytes that came with the request, at once or after `accept-delay`.
+   * connection's behaviour, the bytes that came with the request and the query names ws-echo does not know, at
+   * once or after `accept-delay`. With `strict`, an unknown name is a 400.
    * `admitFirst`, when given, decides a delayed upgrade before its wait, so that it holds its slot while it waits (with
    * `--workers`, the primary's one limit); it calls on with the id it was given, which then goes to `accept`.
    */
@@ -30,7 +33,7 @@ export interface BehaviourUpgrades {
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    accept: (behaviour: Behaviour, head: Buffer, admittedId?: number) => void,
+    accept: (behaviour: Behaviour, head: Buffer, unknown: UnknownParameters | undefined, admittedId?: number) => void,
     admitFirst?: (then: (id: number) => void) => void,
   ): void;
   /** Upgrades waiting for their accept-delay now: they hold a socket, so they count towards the limits. */
@@ -52,6 +55,24 @@ function rejection(status: number): UpgradeRefusal {
     asked: true,
     ...(RETRY_STATUSES.has(status) ? { headers: { 'Retry-After': '1' } } : {}),
   };
+}
+
+/** The 400 of `strict`: each unknown name (escaped, cut short) with its closest known one, then every known name. */
+export function unknownParametersRefusal(unknown: UnknownParameters): UpgradeRefusal {
+  const named = unknown.map(({ name, didYouMean }) => {
+    const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+    return didYouMean === undefined ? shown : `${shown} (did you mean ${didYouMean}?)`;
+  });
+  const what = `unknown query parameter${unknown.length === 1 ? '' : 's'} ${named.join(', ')}`;
+  return { status: 400, reason: `${what}; known: ${KNOWN_QUERY_NAMES.join(', ')} (strict parameters are on)` };
+}
+
+/** The 400 of `strict` when the URL has unknown parameters; undefined when it has none or strict is off. */
+function strictRefusal(
+  unknown: UnknownParameters | undefined,
+  strict: boolean | undefined,
+): UpgradeRefusal | undefined {
+  return unknown !== undefined && strict ? unknownParametersRefusal(unknown) : undefined;
 }
 
 /** A delay range with no seed gets a random one, so the log can show it and a run can be repeated. */
@@ -110,14 +131,15 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
   return {
     handle(req, socket, head, accept, admitFirst) {
       const path = req.url ?? '/';
-      const chosen = behaviourFromUrl(req.url, deps.defaults);
-      if (chosen.error !== undefined) return deps.refuse(socket, path, { status: 400, reason: chosen.error });
-      const behaviour = seeded(chosen.behaviour);
+      const { behaviour: asked, error, unknown } = behaviourFromUrl(req.url, deps.defaults);
+      const refusal = error === undefined ? strictRefusal(unknown, deps.strict) : { status: 400, reason: error };
+      if (refusal !== undefined) return deps.refuse(socket, path, refusal);
+      const behaviour = seeded(asked!);
       if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
       const delayMs = behaviour.acceptDelay;
-      if (!delayMs) return accept(behaviour, head);
+      if (!delayMs) return accept(behaviour, head, unknown);
       const wait = (id?: number): void =>
-        acceptLater(deps, waiting, { socket, path, head, delayMs }, (early) => accept(behaviour, early, id));
+        acceptLater(deps, waiting, { socket, path, head, delayMs }, (early) => accept(behaviour, early, unknown, id));
       if (admitFirst) admitFirst(wait);
       else wait();
     },

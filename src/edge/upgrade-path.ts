@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { describeBehaviour, type Behaviour } from '../behaviour/behaviour';
+import { describeBehaviour, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';
 import type { EchoConnection } from '../connection/connection';
 import type { ConnectionSet } from '../connection/connection-set';
 import type { ConnectionEvent } from '../core/log-events';
@@ -54,12 +54,26 @@ export function upgradePath(parts: UpgradePathParts): (req: IncomingMessage, soc
       refusals.refuse(socket, req.url ?? '/', globalRefusal);
     // With --workers, an upgrade held back by accept-delay is admitted before it waits: it holds a slot meanwhile.
     const admitFirst = admitAcross && ((then: (id: number) => void) => admitAcross(socket, then, refuseAcross));
-    const onAccepted = (behaviour: Behaviour, early: Buffer, admittedId?: number): void => {
-      const accept = (givenId?: number): void => handshake(parts, req, socket, early, behaviour, givenId);
+    const onAccepted = (
+      behaviour: Behaviour,
+      early: Buffer,
+      unknown: UnknownParameters | undefined,
+      admittedId?: number,
+    ): void => {
+      const accept = (givenId?: number): void => handshake(parts, req, socket, early, behaviour, givenId, unknown);
       if (!admitAcross || admittedId !== undefined) return accept(admittedId);
       admitAcross(socket, accept, refuseAcross);
     };
     upgrades.handle(req, socket, head, onAccepted, admitFirst);
+  };
+}
+
+/** The connection event's `unknownParams` (names) and `didYouMean` (name to closest known name, when any is close). */
+function unknownParamsFields(unknown: UnknownParameters): Pick<ConnectionEvent, 'unknownParams' | 'didYouMean'> {
+  const hints = unknown.filter((u) => u.didYouMean !== undefined).map((u) => [u.name, u.didYouMean as string]);
+  return {
+    unknownParams: unknown.map((u) => u.name),
+    ...(hints.length === 0 ? {} : { didYouMean: Object.fromEntries(hints) as Record<string, string> }),
   };
 }
 
@@ -71,6 +85,7 @@ function handshake(
   head: Buffer,
   behaviour: Behaviour,
   givenId: number | undefined,
+  unknown?: UnknownParameters,
 ): void {
   parts.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     parts.descriptors.upgraded(socket);
@@ -82,6 +97,7 @@ function handshake(
         remote: remoteOf(req.socket),
         path: req.url ?? '/',
         behaviour: describeBehaviour(behaviour),
+        ...(unknown === undefined ? {} : unknownParamsFields(unknown)),
         ...parts.negotiation.describe(req, ws),
       };
       parts.log.log(event);

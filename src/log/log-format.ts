@@ -95,6 +95,22 @@ function negotiated(event: ConnectionEvent, c: Chalk): string {
   return parts.length + declined.length === 0 ? '' : `, ${[...parts, ...declined].join(', ')}`;
 }
 
+/**
+ * ` (unknown parameter dealy: did you mean delay?)`: query names ws-echo does not read, escaped; '' for none.
+ * Apps put their own parameters in URLs, so this names them and refuses nothing.
+ */
+function unknownOf(event: ConnectionEvent, c: Chalk): string {
+  const names = event.unknownParams;
+  if (names === undefined || names.length === 0) return '';
+  const hints = event.didYouMean ?? {};
+  const each = names.map((name) => {
+    const shown = /^[\w.-]+$/.test(name) ? name : escapeClientText(quote(name));
+    const near = Object.prototype.hasOwnProperty.call(hints, name) ? hints[name] : undefined;
+    return near === undefined ? shown : `${shown}: did you mean ${near}?`;
+  });
+  return ` ${c.yellow(`(unknown parameter${names.length === 1 ? '' : 's'} ${each.join(', ')})`)}`;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -102,7 +118,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})${behaviourOf(withoutMode(event.behaviour), c)}`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}${unknownOf(event, c)}`;
     case 'fault':
       return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {

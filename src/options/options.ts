@@ -11,7 +11,7 @@ import {
   type ResolvedSoFar,
   type ServerOption,
 } from './server-options';
-import { closestName } from './suggest';
+import { closestName } from '../core/suggest';
 
 export type { ResolvedOptions } from './server-options';
 export { defaultMaxFragments } from './server-options';

@@ -207,6 +207,17 @@ export const SERVER_OPTIONS = [
     kind: 'switch',
     flags: [{ flag: '--stdin', help: 'send each line of standard input to every open connection as a text message' }],
   },
+  {
+    option: 'strict',
+    kind: 'switch',
+    default: false,
+    flags: [
+      {
+        flag: '--strict-params',
+        help: 'refuse an upgrade whose URL has a query parameter ws-echo does not know (400, with "did you mean")',
+      },
+    ],
+  },
   { option: 'echo', kind: 'switch', default: true },
   // The command line has no test to hand recordings to: a message costs nothing extra.
   { option: 'record', kind: 'switch', default: true, cliValue: false },

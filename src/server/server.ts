@@ -116,7 +116,12 @@ function edgeFor(
   negotiation.attach(wss);
   const server = createHttpServerFor(config);
   const refusals = watchRefusals(server, wss, room.log, config.headers);
-  const upgrades = behaviourUpgrades({ defaults: config.behaviour, refuse: refusals.refuse, closing });
+  const upgrades = behaviourUpgrades({
+    defaults: config.behaviour,
+    refuse: refusals.refuse,
+    closing,
+    strict: config.strict,
+  });
   const admission = createAdmission(config, {
     closing,
     openConnections: () => room.open.size + upgrades.waiting,

@@ -220,6 +220,7 @@ describe('startEchoServer() checks every behaviour option', () => {
     const defaults = resolveBehaviour({ mode: 'forever', delay: 100, closeAfter: 3 });
     expect(behaviourFromUrl('/x?delay=5-5&close-code=4000&other=1', defaults)).toEqual({
       behaviour: { ...defaults, delay: 5, closeCode: 4000 },
+      unknown: [{ name: 'other' }], // named (the connection event's unknownParams), not refused
     });
   });
 });

@@ -35,25 +35,42 @@ const echoesWritten = (count: number): string => `${count} echo${count === 1 ? '
  * a close frame, a drop, or a reset once the client's TCP has taken in every echo before it.
  */
 export class FaultEndings implements EchoWritten {
-  private written = 0;
+  private written: number;
+  /** Echoes written when the `*-after` counts started: 0 at the open, more after a test's set() gave one. */
+  private countedFrom: number;
 
   /**
    * @param target the connection
    * @param socket its socket, which a reset ends
    * @param faults its behaviour (the `*-after` counts and the close code and reason)
    * @param rules its mode, which ends it after its last echo
+   * @param echoedBefore echoes written before these endings existed (a test's set() adds them to an open connection)
    */
   constructor(
     private readonly target: FaultTarget,
     private readonly socket: Duplex,
-    private readonly faults: Behaviour,
+    private faults: Behaviour,
     private readonly rules: ModeRules,
     private readonly logger: Logger,
-  ) {}
+    echoedBefore = 0,
+  ) {
+    this.written = this.countedFrom = echoedBefore;
+  }
 
   /** Fires what is due after 0 echoes (`close-after=0`, ...); called once set-up is done (after a greeting). */
   start(): void {
-    this.afterEchoes(0);
+    this.afterEchoes(this.written);
+  }
+
+  /**
+   * A test's set() changed the faults; with `recount` (it gave a `*-after` count) the counts start again from now, and
+   * what is due after 0 echoes fires at once.
+   */
+  change(faults: Behaviour, recount: boolean): void {
+    this.faults = faults;
+    if (!recount) return;
+    this.countedFrom = this.written;
+    this.afterEchoes(this.written);
   }
 
   /** The writer handed an echo to ws: count it, then end if a fault or the mode says so. */
@@ -62,10 +79,11 @@ export class FaultEndings implements EchoWritten {
     this.afterEchoes(++this.written);
   }
 
-  /** What happens once `count` echoes are written: a fault's end, or the mode's. */
-  private afterEchoes(count: number): void {
+  /** What happens once `total` echoes are written since the open: a fault's end, or the mode's. */
+  private afterEchoes(total: number): void {
     const { resetAfter, dropAfter, closeAfter } = this.faults;
     const { messagesToEcho } = this.rules;
+    const count = total - this.countedFrom;
     if (count === resetAfter) {
       this.resetAfterWritten(count);
     } else if (count === dropAfter) {
@@ -73,7 +91,7 @@ export class FaultEndings implements EchoWritten {
       this.target.drop(`drop-after=${count}`);
     } else if (count === closeAfter) {
       this.closeAsAsked(count);
-    } else if (count === messagesToEcho && count > 0) {
+    } else if (total === messagesToEcho && total > 0) {
       // 0: `echo: false`, nothing to end on
       this.target.drop(messagesToEcho === 1 ? 'first message echoed' : `${messagesToEcho} messages echoed`);
     }

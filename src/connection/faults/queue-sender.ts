@@ -87,7 +87,9 @@ export class QueueSender extends CorkingSender {
   /** Whether the last batch of {@link FRAMES_PER_FLUSH} frames is still in the socket's queue. */
   private waitingForSocket = false;
   /** Whether frames are framed by hand ({@link HAND_FRAMED_MAX}): small fragments, no compression. */
-  private readonly byHand: boolean;
+  private byHand: boolean;
+  /** The frame size in use: the policy's, taken at an echo's first frame (a set() may change the policy's). */
+  private fragment: number | undefined;
   private readonly echoDone = (): void => {
     this.unwritten--;
     this.backpressure.resumeIfUnder();
@@ -111,12 +113,27 @@ export class QueueSender extends CorkingSender {
     socket: Duplex,
     backpressure: Backpressure,
     written: EchoWritten,
-    private readonly policy: QueuePolicy,
+    private policy: QueuePolicy,
   ) {
     super(ws, socket, backpressure, written);
-    this.byHand = policy.fragment !== undefined && policy.fragment <= HAND_FRAMED_MAX && ws.extensions === '';
+    this.fragment = policy.fragment;
+    this.byHand = this.framesByHand(policy);
     backpressure.countQueue(() => this.cost + this.unwritten * QUEUED_SEND_OVERHEAD);
     ws.once('close', () => this.discard());
+  }
+
+  private framesByHand(policy: QueuePolicy): boolean {
+    return policy.fragment !== undefined && policy.fragment <= HAND_FRAMED_MAX && this.ws.extensions === '';
+  }
+
+  /**
+   * A test's set() changed delay, throttle or fragment: echoes already queued keep their delay (and their order);
+   * the throttle applies from the next frame, the fragment size (and so whether frames are framed by hand or go
+   * through ws) from the next echo's first frame: an echo half written is finished as it began.
+   */
+  setPolicy(policy: QueuePolicy): void {
+    this.policy = policy;
+    if (!this.waitingForSocket) this.pump(); // a sleep timed for the old throttle is timed again
   }
 
   /** Echoes waiting. */
@@ -173,6 +190,7 @@ export class QueueSender extends CorkingSender {
         return this.discard();
       }
       const echo = this.queue[this.head]!;
+      if (echo.written === 0 && this.fragment !== this.policy.fragment) this.switchFraming();
       const wait = this.frameDue(echo) - performance.now();
       if (wait >= 1) return this.sleep(wait);
       const more = this.byHand ? this.addFrame(echo) : this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH);
@@ -191,6 +209,13 @@ export class QueueSender extends CorkingSender {
     this.timer = setTimeout(this.pump, Math.min(wait, QUEUE_SLEEP_MAX_MS));
   }
 
+  /** Writes what was framed by hand so far, then frames the next echo the other way (set() changed `fragment`). */
+  private switchFraming(): void {
+    this.writeFrames(undefined);
+    this.fragment = this.policy.fragment;
+    this.byHand = this.framesByHand(this.policy);
+  }
+
   /** When the next frame of `echo` may be written; what it will hold is {@link frameLength}. */
   private frameDue(echo: QueuedEcho): number {
     const start = Math.max(echo.readyAt, this.linkFreeAt);
@@ -199,7 +224,7 @@ export class QueueSender extends CorkingSender {
 
   private frameLength(echo: QueuedEcho): number {
     const left = echo.data.length - echo.written;
-    return this.policy.fragment === undefined ? left : Math.min(this.policy.fragment, left);
+    return this.fragment === undefined ? left : Math.min(this.fragment, left);
   }
 
   /** Writes the next frame of `echo` through ws; returns false when the socket must write this batch first. */
@@ -227,7 +252,7 @@ export class QueueSender extends CorkingSender {
     const fin = end === echo.data.length;
     addFrame(echo.data, echo.written, end, echo.isBinary, fin);
     echo.written = end;
-    const full = !frameFits(this.policy.fragment!);
+    const full = !frameFits(this.fragment!);
     if (full) this.waitingForSocket = true;
     if (fin) this.unwritten++;
     if (fin || full) this.writeFrames(this.afterWrite(fin, full));

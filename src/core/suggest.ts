@@ -1,4 +1,4 @@
-// "Did you mean port?": the known name closest to a mistyped one, as commander suggests for flags.
+// "Did you mean port?": the known name closest to a mistyped one (flags, API options, URL parameters, set()).
 
 /** A name as compared: case, dashes and underscores do not count (`max-payload` is `maxPayload`). */
 const plain = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
@@ -19,16 +19,16 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The name in `known` closest to `word`, or undefined when none is close: at most 3 edits, and at least 40% of
- * the longer name unchanged (commander's bounds for flags). The first of equally close names wins.
+ * The name in `known` closest to `word`, or undefined when none is close: at most `maxEdits` edits, and at least 40%
+ * of the longer name unchanged (commander's bounds for flags: 3 edits). The first of equally close names wins.
  */
-export function closestName(word: string, known: readonly string[]): string | undefined {
+export function closestName(word: string, known: readonly string[], maxEdits = 3): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of known) {
     const distance = editDistance(plain(word), plain(name));
     const length = Math.max(plain(word).length, plain(name).length);
-    if (distance <= 3 && (length - distance) / length >= 0.4 && distance < bestDistance) {
+    if (distance <= maxEdits && (length - distance) / length >= 0.4 && distance < bestDistance) {
       best = name;
       bestDistance = distance;
     }
