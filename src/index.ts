@@ -23,5 +23,14 @@ export type {
   ReceivedMessage,
   WaitOptions,
 } from './core/types';
+export type {
+  EchoRule,
+  JsonPattern,
+  RuleAnswer,
+  RuleAnswerData,
+  RuleCaptures,
+  RuleMessage,
+  RuleWhen,
+} from './core/rule-types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';
