@@ -32,5 +32,14 @@ export type {
   MessageExpectation,
   TranscriptEntry,
 } from './core/client-types';
+export type {
+  EchoRule,
+  JsonPattern,
+  RuleAnswer,
+  RuleAnswerData,
+  RuleCaptures,
+  RuleMessage,
+  RuleWhen,
+} from './core/rule-types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';

@@ -8,6 +8,7 @@ import { SERVER_OPTIONS, type OptionKind, type ServerFlag, type ServerOption } f
 import { behaviourOptionsFrom } from './behaviour-flags';
 import { headerFlag, headersFrom, noProtocolFlag, protocolFlag, protocolsFrom } from './negotiation-flags';
 import { loadTlsFiles } from './tls-files';
+import { loadRulesFile } from '../rules/rules-file';
 import { durationFlag, numberFlag, sizeFlag, workersFlag } from './units';
 
 /** A commander parser: the flag's text (and the value so far, for a flag given again) to its value. */
@@ -64,6 +65,7 @@ const FLAG_KINDS: Partial<Record<OptionKind, FlagKind>> = {
   headers: { parse: () => headerFlag, toOption: ([lines]) => headersFrom(lines as string[] | undefined) },
   tls: { toOption: tlsFrom },
   log: { toOption: logFrom },
+  rules: { toOption: ([file]) => (file === undefined ? undefined : loadRulesFile(file as string)) },
 };
 
 /** The rows with flags of their own (the others are the API's only, or per-connection rows with their own flag). */

@@ -2,6 +2,7 @@
 import type { ModeRules } from '../behaviour/modes';
 import type { ConnectionCounters } from '../core/counters';
 import type { Logger } from '../log/logger';
+import type { CompiledRules } from '../rules/compile';
 import type { ReceiveLimits } from './close-reasons';
 
 /**
@@ -25,4 +26,6 @@ export interface ConnectionSettings {
   logger: Logger;
   /** What a client may send; named in the close reason when it sends more. */
   limits: ReceiveLimits;
+  /** The server's reply rules, compiled; undefined: none (each message is echoed as the mode says). */
+  rules?: CompiledRules;
 }

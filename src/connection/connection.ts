@@ -18,6 +18,8 @@ import { gatherPayloads } from './payload-gatherer';
 import { MAX_PINGS_IN_FLIGHT, PingWaits } from './ping-waits';
 import { answerEvents, listenForPongs, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
+import { CLOSE_RULE_FAILED, rethrowLater, RuleRunner, type Decision, type RuleFailure } from '../rules/runner';
+import { RuleEvents } from './rule-events';
 
 /**
  * Echoes on one upgraded socket. Every close `ws` would send passes through
@@ -89,7 +91,8 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     const written: EchoWritten = this.endings ?? this;
     this.queue = policy && new QueueSender(ws, socket, this.backpressure, written, policy);
     this.echoes = this.queue ?? echoSenderFor(ws, socket, this.backpressure, written);
-    answerEvents(ws, this);
+    // With reply rules, a listener that offers each message to them first; without, the connection itself.
+    answerEvents(ws, settings.rules ? new RuleEvents(this, new RuleRunner(settings.rules)) : this);
     if (settings.idleTimeoutMs > 0)
       this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
     if (settings.pingIntervalMs > 0) {
@@ -119,6 +122,34 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     this.echoesLeft--;
     this.echoes.send(this.echoOf(data, isBinary), isBinary); // the writer tells echoWritten()
     if (this.echoesLeft === 0) this.lastEchoSent();
+  }
+
+  /**
+   * A message a reply rule matched: counted and logged as any other, its answers sent through the one writer (they
+   * count as echoes), then the message echoed too if the rule says so, then the rule's close or drop.
+   */
+  answerByRule(data: Buffer, isBinary: boolean, { rule, answers }: Decision): void {
+    const echoable = this.received(data, isBinary);
+    if (this.dropped || this.ws.readyState !== this.ws.OPEN) return;
+    for (const answer of answers) this.echoes.send(answer.data, answer.isBinary);
+    if (rule.echo) {
+      if (echoable) this.echoesLeft--;
+      this.echoes.send(this.echoOf(data, isBinary), isBinary);
+      if (echoable && this.echoesLeft === 0) this.lastEchoSent();
+    }
+    const { close } = rule;
+    if (close !== undefined)
+      this.whenEchoesWritten(() => this.closeWith(close[0], close[1], `closed by rule ${rule.number}`));
+    else if (rule.drop) this.whenEchoesWritten(() => this.drop(`dropped by rule ${rule.number}`));
+  }
+
+  /** A user's rule function threw: the message is counted, the error logged, the connection closed with 1011. */
+  ruleFailed(data: Buffer, isBinary: boolean, failure: RuleFailure): void {
+    this.received(data, isBinary);
+    this.settings.logger.log({ event: 'error', message: `#${this.id}: ${failure.message}; closing it with 1011` });
+    if (!this.dropped && this.ws.readyState === this.ws.OPEN)
+      this.closeWith(CLOSE_RULE_FAILED, `rule ${failure.rule} failed`, failure.message);
+    rethrowLater(failure.thrown);
   }
 
   /**

@@ -149,6 +149,13 @@ export interface EchoServerOptions extends BehaviourOptions {
   record?: boolean;
 
   // -- rules --
+  /**
+   * Reply rules: each message is offered to them in order, and the first whose `when` matches answers it instead of
+   * the echo (`reply`, `send`, `close`, `drop`; `echo: true` echoes too). Unmatched messages are echoed as the mode
+   * says (or not, with `echo: false`). See {@link import('./rule-types').EchoRule}.
+   * @example rules: [{ when: { id: '$id', method: 'ping' }, reply: { jsonrpc: '2.0', id: '$id', result: 'pong' } }]
+   */
+  rules?: readonly import('./rule-types').EchoRule[];
 
   // -- control from the test --
   /**

@@ -3,6 +3,7 @@ import type { EchoMode, EchoServerOptions, LogOptions, TlsOptions } from '../cor
 import type { NumberRule } from '../core/validate';
 import type { ExtraHeaders } from '../protocols/extra-headers';
 import type { ProtocolList } from '../protocols/subprotocols';
+import type { CompiledRules } from '../rules/compile';
 
 /**
  * How a setting's value is written and checked. Each kind has one check in the API (options/option-types.ts) and one
@@ -35,6 +36,8 @@ export interface OptionKinds {
   log: LogOptions | false;
   /** `--workers`: a count, or `auto` for one per CPU (the command line only). */
   workers: number;
+  /** Reply rules, compiled; on the command line a JSON or JSON Lines file (`--rules`). */
+  rules: CompiledRules | undefined;
 }
 
 /** A kind of value (a key of {@link OptionKinds}). */

@@ -7,6 +7,7 @@ import { checkLogOptions } from '../log/log-options';
 import { normalizeOrigin } from '../protocols/http-syntax';
 import { checkHeaderRecord } from '../protocols/extra-headers';
 import { checkProtocolList } from '../protocols/subprotocols';
+import { compileRules } from '../rules/compile';
 import type { OptionKinds, ServerOption } from './server-options';
 
 /** A value in an error message. */
@@ -129,4 +130,5 @@ export const API_KINDS: { [K in keyof OptionKinds]: ApiKind<OptionKinds[K]> } = 
     },
   },
   workers: { resolve: numberUnder },
+  rules: { resolve: (value, _row, name) => checked(name, () => compileRules(value)) },
 };

@@ -218,6 +218,16 @@ export const SERVER_OPTIONS = [
       },
     ],
   },
+  {
+    option: 'rules',
+    kind: 'rules',
+    flags: [
+      {
+        flag: '--rules <file>',
+        help: 'answer messages by the rules in this JSON or JSON Lines file instead of echoing',
+      },
+    ],
+  },
   { option: 'echo', kind: 'switch', default: true },
   // The command line has no test to hand recordings to: a message costs nothing extra.
   { option: 'record', kind: 'switch', default: true, cliValue: false },

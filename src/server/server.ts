@@ -96,6 +96,7 @@ function connectionsFor(config: ResolvedOptions, counters: EchoCounters, log: Lo
     counters,
     logger: log,
     limits: { maxPayload: config.maxPayload, maxFragments: config.maxFragments },
+    rules: config.rules,
   };
   return new ConnectionSet(settings, modeRulesOf);
 }

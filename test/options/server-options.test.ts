@@ -1,5 +1,7 @@
 // SERVER_OPTIONS is the only place a server-wide option is written: each row's flag is in --help and reaches the API
 // option it names, each default --help states is the one the API applies, and an unknown API option gets a suggestion.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Option } from 'commander';
 import { startEchoServer, EchoServerError, type BehaviourOptions, type EchoServerOptions } from '../../src';
 import { buildProgram, optionsFrom } from '../../src/cli/cli';
@@ -31,9 +33,13 @@ const API_ROWS = ROWS.filter((row): row is ServerOption & { option: keyof EchoSe
 const longName = (flag: ServerFlag): string => new Option(flag.flag).long as string;
 
 const { cliServer } = perTest();
-let tls: TestCert;
+let tls: TestCert & { rulesFile: string };
 beforeAll(() => {
-  tls = makeTestCert();
+  const cert = makeTestCert();
+  // The rules sample sits by the certificate, so the one remove() takes both.
+  const rulesFile = path.join(path.dirname(cert.certFile), 'rules.json');
+  writeFileSync(rulesFile, '[{"when": "ping", "reply": "pong"}]');
+  tls = { ...cert, rulesFile };
 });
 afterAll(() => tls?.remove());
 
@@ -60,6 +66,10 @@ const SAMPLES: Record<OptionKind, (row: ServerOption, flag: ServerFlag) => { arg
   }),
   mode: () => ({ args: ['--mode', 'forever'], resolved: 'forever' }),
   workers: (_, flag) => ({ args: [longName(flag), '3'], resolved: 3 }),
+  rules: (_, flag) => ({
+    args: [longName(flag), tls.rulesFile],
+    resolved: { rules: [expect.objectContaining({ number: 1, echo: false })], counted: false },
+  }),
 };
 
 /** What `--help` lists (the program's own text, from the source under test rather than dist/). */
