@@ -39,6 +39,10 @@ export class RuleEvents implements WebSocketEvents {
     this.connection.onPing(data);
   }
 
+  onPong(data: Buffer): void {
+    this.connection.onPong(data);
+  }
+
   onCloseRequested(code?: number, reason?: string | Buffer): void {
     this.connection.onCloseRequested(code, reason);
   }
