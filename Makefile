@@ -2,7 +2,7 @@
 .PHONY: install build run test test-tools typecheck lint format quick binary bench bench-quick soak pack clean
 
 STAMP := node_modules/.installed
-SOURCES := $(shell find src -name '*.ts')
+SOURCES := $(shell find src -name '*.ts' -o -name '*.mts')
 # Touched after each successful compile: dist/ is rebuilt only when a source or a config changed.
 BUILD_STAMP := dist/.built
 
