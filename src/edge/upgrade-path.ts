@@ -13,6 +13,7 @@ import type { Admission } from './admission';
 import type { BehaviourUpgrades } from './behaviour-step';
 import type { DescriptorGuard } from './fd-guard';
 import type { UpgradeRefusal } from './handshake';
+import { transportOf } from './h2/stream-socket';
 import { remoteOf } from './listener';
 import type { Refusals } from './refusals';
 
@@ -37,6 +38,8 @@ export interface UpgradePathParts {
   log: Logger;
   /** With `--workers`, the primary decides each upgrade that passed every local check. */
   admitAcross?: AdmitAcross;
+  /** WebSockets opened over HTTP/2 (RFC 8441) so far. */
+  h2Opened?: { count: number };
 }
 
 /**
@@ -70,12 +73,15 @@ function handshake(
   parts.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     parts.descriptors.upgraded(socket);
     // Logged (and handed to the fixture) before the connection sends anything: a greeting, a fault.
+    const transport = transportOf(socket);
+    if (transport === 'h2' && parts.h2Opened) parts.h2Opened.count++;
     const announce = (connection: EchoConnection): void => {
       const event: ConnectionEvent = {
         event: 'connection',
         id: connection.id,
         remote: remoteOf(req.socket),
         path: req.url ?? '/',
+        transport,
         behaviour: describeBehaviour(behaviour),
         ...parts.negotiation.describe(req, ws),
       };
