@@ -47,7 +47,8 @@ export class H2WebSocket {
       this.waiter?.();
     });
     stream.on('end', () => {
-      this.endStream = true;
+      // Node ends a reset stream's readable side too: only an end before any reset is the server's END_STREAM.
+      this.endStream = !stream.closed && stream.rstCode === undefined;
       this.waiter?.();
     });
     stream.on('error', () => undefined);

@@ -1,0 +1,47 @@
+// What an HTTP/2 client can cost: one that never reads is held by HTTP/2 flow control and the echo loop's
+// backpressure (what the server holds stays bounded, and everything echoes once it reads), and a session that opens
+// no stream is closed after --handshake-timeout.
+import { perTest } from '../helpers/per-test';
+import { pollUntil } from '../helpers/probe';
+import { Opcode } from '../helpers/wire/frames';
+import { H2Client } from '../helpers/wire/h2-websocket';
+
+const { serve, defer } = perTest();
+const MiB = 1024 * 1024;
+
+test('a client that never reads is held back: what the server takes in stays bounded, and all echoes once it reads', async () => {
+  const server = await serve({ h2: true });
+  const client = new H2Client(server.url);
+  defer(() => client.destroy());
+  const ws = await client.webSocket('/');
+  ws.pause();
+  const message = Buffer.alloc(64 * 1024, 7);
+  const count = 1024; // 64 MiB offered
+  for (let i = 0; i < count; i++) ws.send({ opcode: Opcode.binary, payload: message });
+  // Once nothing more gets through, the server has taken in only a bounded share of the 64 MiB.
+  let before = -1;
+  const stalled = await pollUntil(
+    () => server.stats().bytesReceived,
+    (now) => {
+      const still = now > 0 && now === before;
+      before = now;
+      return still;
+    },
+    200,
+    250,
+  );
+  expect(stalled).toBeLessThan(24 * MiB);
+  const all = ws.until(() => ws.frames.length === count);
+  ws.stream.resume();
+  await all;
+  expect(server.stats().messagesEchoed).toBe(count);
+});
+
+test('a session that opens no stream is closed (GOAWAY) after --handshake-timeout', async () => {
+  const server = await serve({ h2: true, handshakeTimeout: 0.3 });
+  const client = new H2Client(server.url);
+  defer(() => client.destroy());
+  const goaway = new Promise<number>((resolve) => client.session.once('goaway', (code: number) => resolve(code)));
+  expect(await goaway).toBe(0);
+  await new Promise((resolve) => client.session.once('close', resolve));
+});
