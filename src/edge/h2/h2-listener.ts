@@ -26,6 +26,13 @@ export const H2_WINDOW_BYTES = 4 * 1024 * 1024;
 /** Streams one session may have open at once (WebSockets and plain requests); more are refused by the client's side. */
 export const H2_MAX_STREAMS = 100;
 
+/**
+ * Node's bound on one session's memory (its frames, headers and the data queued on its streams), in MB: past it new
+ * streams are refused (RST_STREAM ENHANCE_YOUR_CALM) while open ones go on. Node's default, 10 MB, is less than ten
+ * WebSockets each holding its 1 MiB of unwritten echoes (the echo loop's backpressure bound).
+ */
+export const H2_SESSION_MEMORY_MB = 64;
+
 /** What every HTTP/2 session is offered: RFC 8441's SETTINGS_ENABLE_CONNECT_PROTOCOL, the window, the stream bound. */
 export const H2_SETTINGS: Settings = {
   enableConnectProtocol: true,
@@ -57,7 +64,7 @@ export function createListener(config: ResolvedOptions): H2Listener {
  */
 export function createH2Listener(config: ResolvedOptions, http?: Server): H2Listener {
   if (!config.tls && http) {
-    const h2 = createH2cServer({ settings: H2_SETTINGS });
+    const h2 = createH2cServer({ settings: H2_SETTINGS, maxSessionMemory: H2_SESSION_MEMORY_MB });
     const routes = {
       http1: (socket: Socket) => http.emit('connection', socket),
       h2: (socket: Socket) => h2.emit('connection', socket),
@@ -75,6 +82,7 @@ export function createH2Listener(config: ResolvedOptions, http?: Server): H2List
       key: config.tls?.key,
       handshakeTimeout: config.handshakeTimeoutMs,
       settings: H2_SETTINGS,
+      maxSessionMemory: H2_SESSION_MEMORY_MB,
     });
   } catch (error) {
     throw describeTlsError(error as Error, config.tls as NonNullable<ResolvedOptions['tls']>);

@@ -9,6 +9,9 @@ import {
 } from 'node:http2';
 import { buildFrame, closePayload, FrameParser, Opcode, type Frame, type FrameSpec } from './frames';
 
+/** RST_STREAM codes a test may name. */
+export const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = constants;
+
 /** How an RFC 8441 stream ended, as the client saw it. */
 export interface StreamEnd {
   /** The server sent END_STREAM. */
@@ -47,15 +50,16 @@ export class H2WebSocket {
       this.waiter?.();
     });
     stream.on('end', () => {
-      // Node ends a reset stream's readable side too: only an end before any reset is the server's END_STREAM.
-      this.endStream = !stream.closed && stream.rstCode === undefined;
+      this.endStream = true;
       this.waiter?.();
     });
     stream.on('error', () => undefined);
     this.ended = new Promise((resolve) =>
       stream.once('close', () => {
         this.waiter?.();
-        resolve({ endStream: this.endStream, rstCode: stream.rstCode ?? 0 });
+        // Node ends a reset stream's readable side too: only an end with no error code is the server's END_STREAM.
+        const rstCode = stream.rstCode ?? 0;
+        resolve({ endStream: this.endStream && rstCode === NGHTTP2_NO_ERROR, rstCode });
       }),
     );
   }
@@ -170,6 +174,3 @@ export class H2Client {
     this.session.destroy();
   }
 }
-
-/** RST_STREAM codes a test may name. */
-export const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = constants;
