@@ -18,7 +18,7 @@ export interface ConnectionEvent {
   id: number;
   remote: string;
   path: string;
-  /** How the WebSocket came: an HTTP/1.1 upgrade, or an HTTP/2 stream (RFC 8441, `--h2`). Always set by the server. */
+  /** How the WebSocket came: an HTTP/1.1 upgrade, or an HTTP/2 stream (RFC 8441). Set when the server has `--h2`. */
   transport?: 'http/1.1' | 'h2';
   /** The subprotocol answered, if any. */
   protocol?: string;

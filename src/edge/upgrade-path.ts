@@ -38,7 +38,10 @@ export interface UpgradePathParts {
   log: Logger;
   /** With `--workers`, the primary decides each upgrade that passed every local check. */
   admitAcross?: AdmitAcross;
-  /** WebSockets opened over HTTP/2 (RFC 8441) so far. */
+  /**
+   * With --h2: WebSockets opened over HTTP/2 (RFC 8441) so far. Its presence also puts the transport in each
+   * `connection` event (without --h2 every WebSocket is an HTTP/1.1 one, and the event stays as it was).
+   */
   h2Opened?: { count: number };
 }
 
@@ -81,7 +84,7 @@ function handshake(
         id: connection.id,
         remote: remoteOf(req.socket),
         path: req.url ?? '/',
-        transport,
+        ...(parts.h2Opened && { transport }),
         behaviour: describeBehaviour(behaviour),
         ...parts.negotiation.describe(req, ws),
       };

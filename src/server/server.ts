@@ -134,7 +134,7 @@ function edgeFor(
     server,
     front,
     h2: h2 && sessions && { server: h2, sessions },
-    h2Opened: { count: 0 },
+    h2Opened: h2 && { count: 0 },
     negotiation,
     wss,
     refusals,
