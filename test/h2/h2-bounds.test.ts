@@ -1,6 +1,6 @@
 // What an HTTP/2 client can cost: one that never reads is held by HTTP/2 flow control and the echo loop's
 // backpressure (what the server holds stays bounded, and everything echoes once it reads), and a session that opens
-// no stream is closed after --handshake-timeout.
+// no stream is closed after --handshake-timeout; a shutdown ends the WebSockets of a session and then the session.
 import { perTest } from '../helpers/per-test';
 import { pollUntil } from '../helpers/probe';
 import { Opcode } from '../helpers/wire/frames';
@@ -46,4 +46,19 @@ test('a session that opens no stream is closed (GOAWAY) after --handshake-timeou
   const goaway = new Promise<number>((resolve) => client.session.once('goaway', (code: number) => resolve(code)));
   expect(await goaway).toBe(0);
   await new Promise((resolve) => client.session.once('close', resolve));
+});
+
+test('close() ends RFC 8441 WebSockets with 1001 and resolves once their session is gone', async () => {
+  const server = await serve({ h2: true });
+  const client = new H2Client(server.url);
+  defer(() => client.destroy());
+  const ws = await client.webSocket('/');
+  const sessionClosed = new Promise((resolve) => client.session.once('close', resolve));
+  const closing = server.close();
+  const close = await ws.nextFrame();
+  expect(close.opcode).toBe(Opcode.close);
+  expect(close.payload.readUInt16BE(0)).toBe(1001);
+  ws.close(1001);
+  await closing;
+  await sessionClosed;
 });

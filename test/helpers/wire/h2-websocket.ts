@@ -34,6 +34,7 @@ export class H2WebSocket {
   private waiter: (() => void) | undefined;
   private endStream = false;
   private closeSent = false;
+  private closeReceived = false;
   /** Resolves once the stream is closed (END_STREAM both ways, or a reset). */
   readonly ended: Promise<StreamEnd>;
 
@@ -46,7 +47,8 @@ export class H2WebSocket {
       const frames = this.parser.push(chunk);
       this.frames.push(...frames);
       // A close handshake done ends our side, as a client closes its TCP connection (RFC 6455 §7.1.1).
-      if (this.closeSent && frames.some((f) => f.opcode === Opcode.close)) stream.end();
+      if (frames.some((f) => f.opcode === Opcode.close)) this.closeReceived = true;
+      if (this.closeSent && this.closeReceived) stream.end();
       this.waiter?.();
     });
     stream.on('end', () => {
@@ -78,7 +80,7 @@ export class H2WebSocket {
   close(code = 1000, reason = ''): void {
     this.closeSent = true;
     this.send({ opcode: Opcode.close, payload: closePayload(code, reason) });
-    if (this.frames.some((f) => f.opcode === Opcode.close)) this.stream.end();
+    if (this.closeReceived) this.stream.end();
   }
 
   /** The next frame not taken yet; rejects if the stream ends first. */
