@@ -1,12 +1,21 @@
 // What an HTTP/2 client can cost: one that never reads is held by HTTP/2 flow control and the echo loop's
 // backpressure (what the server holds stays bounded, and everything echoes once it reads), and a session that opens
 // no stream is closed after --handshake-timeout; a shutdown ends the WebSockets of a session and then the session.
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { perTest } from '../helpers/per-test';
+import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 import { pollUntil } from '../helpers/probe';
 import { Opcode } from '../helpers/wire/frames';
 import { H2Client } from '../helpers/wire/h2-websocket';
 
 const { serve, defer } = perTest();
+
+let cert: TestCert;
+beforeAll(() => {
+  cert = makeTestCert();
+});
+afterAll(() => cert?.remove());
 const MiB = 1024 * 1024;
 
 test('a client that never reads is held back: what the server takes in stays bounded, and all echoes once it reads', async () => {
@@ -61,4 +70,23 @@ test('close() ends RFC 8441 WebSockets with 1001 and resolves once their session
   ws.close(1001);
   await closing;
   await sessionClosed;
+});
+
+describe.each([
+  ['h2c (clear text)', false],
+  ['TLS', true],
+])('HTTP/1.1 beside HTTP/2 over %s keeps its handshake timeout', (_name, secure) => {
+  test('a request never finished gets 408', async () => {
+    const tls = secure ? { tls: { cert: cert.cert, key: cert.key } } : {};
+    const server = await serve({ h2: true, handshakeTimeout: 0.5, ...tls });
+    const socket = secure
+      ? tlsConnect({ port: server.port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+      : tcpConnect(server.port, '127.0.0.1');
+    defer(() => socket.destroy());
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
 });
