@@ -14,6 +14,7 @@ import { describeTlsError } from '../../core/errors';
 import { createHttpServerFor, httpTimeouts } from '../listener';
 import type { ResolvedOptions } from '../../options/options';
 import { extendedConnect, type UpgradeHandler } from './extended-connect';
+import { onSessionWithSocket, startRequestChecks } from '../../internals/node-http';
 import { routeByPreface } from './preface';
 
 /**
@@ -71,7 +72,7 @@ export function createH2Listener(config: ResolvedOptions, http?: Server): H2List
     };
     const front = createNetServer((socket) => routeByPreface(socket, config.handshakeTimeoutMs, routes));
     // `http` does not listen itself: its checks of unfinished requests start with the front's listening.
-    front.once('listening', () => http.emit('listening'));
+    front.once('listening', () => startRequestChecks(http));
     return { front, http, h2 };
   }
   let secure: Http2SecureServer;
@@ -111,13 +112,7 @@ export function watchSessions(
   opened: (socket: Socket | TLSSocket) => void,
 ): H2Sessions {
   const sessions = new Set<Http2Session>();
-  let arriving: Socket | TLSSocket | undefined;
-  // Node creates the session in its own listener of these events, synchronously: the socket is the one just seen.
-  h2.prependListener('connection', (socket: Socket) => void (arriving = socket));
-  h2.prependListener('secureConnection', (socket: TLSSocket) => void (arriving = socket));
-  h2.on('session', (session: Http2Session) => {
-    const socket = arriving;
-    arriving = undefined;
+  onSessionWithSocket(h2, (session, socket) => {
     sessions.add(session);
     watchSession(session, idleMs, () => socket && opened(socket));
     session.once('close', () => sessions.delete(session));
