@@ -53,8 +53,6 @@ export function headersOfHead(head: string): OutgoingHttpHeaders {
 export class StreamSocket extends Duplex {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
-  /** Whether the session is TLS (ws reads it for `verifyClient`'s `secure`). */
-  readonly encrypted: boolean;
   private head: Buffer | undefined = Buffer.alloc(0);
 
   constructor(private readonly stream: ServerHttp2Stream) {
@@ -62,7 +60,6 @@ export class StreamSocket extends Duplex {
     const peer = stream.session?.socket;
     this.remoteAddress = peer?.remoteAddress;
     this.remotePort = peer?.remotePort;
-    this.encrypted = (peer as { encrypted?: boolean } | undefined)?.encrypted === true;
     stream.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) stream.pause();
     });
