@@ -18,6 +18,8 @@ export interface ConnectionEvent {
   id: number;
   remote: string;
   path: string;
+  /** How the WebSocket came: an HTTP/1.1 upgrade, or an HTTP/2 stream (RFC 8441). Set when the server has `--h2`. */
+  transport?: 'http/1.1' | 'h2';
   /** The subprotocol answered, if any. */
   protocol?: string;
   /** The compression in effect: the `Sec-WebSocket-Extensions` answer, if any. */

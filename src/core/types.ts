@@ -134,6 +134,11 @@ export interface EchoServerOptions extends BehaviourOptions {
   headers?: Record<string, string | string[]>;
   /** Log options; logs are off when this is absent or `false`. */
   log?: LogOptions | false;
+  /**
+   * Also serve WebSockets over HTTP/2 (RFC 8441 extended CONNECT) on the same port, beside HTTP/1.1 upgrades: HTTP/2
+   * with prior knowledge (h2c) in clear text, ALPN `h2` with `tls` (default false).
+   */
+  h2?: boolean;
   /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */
   metrics?: boolean;
   /**

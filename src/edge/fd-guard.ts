@@ -1,6 +1,5 @@
 // Keeps every accepted socket within the open-file budget, closing the oldest pending handshake first.
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { tcpSocketOf } from '../internals/node-tls';
 import { socketsAllowedByFdLimit } from './fd-limit';

@@ -1,6 +1,7 @@
 // The HTTP(S) server under ws-echo: created with the handshake timeouts, listening, and its URL.
 import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Server as NetServer } from 'node:net';
 import { describeListenError, describeTlsError } from '../core/errors';
 import type { ResolvedOptions } from '../options/options';
 
@@ -25,14 +26,18 @@ export function exposure(address: string): string | undefined {
   return `listening on a network interface (${address})`;
 }
 
-/** An HTTP or HTTPS server whose clients must finish their handshake within the configured time. */
-export function createHttpServerFor(config: ResolvedOptions): Server {
-  const timeouts: ServerOptions = {
-    // A client that never finishes its handshake (slowloris) is cut off, checked often enough to matter.
+/** The HTTP/1.1 timeouts: a client that never finishes its handshake (slowloris) is cut off, checked often enough. */
+export function httpTimeouts(config: ResolvedOptions): ServerOptions {
+  return {
     headersTimeout: config.handshakeTimeoutMs,
     requestTimeout: config.handshakeTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.handshakeTimeoutMs / 4))),
   };
+}
+
+/** An HTTP or HTTPS server whose clients must finish their handshake within the configured time. */
+export function createHttpServerFor(config: ResolvedOptions): Server {
+  const timeouts = httpTimeouts(config);
   if (!config.tls) return createHttpServer(timeouts);
   try {
     return createHttpsServer({
@@ -47,7 +52,7 @@ export function createHttpServerFor(config: ResolvedOptions): Server {
 }
 
 /** Listens on `host:port`; rejects with a one-line {@link EchoServerError} (port in use, ...). */
-export function listen(server: Server, port: number, host: string): Promise<void> {
+export function listen(server: NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => reject(describeListenError(error, host, port));
     server.once('error', onError);

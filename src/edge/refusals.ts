@@ -27,6 +27,13 @@ export interface Refusals {
 /** The first byte of a TLS handshake record: what a wss:// client sends to a ws:// port. */
 const TLS_HANDSHAKE_RECORD = 0x16;
 
+/** The answer to an HTTP/1.1 CONNECT. */
+const CONNECT_REFUSAL: UpgradeRefusal = {
+  status: 405,
+  reason: 'CONNECT is not served: this is not a proxy',
+  headers: { Allow: 'GET, HEAD' },
+};
+
 /** The refusal for a request Node's HTTP parser gave up on (`clientError`). */
 function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): UpgradeRefusal {
   switch (error.code) {
@@ -89,14 +96,11 @@ export function watchRefusals(
     if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     refuse(socket, '-', parserRefusal(error));
   });
-  // Node destroys a CONNECT request's socket without a word when nobody listens for it.
-  server.on('connect', (req: IncomingMessage, socket: Duplex) =>
-    refuse(socket, req.url ?? '-', {
-      status: 405,
-      reason: 'CONNECT is not served: this is not a proxy',
-      headers: { Allow: 'GET, HEAD' },
-    }),
-  );
+  // Node destroys a CONNECT request's socket without a word when nobody listens for it. (An HTTP/2 CONNECT, with --h2
+  // over TLS, comes here too: it is the HTTP/2 room's.)
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    if (req.httpVersionMajor !== 2) refuse(socket, req.url ?? '-', CONNECT_REFUSAL);
+  });
   // ws still refuses a malformed Sec-WebSocket-Protocol itself.
   wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) =>
     refuse(socket, req.url ?? '/', { status: 400, reason: error.message }),

@@ -13,6 +13,7 @@ import type { Admission } from './admission';
 import type { BehaviourUpgrades } from './behaviour-step';
 import type { DescriptorGuard } from './fd-guard';
 import type { UpgradeRefusal } from './handshake';
+import { transportOf } from './h2/stream-socket';
 import { remoteOf } from './listener';
 import type { Refusals } from './refusals';
 
@@ -37,6 +38,11 @@ export interface UpgradePathParts {
   log: Logger;
   /** With `--workers`, the primary decides each upgrade that passed every local check. */
   admitAcross?: AdmitAcross;
+  /**
+   * With --h2: WebSockets opened over HTTP/2 (RFC 8441) so far. Its presence also puts the transport in each
+   * `connection` event (without --h2 every WebSocket is an HTTP/1.1 one, and the event stays as it was).
+   */
+  h2Opened?: { count: number };
 }
 
 /**
@@ -90,12 +96,15 @@ function handshake(
   parts.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     parts.descriptors.upgraded(socket);
     // Logged (and handed to the fixture) before the connection sends anything: a greeting, a fault.
+    const transport = transportOf(socket);
+    if (transport === 'h2' && parts.h2Opened) parts.h2Opened.count++;
     const announce = (connection: EchoConnection): void => {
       const event: ConnectionEvent = {
         event: 'connection',
         id: connection.id,
         remote: remoteOf(req.socket),
         path: req.url ?? '/',
+        ...(parts.h2Opened && { transport }),
         behaviour: describeBehaviour(behaviour),
         ...(unknown === undefined ? {} : unknownParamsFields(unknown)),
         ...parts.negotiation.describe(req, ws),

@@ -4,7 +4,7 @@
 export const CHECKED_ON = { ws: 'ws 8.23.0', node: 'Node 20.20.2' } as const;
 
 /** The library objects whose internals are used, as the guard test and the warnings name them. */
-export type ShapedObject = 'ws' | 'WebSocket' | 'Receiver' | 'TLSSocket' | 'TTY stream';
+export type ShapedObject = 'ws' | 'WebSocket' | 'Receiver' | 'TLSSocket' | 'TTY stream' | 'http.Server' | 'Http2Server';
 
 /**
  * What a member must be: a `typeof` answer, an array, `extensible` (we plant our own symbol on the object), or

@@ -1,4 +1,5 @@
 // Every library internal ws-echo relies on, one row each: what the guard test checks against the installed ws and Node.
+import { HTTP_SHAPES } from './node-http';
 import { TLS_SHAPES } from './node-tls';
 import { STREAM_SHAPES } from './node-streams';
 import type { Shape } from './shape-check';
@@ -17,4 +18,5 @@ export const SHAPES: readonly Shape[] = [
   ...INFLATE_SHAPES,
   ...TLS_SHAPES,
   ...STREAM_SHAPES,
+  ...HTTP_SHAPES,
 ];

@@ -118,7 +118,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})${behaviourOf(withoutMode(event.behaviour), c)}`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}${unknownOf(event, c)}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${event.transport === 'h2' ? ' over HTTP/2' : ''}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}${unknownOf(event, c)}`;
     case 'fault':
       return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {

@@ -173,6 +173,17 @@ export const SERVER_OPTIONS = [
     ],
   },
   {
+    option: 'h2',
+    kind: 'switch',
+    default: false,
+    flags: [
+      {
+        flag: '--h2',
+        help: 'also serve WebSockets over HTTP/2 (RFC 8441) on the same port: h2c in clear text, ALPN h2 with --cert',
+      },
+    ],
+  },
+  {
     kind: 'workers',
     default: 1,
     rule: RULES.workers,

@@ -1,6 +1,6 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
 import {
@@ -24,7 +24,8 @@ import { guardDescriptors } from '../edge/fd-guard';
 import { openFileLimit } from '../edge/fd-limit';
 import type { ServerHooks } from './hooks';
 import { answerHttp } from '../edge/http-answers';
-import { createHttpServerFor, exposure, formatUrl, listen } from '../edge/listener';
+import { exposure, formatUrl, listen } from '../edge/listener';
+import { createListener, serveH2, watchSessions, type H2Sessions } from '../edge/h2/h2-listener';
 import { checkOptionsObject, resolveOptions, type ResolvedOptions } from '../options/options';
 import { receiveOptions } from '../edge/ws-server-options';
 import { watchRefusals } from '../edge/refusals';
@@ -54,7 +55,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
 
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */
 function announce(
-  server: Server,
+  server: NetServer,
   config: ResolvedOptions,
   log: Logger,
   fdCapacity: number,
@@ -103,7 +104,12 @@ function connectionsFor(config: ResolvedOptions, counters: EchoCounters, log: Lo
 
 /** What one server is made of before it listens: the HTTP(S) server and every step an upgrade goes through. */
 interface Edge extends UpgradePathParts {
+  /** Where HTTP/1.1 requests and upgrades arrive. */
   server: Server;
+  /** The server that listens: `server`, or with --h2 in clear text the one that tells HTTP/2 from HTTP/1.1. */
+  front: NetServer;
+  /** With --h2: the HTTP/2 server and its sessions. */
+  h2?: { server: NonNullable<ReturnType<typeof createListener>['h2']>; sessions: H2Sessions };
 }
 
 /** Builds the listener and the upgrade path's steps; `closing()` tells them the server is shutting down. */
@@ -115,7 +121,7 @@ function edgeFor(
   const negotiation = createNegotiation(config);
   const wss = new WebSocketServer({ ...receiveOptions(config), ...negotiation.wsOptions });
   negotiation.attach(wss);
-  const server = createHttpServerFor(config);
+  const { front, http: server, h2 } = createListener(config);
   const refusals = watchRefusals(server, wss, room.log, config.headers);
   const upgrades = behaviourUpgrades({
     defaults: config.behaviour,
@@ -127,8 +133,21 @@ function edgeFor(
     closing,
     openConnections: () => room.open.size + upgrades.waiting,
   });
-  const descriptors = guardDescriptors(server, admission.fdLimit, refusals);
-  return { ...room, server, negotiation, wss, refusals, upgrades, admission, descriptors };
+  const descriptors = guardDescriptors(front, admission.fdLimit, refusals);
+  const sessions = h2 && watchSessions(h2, config.handshakeTimeoutMs, (socket) => descriptors.upgraded(socket));
+  return {
+    ...room,
+    server,
+    front,
+    h2: h2 && sessions && { server: h2, sessions },
+    h2Opened: h2 && { count: 0 },
+    negotiation,
+    wss,
+    refusals,
+    upgrades,
+    admission,
+    descriptors,
+  };
 }
 
 /** The plain HTTP answers (`/healthz`, `/metrics`, the console page, 405), or the workers' in their place. */
@@ -160,6 +179,7 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
   return {
     connectionsTotal: () => edge.open.total,
     connectionsOpen: () => edge.open.size,
+    h2ConnectionsTotal: () => edge.h2Opened?.count ?? 0,
     upgradesRejected: () => edge.refusals.count,
     refusalsByStatus: () => [...edge.refusals.byStatus],
     askedRefusalsByStatus: () => [...edge.refusals.askedByStatus],
@@ -170,11 +190,14 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
 
 /** Stops accepting, ends every connection as the mode says, and resolves once every socket is gone. */
 async function shutdown(edge: Edge, closeTimeoutMs: number): Promise<void> {
-  const serverClosed = new Promise<void>((resolve) => edge.server.close(() => resolve()));
-  edge.server.closeAllConnections(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
+  const serverClosed = new Promise<void>((resolve) => edge.front.close(() => resolve()));
+  if (edge.front !== edge.server) edge.server.close(); // not listening: stops its checks of unfinished requests
+  edge.server.closeAllConnections?.(); // plain HTTP and half-sent handshakes; upgraded sockets are ours
+  edge.h2?.sessions.goAway(); // no new streams; the WebSockets open on them end below
   edge.upgrades.refuseWaiting(); // upgrades held by accept-delay get a 503, not an EOF
   await edge.open.endAll(CLOSE_GOING_AWAY, 'server shutting down', closeTimeoutMs);
   edge.descriptors.pending.forEach((socket) => socket.destroy()); // half-done TLS handshakes, refusals still flushing
+  edge.h2?.sessions.destroyAll();
   await serverClosed;
 }
 
@@ -206,12 +229,14 @@ export async function startEchoServerLogging(
     );
   hooks?.counters?.(snapshot);
   serveHttp(edge, config, hooks, { url: () => url, snapshot });
-  edge.server.on('upgrade', upgradePath(edge));
+  const upgrade = upgradePath(edge);
+  edge.server.on('upgrade', upgrade);
+  serveH2({ front: edge.front, http: edge.server, h2: edge.h2?.server }, upgrade);
 
-  await listen(edge.server, config.port, config.host);
+  await listen(edge.front, config.port, config.host);
   // Once listening, a server error is logged, not fatal.
-  edge.server.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
-  const bound = announce(edge.server, config, log, edge.admission.fdCapacity);
+  edge.front.on('error', (error: Error) => log.log({ event: 'error', message: `server error: ${error.message}` }));
+  const bound = announce(edge.front, config, log, edge.admission.fdCapacity);
   url = bound.url;
   startedAt = Date.now();
 

@@ -4,19 +4,23 @@ import { SHAPES } from '../../src/internals/shapes';
 import { CHECKED_ON, shapeFailures, type Observed } from '../../src/internals/shape-check';
 import { PARENT_BEHAVIOUR, SECURE_ESTABLISHED_BEHAVIOUR } from '../../src/internals/node-tls';
 import WebSocket from 'ws';
-import { observeTerminalStdout, observeTls, observeWs } from './observe-libraries';
+import { CHECKS_ON_LISTENING_BEHAVIOUR, SESSION_IN_LISTENER_BEHAVIOUR } from '../../src/internals/node-http';
+import { observeHttp, observeTerminalStdout, observeTls, observeWs } from './observe-libraries';
 
 /** Everything the installed ws and Node show, for every row of SHAPES. */
 async function observeInstalled(): Promise<Observed> {
   const ws = await observeWs(WebSocket);
   const tls = await observeTls();
   const terminal = observeTerminalStdout();
+  const http = await observeHttp();
   return {
     instances: { ...ws.instances, TLSSocket: tls.socket, 'TTY stream': terminal },
     behaviours: {
       ...ws.behaviours,
       [SECURE_ESTABLISHED_BEHAVIOUR]: tls.secureEstablished,
       [PARENT_BEHAVIOUR]: tls.parent,
+      [CHECKS_ON_LISTENING_BEHAVIOUR]: http.checksOnListening,
+      [SESSION_IN_LISTENER_BEHAVIOUR]: http.sessionInListener,
     },
   };
 }

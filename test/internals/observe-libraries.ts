@@ -2,9 +2,11 @@
 import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect as h2Connect, createServer as createH2cServer } from 'node:http2';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, connect as connectTls, type TLSSocket } from 'node:tls';
 import type WebSocket from 'ws';
+import { onSessionWithSocket, startRequestChecks } from '../../src/internals/node-http';
 import { tcpSocketOf, tlsHandshakeUnfinished } from '../../src/internals/node-tls';
 import type { Observed } from '../../src/internals/shape-check';
 import { CLOSE_FLAGS_BEHAVIOUR, ownCloseSent, peerCloseReceived } from '../../src/internals/ws-close-flags';
@@ -288,5 +290,41 @@ export function observeTerminalStdout(): { isTTY: boolean; _handle: { setBlockin
   return {
     isTTY: report.isTTY,
     _handle: { setBlocking: report.setBlocking === 'function' ? () => undefined : undefined },
+  };
+}
+
+/**
+ * Node's HTTP servers as src/internals/node-http.ts relies on: a server handed a connection it did not accept answers
+ * an unfinished request 408 once told it listens, and an h2c session's socket is the one its 'connection' gave.
+ */
+export async function observeHttp(): Promise<{ checksOnListening: boolean; sessionInListener: boolean }> {
+  const http = createServer({ headersTimeout: 200, requestTimeout: 200, connectionsCheckingInterval: 50 });
+  const front = createNetServer((socket) => http.emit('connection', socket));
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  startRequestChecks(http);
+  const answer = await new Promise<string>((resolve) => {
+    const socket = connect((front.address() as AddressInfo).port, '127.0.0.1', () =>
+      socket.write('GET / HTTP/1.1\r\n'),
+    );
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('close', () => resolve(text));
+    setTimeout(() => socket.destroy(), 3000).unref();
+  });
+  http.close();
+  await new Promise((resolve) => front.close(resolve));
+  const h2 = createH2cServer();
+  let given: unknown;
+  let accepted: unknown;
+  onSessionWithSocket(h2, (_session, socket) => (given = socket));
+  h2.on('connection', (socket) => (accepted = socket));
+  await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+  const session = h2Connect(`http://127.0.0.1:${(h2.address() as AddressInfo).port}`);
+  await new Promise((resolve) => session.once('remoteSettings', resolve));
+  session.destroy();
+  await new Promise((resolve) => h2.close(resolve));
+  return {
+    checksOnListening: /^HTTP\/1\.1 408 /.test(answer),
+    sessionInListener: given !== undefined && given === accepted,
   };
 }

@@ -133,10 +133,13 @@ export function whenAcknowledged(socket: Duplex, then: () => void): void {
 }
 
 /**
- * Resets a TCP connection (RST, not FIN). A TLS socket's handle is the TLS layer, where Node
- * cannot reset; it is destroyed instead (a FIN), and the log says so.
+ * Resets a TCP connection (RST, not FIN), or an HTTP/2 stream (RST_STREAM CANCEL). A TLS socket's handle is the TLS
+ * layer, where Node cannot reset; it is destroyed instead (a FIN), and the log says so.
  */
 export function resetSocket(socket: Duplex): string {
+  // An HTTP/2 stream (edge/h2/stream-socket.ts) resets itself: RST_STREAM, the session goes on.
+  const own = (socket as Duplex & { resetStream?: () => string }).resetStream;
+  if (own) return own.call(socket);
   try {
     (socket as Socket).resetAndDestroy();
     return 'TCP connection reset (RST)';
