@@ -1,4 +1,5 @@
 // --stdin: each line of standard input goes to every open connection as a text message (as `wscat --listen` does).
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Readable } from 'node:stream';
 import { QUEUED_SEND_OVERHEAD } from '../connection/backpressure';
 import { BACKPRESSURE_HIGH_WATER, STDIN_MAX_LINE_BYTES } from '../core/constants';

@@ -1,5 +1,6 @@
 // Stops reading from a client while what we send it waits unwritten past the bound, or until the next event-loop turn
 // once it has had its share of this one.
+import { setImmediate } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { BACKPRESSURE_HIGH_WATER, PONGS_PENDING_HIGH_WATER } from '../core/constants';

@@ -1,4 +1,5 @@
 // The live connections of one server: ids, the heartbeat, and ending them all at shutdown.
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { MODES, type ModeRules } from '../behaviour/modes';

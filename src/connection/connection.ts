@@ -1,4 +1,5 @@
 // One WebSocket connection: echoes and ends as its mode's data says, through one writer chosen at set-up.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, DROP_LINGER_MS, DROP_STALL_MS } from '../core/constants';

@@ -4,6 +4,7 @@
 // libuv reads a socket up to 32 times in one turn while it has data: 2 MiB of a client
 // flooding empty frames is about 350,000 messages, half a second in which no other client is
 // read. A connection that has had its share of a turn stops reading until the next one.
+import { setImmediate } from 'node:timers';
 
 /**
  * Messages one client may bring in one event-loop turn before its reading waits for the next

@@ -1,5 +1,6 @@
 // Starts one connection as its behaviour says, plus the faults that act once at set-up (greeting, no-pong) and its
 // own ping timer.
+import { clearInterval, setInterval } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../behaviour/behaviour';

@@ -1,4 +1,5 @@
 // A test's pings on one connection, each waiting for the pong with its payload, with a timeout; made at the first.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { PongReply } from '../core/client-types';
 
 /**

@@ -1,4 +1,5 @@
 // The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { behaviourFromUrl, KNOWN_QUERY_NAMES, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';

@@ -1,4 +1,5 @@
 // Decides whether an upgrade request may become a WebSocket, and refuses it cleanly if not.
+import { clearTimeout, setTimeout } from 'node:timers';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { escapeClientText } from '../core/escape';

@@ -1,4 +1,5 @@
 // A line writer that never blocks the server and never queues without bound.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Writable } from 'node:stream';
 import { LOG_HIGH_WATER } from '../core/constants';
 

@@ -1,5 +1,6 @@
 // A compressed connection's share of inflation: large frames inflate one at a time per process, each followed by its
 // echo's compression, and yield the event loop as they go, so deflate bombs cannot pile up messages or slow others.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Transform } from 'node:stream';
 import type WebSocket from 'ws';
 import { watchInflation, type InflationWatcher } from '../internals/ws-inflate';

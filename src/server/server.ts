@@ -1,4 +1,5 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
+import { EchoServerError } from '../core/errors';
 import type { Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -49,8 +50,23 @@ import { upgradePath, type UpgradePathParts } from '../edge/upgrade-path';
  * (exitCode 1)
  */
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  checkNodeBuildOfWs();
   checkOptionsObject(options); // before options.log is read: null would throw a TypeError there
   return startEchoServerLogging(options, createLogger(options.log));
+}
+
+/**
+ * Throws, saying what to do, when `ws` resolved to its browser build: a test environment that looks like a browser
+ * (Jest's `jsdom`) resolves packages with the `browser` condition, and that build has no server.
+ */
+function checkNodeBuildOfWs(): void {
+  if (typeof WebSocketServer === 'function') return;
+  throw new EchoServerError(
+    'ws-echo runs a server, but the `ws` package resolved to its browser build (no WebSocketServer): this test ' +
+      "environment resolves packages as a browser would (Jest's jsdom). Add `@jest-environment-options " +
+      '{"customExportConditions": ["node", "node-addons"]}` to the file (or testEnvironmentOptions in jest.config), ' +
+      'or use the Node environment (`@jest-environment node`)',
+  );
 }
 
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */

@@ -1,4 +1,5 @@
 // --stats: once a second, rates and totals from the server's counters, as a status line or a log event.
+import { clearInterval, setInterval } from 'node:timers';
 import { COUNTERS } from '../core/counters';
 import type { EchoStats } from '../core/types';
 import { formatStats } from '../log/log-format';

@@ -1,4 +1,5 @@
 // The worker processes behind --workers: forks them, replaces one that dies (backing off), stops them all.
+import { clearTimeout, setTimeout } from 'node:timers';
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { EchoServerError } from '../core/errors';

@@ -1,4 +1,5 @@
 // A --workers process: serves with the primary's options, logs through it, and stops when it says so.
+import { clearInterval, setInterval } from 'node:timers';
 import type { CounterSnapshot } from '../core/counters';
 import { EchoServerError } from '../core/errors';
 import type { EchoServer } from '../core/types';

@@ -1,5 +1,6 @@
 // The faults that end a connection after n echoes written (close-after, drop-after, reset-after), as the connection's
 // echo listener: chosen at set-up, so a plain connection never counts for them.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type { Behaviour } from '../../behaviour/behaviour';
 import type { ModeRules } from '../../behaviour/modes';

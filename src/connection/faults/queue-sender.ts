@@ -1,6 +1,7 @@
 // The fault queue as a connection's one writer: echoes waiting for their delay, the throttle or their turn as frames,
 // one queue and at most one timer per connection, written through ws (small fragments framed by hand) and counted
 // until the socket has them.
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Behaviour } from '../../behaviour/behaviour';

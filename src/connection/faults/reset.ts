@@ -1,5 +1,6 @@
 // reset-after's end: an RST once the client's TCP has taken in every echo before it (an RST discards what the kernel
 // has not yet sent), read from Linux's socket tables by one poller shared by every waiting reset.
+import { clearTimeout, setTimeout } from 'node:timers';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

@@ -1,4 +1,5 @@
 // The listener with --h2: HTTP/1.1 and HTTP/2 (RFC 8441) on one port, and the bounds every HTTP/2 session keeps.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Server } from 'node:http';
 import {
   createSecureServer,

@@ -1,4 +1,5 @@
 // Clear-text HTTP/2 with prior knowledge (h2c) beside HTTP/1.1 on one port: a new connection's first bytes decide.
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { Socket } from 'node:net';
 
 /** RFC 9113 §3.4: what every HTTP/2 client sends first. */
