@@ -152,21 +152,23 @@ export interface EchoClient {
 }
 
 /** The behaviours {@link EchoClient.set} can change on an open connection (the others are fixed at the handshake). */
-export type SettableBehaviour = Partial<
-  Pick<
-    BehaviourOptions,
-    | 'delay'
-    | 'closeAfter'
-    | 'closeCode'
-    | 'closeReason'
-    | 'dropAfter'
-    | 'resetAfter'
-    | 'fragment'
-    | 'noPong'
-    | 'throttle'
-    | 'seed'
-  >
->;
+type SettableName =
+  | 'delay'
+  | 'closeAfter'
+  | 'closeCode'
+  | 'closeReason'
+  | 'dropAfter'
+  | 'resetAfter'
+  | 'fragment'
+  | 'noPong'
+  | 'throttle'
+  | 'seed';
+
+/**
+ * What {@link EchoClient.set} takes: any of the settable behaviours, each its value or `undefined` to turn it off
+ * (spelt out, so `{ delay: undefined }` type-checks under `exactOptionalPropertyTypes`).
+ */
+export type SettableBehaviour = { [Name in SettableName]?: BehaviourOptions[Name] | undefined };
 
 /** What {@link EchoClient.ping} resolves with. */
 export interface PongReply {

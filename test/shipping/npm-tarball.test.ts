@@ -14,9 +14,12 @@ const SOURCES = readdirSync(path.join(ROOT, 'src'), { recursive: true }) as stri
 const MODULES = SOURCES.filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -'.ts'.length));
 /** The ES module declarations: a .d.mts per .mts source (types only: `ws-echo/vitest` for ES modules). */
 const ESM_TYPES = SOURCES.filter((file) => file.endsWith('.mts')).map((file) => `dist/${file.slice(0, -4)}.d.mts`);
+/** The user documentation the README links to, so its links work from node_modules too. */
+const DOCS = readdirSync(path.join(ROOT, 'docs')).map((file) => `docs/${file}`);
 const REQUIRED = [
   'package.json',
   'README.md',
+  ...DOCS,
   'LICENSE',
   'bin/ws-echo',
   ...MODULES.flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`]),
