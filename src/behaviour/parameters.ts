@@ -193,6 +193,25 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     summary: 'the upgrade is refused with this HTTP status and a short body',
   },
   {
+    name: 'h2-refuse',
+    option: 'h2Refuse',
+    kind: 'integer',
+    min: 400,
+    max: 599,
+    unit: 'HTTP status',
+    settable: false,
+    summary:
+      'with --h2, an RFC 8441 WebSocket (HTTP/2 extended CONNECT) is refused with this status and a short body; HTTP/1.1 upgrades are not',
+  },
+  {
+    name: 'h2-reset',
+    option: 'h2Reset',
+    kind: 'flag',
+    settable: false,
+    summary:
+      'with --h2, an RFC 8441 WebSocket (HTTP/2 extended CONNECT) stream is reset (RST_STREAM CANCEL) unanswered; HTTP/1.1 upgrades are not',
+  },
+  {
     name: 'accept-delay',
     option: 'acceptDelay',
     kind: 'integer',

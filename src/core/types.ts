@@ -77,6 +77,16 @@ export interface BehaviourOptions {
   fragment?: number;
   /** Every upgrade is refused with this HTTP status (400-599) and a short body. */
   reject?: number;
+  /**
+   * With `h2`, every RFC 8441 WebSocket (an HTTP/2 extended CONNECT) is refused with this HTTP status (400-599) after
+   * the server advertised SETTINGS_ENABLE_CONNECT_PROTOCOL; HTTP/1.1 upgrades are not. URL: `?h2-refuse=405`.
+   */
+  h2Refuse?: number;
+  /**
+   * With `h2`, every RFC 8441 WebSocket's stream is reset (RST_STREAM CANCEL) with no answer; HTTP/1.1 upgrades are
+   * not. URL: `?h2-reset`.
+   */
+  h2Reset?: boolean;
   /** The `101` answer is sent this many ms after the request. */
   acceptDelay?: number;
   /** Pings from the client are not answered; echoes go on. */
@@ -139,6 +149,12 @@ export interface EchoServerOptions extends BehaviourOptions {
    * with prior knowledge (h2c) in clear text, ALPN `h2` with `tls` (default false).
    */
   h2?: boolean;
+  /**
+   * With `h2`, advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (default true). `false` is the fault of a server that does
+   * not: clients open their WebSockets over HTTP/1.1, and a `:protocol` stream sent anyway is reset by Node
+   * (RST_STREAM PROTOCOL_ERROR).
+   */
+  h2Advertise?: boolean;
   /** Serve Prometheus metrics at `GET /metrics` (default true; false answers 404). */
   metrics?: boolean;
   /**

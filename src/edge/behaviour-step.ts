@@ -1,9 +1,10 @@
-// The upgrade under a behaviour: its URL's parameters checked (400), `reject`, and `accept-delay` before the 101.
+// The upgrade under a behaviour: its URL's parameters checked (400), `reject`, the HTTP/2 faults, `accept-delay`.
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { behaviourFromUrl, KNOWN_QUERY_NAMES, type Behaviour, type UnknownParameters } from '../behaviour/behaviour';
 import { randomSeed } from '../behaviour/random';
+import { appliedH2Fault } from './h2/h2-faults';
 import type { UpgradeRefusal } from './handshake';
 
 /** Bytes a client may send while its 101 is held back (it should send none before the 101). */
@@ -137,6 +138,7 @@ export function behaviourUpgrades(deps: UpgradeDeps): BehaviourUpgrades {
       if (refusal !== undefined) return deps.refuse(socket, path, refusal);
       const behaviour = seeded(asked!);
       if (behaviour.reject !== undefined) return deps.refuse(socket, path, rejection(behaviour.reject));
+      if (appliedH2Fault(behaviour, socket, (refusal) => deps.refuse(socket, path, refusal))) return;
       const delayMs = behaviour.acceptDelay;
       if (!delayMs) return accept(behaviour, head, unknown);
       const wait = (id?: number): void =>

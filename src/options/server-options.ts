@@ -184,6 +184,17 @@ export const SERVER_OPTIONS = [
     ],
   },
   {
+    option: 'h2Advertise',
+    kind: 'switch',
+    default: true,
+    flags: [
+      {
+        flag: '--no-h2-advertise',
+        help: 'with --h2, do not advertise RFC 8441 (SETTINGS_ENABLE_CONNECT_PROTOCOL): clients use HTTP/1.1 for WebSockets',
+      },
+    ],
+  },
+  {
     kind: 'workers',
     default: 1,
     rule: RULES.workers,

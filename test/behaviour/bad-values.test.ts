@@ -30,6 +30,8 @@ const BAD_URL_VALUES: Array<[name: string, value: string, allowed: RegExp]> = [
   ['greeting', '%E0%A4%A', /not valid percent-encoding/],
   ['fragment', '0', /a whole number from 1 to/],
   ['reject', '302', /a whole number from 400 to 599/],
+  ['h2-refuse', '200', /a whole number from 400 to 599/],
+  ['h2-reset', 'maybe', /given with no value, or 1, true, 0, false/],
   ['accept-delay', '600001', /a whole number from 0 to 600000 ms/],
   ['no-pong', 'maybe', /given with no value, or 1, true, 0, false/],
   ['ping-interval', '0x10', /0 \(off\) or a number from 0\.001 to \d+ s/],

@@ -35,12 +35,17 @@ export const H2_MAX_STREAMS = 100;
  */
 export const H2_SESSION_MEMORY_MB = 64;
 
-/** What every HTTP/2 session is offered: RFC 8441's SETTINGS_ENABLE_CONNECT_PROTOCOL, the window, the stream bound. */
-export const H2_SETTINGS: Settings = {
-  enableConnectProtocol: true,
-  initialWindowSize: H2_WINDOW_BYTES,
-  maxConcurrentStreams: H2_MAX_STREAMS,
-};
+/**
+ * What every HTTP/2 session is offered: RFC 8441's SETTINGS_ENABLE_CONNECT_PROTOCOL (not with `h2Advertise` false,
+ * the fault of a server that does not), the window, the stream bound.
+ */
+export function h2Settings(config: Pick<ResolvedOptions, 'h2Advertise'>): Settings {
+  return {
+    enableConnectProtocol: config.h2Advertise,
+    initialWindowSize: H2_WINDOW_BYTES,
+    maxConcurrentStreams: H2_MAX_STREAMS,
+  };
+}
 
 /** The servers behind one port with --h2. */
 export interface H2Listener {
@@ -66,7 +71,7 @@ export function createListener(config: ResolvedOptions): H2Listener {
  */
 export function createH2Listener(config: ResolvedOptions, http?: Server): H2Listener {
   if (!config.tls && http) {
-    const h2 = createH2cServer({ settings: H2_SETTINGS, maxSessionMemory: H2_SESSION_MEMORY_MB });
+    const h2 = createH2cServer({ settings: h2Settings(config), maxSessionMemory: H2_SESSION_MEMORY_MB });
     const routes = {
       http1: (socket: Socket) => http.emit('connection', socket),
       h2: (socket: Socket) => h2.emit('connection', socket),
@@ -83,7 +88,7 @@ export function createH2Listener(config: ResolvedOptions, http?: Server): H2List
       cert: config.tls?.cert,
       key: config.tls?.key,
       handshakeTimeout: config.handshakeTimeoutMs,
-      settings: H2_SETTINGS,
+      settings: h2Settings(config),
       maxSessionMemory: H2_SESSION_MEMORY_MB,
     });
   } catch (error) {

@@ -139,6 +139,8 @@ export class H2Client {
       },
       { endStream: false },
     );
+    // A stream reset before its answer is reported by the close below, with its code.
+    stream.on('error', () => undefined);
     const response = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
       stream.once('response', resolve);
       stream.once('close', () => reject(new Error(`stream closed before an answer (rst ${stream.rstCode})`)));
