@@ -53,11 +53,14 @@ test: build typecheck lint binary test-tools
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
 # (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser),
-# cc (the bench's load generator, test/shipping/bench-loadgen.test.ts).
+# cc (the bench's load generator, test/shipping/bench-loadgen.test.ts), python3-h2 and python3-wsproto.
 # A fresh Debian machine gets whichever is missing from its packages.
 TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
+# Python modules of Debian's python3 (not a python3 earlier in PATH): the independent RFC 8441 client (test/h2/).
+TEST_PY_MODULES := h2:python3-h2 wsproto:python3-wsproto
 test-tools:
 	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	for pair in $(TEST_PY_MODULES); do /usr/bin/python3 -c "import $${pair%%:*}" 2>/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing what the tests need:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
