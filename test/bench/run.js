@@ -9,7 +9,8 @@
 // medians, with best against best beside them. Loads:
 //   64 B text, 1 and 50 connections x 16 in flight; 16 KiB binary, 10 x 4; 1 MiB binary,
 //   1 x 2; ping-pong 64 B (1 x 1) for latency p50/p99; memory per idle connection at 5,000
-//   connections (a fresh server each); time from start to the listening line.
+//   connections (a fresh server each); time from start to the listening line; and the HTTP/2 row (h2-row.js):
+//   64 B text over one RFC 8441 stream, ten streams on one connection, ten TCP connections, per server CPU-second.
 // Every echo is checked by the load generator (opcode, length, content, order, clean close).
 // Performance is reported, never asserted: the exit code is 1 only when an echo was wrong, a
 // server crashed, or a server did not exit 0 on SIGTERM.
@@ -17,7 +18,7 @@
 // Environment: BENCH_QUICK=1 (fewer, shorter rounds), BENCH_PEERS=1 (Bun and Go too), BENCH_ROUNDS, BENCH_SECONDS
 // (measured
 // seconds per run), BENCH_SERVERS and BENCH_LOADS (regexps on the keys; the baseline always
-// runs; 'idle' and 'startup' are load keys too), BENCH_LOADGEN (the
+// runs; 'idle', 'startup' and 'h2' are load keys too), BENCH_LOADGEN (the
 // load generator binary), BENCH_OUT (the JSON file). Progress goes to stderr, the Markdown
 // tables to stdout, everything measured to the JSON file.
 const { spawn } = require('node:child_process');
@@ -27,6 +28,7 @@ const path = require('node:path');
 const { ROOT, BIN, requireBuild, cpuSecondsOf, machineBusySeconds } = require('./proc.js');
 const { SERVERS, PEERS, launch, httpGet, LISTENING } = require('./servers.js');
 const { summarize, printTables } = require('./report.js');
+const { runH2Row, printH2Table } = require('./h2-row.js');
 
 const QUICK = Boolean(process.env.BENCH_QUICK);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || (QUICK ? 2 : 5));
@@ -58,7 +60,7 @@ const LOADS = [
   { key: 'pingpong64', label: 'ping-pong 64 B text, 1 conn x 1', conns: 1, inflight: 1, size: 64, latency: true },
 ].filter((load) => wanted(load.key));
 
-/** BENCH_LOADS=<regexp> keeps the loads whose key matches; 'idle' and 'startup' are keys too. */
+/** BENCH_LOADS=<regexp> keeps the loads whose key matches; 'idle', 'startup' and 'h2' are keys too. */
 function wanted(key) {
   return !process.env.BENCH_LOADS || new RegExp(process.env.BENCH_LOADS).test(key);
 }
@@ -295,6 +297,13 @@ async function main() {
       `  start-up medians: ${startupCommands.map((c) => `${c.key} ${summarize(startup[c.key]).median.toFixed(0)} ms`).join(', ')}`,
     );
 
+  // HTTP/2: its own server and load generator (h2-load.js), the same rounds.
+  let h2;
+  if (wanted('h2') && failures.length === 0) {
+    h2 = await runH2Row({ launch, cpus: CPUS, rounds: ROUNDS, seconds: SECONDS, warmup: WARMUP, log });
+    failures.push(...h2.failures);
+  }
+
   const result = {
     date: new Date().toISOString(),
     quick: QUICK,
@@ -321,12 +330,14 @@ async function main() {
     runs,
     idle,
     startup: STARTUP_COMMANDS.map((c) => ({ key: c.key, label: c.label, ms: startup[c.key] })),
+    h2,
     failures,
     durationSeconds: (Date.now() - started) / 1000,
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, `${JSON.stringify(result, null, 1)}\n`);
   process.stdout.write(printTables(result));
+  if (h2) process.stdout.write(printH2Table(h2));
   if (failures.length > 0) {
     log(`\nbench FAILED:\n  ${failures.join('\n  ')}`);
     process.exitCode = 1;
