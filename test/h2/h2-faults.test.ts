@@ -60,6 +60,20 @@ describe('h2-reset: the setting advertised, then the stream reset unanswered', (
   });
 });
 
+describe('the command line', () => {
+  test('--h2-refuse 418 refuses every RFC 8441 WebSocket; --h2-reset resets them', async () => {
+    const refusing = await cliServer(['--h2', '--h2-refuse', '418']);
+    const toRefusing = new H2Client(refusing.url);
+    defer(() => toRefusing.destroy());
+    expect((await toRefusing.refused('/')).status).toBe(418);
+    const resetting = await cliServer(['--h2', '--h2-reset']);
+    const toResetting = new H2Client(resetting.url);
+    defer(() => toResetting.destroy());
+    await expect(toResetting.webSocket('/')).rejects.toThrow(`(rst ${NGHTTP2_CANCEL})`);
+    await expectHttp1Echo(`${resetting.url}/`);
+  });
+});
+
 describe('--no-h2-advertise: the setting not advertised', () => {
   test('the server says nothing of RFC 8441; a :protocol stream sent anyway is reset (PROTOCOL_ERROR)', async () => {
     const { url, client } = await session({ h2Advertise: false });

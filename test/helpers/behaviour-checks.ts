@@ -199,6 +199,26 @@ export const BEHAVIOUR_CASES: Record<string, BehaviourCase> = {
       expect(await upgradeStatus(url)).toBe(429);
     },
   },
+  // The HTTP/2 faults touch only RFC 8441 WebSockets (test/h2/h2-faults.test.ts checks them there, the flags too):
+  // over HTTP/1.1, which these servers speak, the connection opens and echoes.
+  'h2-refuse': {
+    params: { 'h2-refuse': '405' },
+    options: { h2Refuse: 405 },
+    async check(url) {
+      const c = await connect(url);
+      expect((await timedEcho(c, 'over http/1.1')).data).toBe('over http/1.1');
+      c.ws.close();
+    },
+  },
+  'h2-reset': {
+    params: { 'h2-reset': '' },
+    options: { h2Reset: true },
+    async check(url) {
+      const c = await connect(url);
+      expect((await timedEcho(c, 'over http/1.1')).data).toBe('over http/1.1');
+      c.ws.close();
+    },
+  },
   'accept-delay': {
     params: { 'accept-delay': '300' },
     options: { acceptDelay: 300 },
