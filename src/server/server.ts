@@ -69,6 +69,14 @@ function checkNodeBuildOfWs(): void {
   );
 }
 
+/** The HTTP/2 fault chosen for every connection of a server that speaks no HTTP/2 (it would change nothing), if any. */
+function http2FaultWithoutHttp2(config: ResolvedOptions): string | undefined {
+  if (config.h2) return undefined;
+  if (!config.h2Advertise) return '--no-h2-advertise';
+  if (config.behaviour.h2Refuse !== undefined) return '--h2-refuse';
+  return config.behaviour.h2Reset ? '--h2-reset' : undefined;
+}
+
 /** Logs the listening line and the warnings a user should see at start; returns the URL. */
 function announce(
   server: NetServer,
@@ -91,6 +99,8 @@ function announce(
   });
   const exposed = exposure(address);
   if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
+  const idleFault = http2FaultWithoutHttp2(config);
+  if (idleFault) log.log({ event: 'warning', message: `${idleFault} changes nothing without --h2 (h2: true)` });
   if (fdCapacity < Math.min(config.maxConnections, 1000)) {
     log.log({
       event: 'warning',

@@ -7,6 +7,7 @@ import { openClient } from '../helpers/clients';
 import { perTest } from '../helpers/per-test';
 import { H2Client, NGHTTP2_CANCEL } from '../helpers/wire/h2-websocket';
 import { runCliToEnd } from '../helpers/processes/cli';
+import { pollUntil } from '../helpers/probe';
 
 const { serve, defer, running, cliServer } = perTest();
 
@@ -98,4 +99,13 @@ describe('--no-h2-advertise: the setting not advertised', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--h2-refuse.*must be a whole number from 400 to 599/);
   });
+
+  test.each([['--h2-refuse', '405'], ['--h2-reset'], ['--no-h2-advertise']])(
+    '%s without --h2 warns at start that it changes nothing',
+    async (...args) => {
+      const cli = await cliServer(args);
+      const warning = `${args[0]} changes nothing without --h2`;
+      expect(await pollUntil(cli.stderr, (text) => text.includes(warning))).toContain(warning); // on stderr
+    },
+  );
 });
