@@ -92,7 +92,10 @@ export type ChosenBehaviour =
   | { behaviour: Behaviour; error?: undefined; unknown?: UnknownParameters }
   | { behaviour?: undefined; error: string; unknown?: undefined };
 
-/** Query names ws-echo does not read, as the client wrote them (decoded), with the closest known name when one is. */
+/**
+ * Query names ws-echo does not read, as the client wrote them (decoded; a long one cut to
+ * {@link UNKNOWN_NAME_CHARS} characters and `…`), with the closest known name when one is.
+ */
 export type UnknownParameters = ReadonlyArray<{ readonly name: string; readonly didYouMean?: string }>;
 
 /** At most this many unknown names are kept for one request (a URL can hold thousands); the rest are not named. */
@@ -101,11 +104,23 @@ export const MAX_UNKNOWN_NAMED = 16;
 /** Every query name ws-echo reads: the behaviour parameters (the server reads no other). */
 export const KNOWN_QUERY_NAMES: readonly string[] = BEHAVIOUR_PARAMETERS.map((p) => p.name);
 
-/** Adds `name` to `unknown` with its suggestion, once, up to {@link MAX_UNKNOWN_NAMED}. */
-function noteUnknown(unknown: Array<{ name: string; didYouMean?: string }>, name: string): void {
+/** Characters of an unknown name kept (a URL may carry a name of 15,000): a longer one is cut and ends in `…`. */
+export const UNKNOWN_NAME_CHARS = 64;
+
+/** `name`, or its first {@link UNKNOWN_NAME_CHARS} characters (whole code points) and `…`. */
+function cutName(name: string): string {
+  if (name.length <= UNKNOWN_NAME_CHARS) return name;
+  const chars = Array.from(name.slice(0, 2 * UNKNOWN_NAME_CHARS));
+  if (chars.length <= UNKNOWN_NAME_CHARS && name.length <= 2 * UNKNOWN_NAME_CHARS) return name;
+  return `${chars.slice(0, UNKNOWN_NAME_CHARS).join('')}…`;
+}
+
+/** Adds `name` (cut) to `unknown` with its suggestion, once, up to {@link MAX_UNKNOWN_NAMED}. */
+function noteUnknown(unknown: Array<{ name: string; didYouMean?: string }>, whole: string): void {
+  const name = cutName(whole);
   if (unknown.length >= MAX_UNKNOWN_NAMED || unknown.some((u) => u.name === name)) return;
   // 2 edits, not the flags' 3: an app's own `token` is not a mistyped `mode`.
-  const near = name.length <= 64 ? closestName(name, KNOWN_QUERY_NAMES, 2) : undefined;
+  const near = name === whole ? closestName(name, KNOWN_QUERY_NAMES, 2) : undefined;
   unknown.push(near === undefined ? { name } : { name, didYouMean: near });
 }
 

@@ -16,7 +16,7 @@ import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-
 import { queuePolicyFor, QueueSender } from './faults/queue-sender';
 import type { EchoTap } from '../fixture/live-client';
 import { gatherPayloads } from './payload-gatherer';
-import { MAX_PINGS_IN_FLIGHT, PingWaits } from './ping-waits';
+import { pingRefusal, PingWaits } from './ping-waits';
 import { answerEvents, listenForPongs, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
 import { CLOSE_RULE_FAILED, rethrowLater, RuleRunner, type Decision, type RuleFailure } from '../rules/runner';
@@ -414,8 +414,8 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
   /** Pings with `data` after the echoes before it; resolves with the pong (see {@link PingWaits}). */
   ping(data: Buffer, timeoutMs: number, timedOut: () => string): Promise<PongReply> {
     const pings = this.pings ?? (listenForPongs(this.ws), (this.pings = new PingWaits()));
-    if (pings.size >= MAX_PINGS_IN_FLIGHT)
-      return Promise.reject(new Error(`ping(): ${MAX_PINGS_IN_FLIGHT} pings already wait for their pongs`));
+    const refusal = pingRefusal(pings.size, this.ws.bufferedAmount);
+    if (refusal !== undefined) return Promise.reject(new Error(refusal));
     const reply = pings.add(data, timeoutMs, timedOut);
     this.echoes.flush();
     this.ws.ping(data);

@@ -8,6 +8,21 @@ import type { PongReply } from '../core/client-types';
  */
 export const MAX_PINGS_IN_FLIGHT = 1000;
 
+/**
+ * Bytes queued for a connection (ws's bufferedAmount) past which ping() is refused at once: a ping that timed out
+ * leaves the count above, but its frame stays queued for a client that does not read, so the count alone does not
+ * bound a ping() loop's memory.
+ */
+export const MAX_QUEUED_BYTES_FOR_PING = 1024 * 1024;
+
+/** Why ping() refuses at once, or `undefined` if it may ping: too many in flight, or a client that is not reading. */
+export function pingRefusal(inFlight: number, queuedBytes: number): string | undefined {
+  if (inFlight >= MAX_PINGS_IN_FLIGHT) return `ping(): ${MAX_PINGS_IN_FLIGHT} pings already wait for their pongs`;
+  if (queuedBytes > MAX_QUEUED_BYTES_FOR_PING)
+    return `ping(): ${queuedBytes} bytes already wait to be written (over 1 MiB): the client is not reading`;
+  return undefined;
+}
+
 /** One ping waiting for its pong. */
 interface PingWait {
   data: Buffer;

@@ -111,6 +111,15 @@ function unknownOf(event: ConnectionEvent, c: Chalk): string {
   return ` ${c.yellow(`(unknown parameter${names.length === 1 ? '' : 's'} ${each.join(', ')})`)}`;
 }
 
+/** Characters of a request's path a pretty line shows (a path may be 16 KB; the JSON log keeps it whole). */
+const PATH_SHOWN_CHARS = 1024;
+
+/** A client's path for a pretty line: escaped, cut after {@link PATH_SHOWN_CHARS} characters saying its length. */
+function pathOf(path: string): string {
+  if (path.length <= PATH_SHOWN_CHARS) return escapeClientText(path);
+  return `${escapeClientText(path.slice(0, PATH_SHOWN_CHARS))}… (${path.length} characters)`;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -118,7 +127,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       // Kept free of prefixes so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} listening on ${event.url} (mode: ${event.mode})${behaviourOf(withoutMode(event.behaviour), c)}`;
     case 'connection':
-      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${escapeClientText(event.path)}${event.transport === 'h2' ? ' over HTTP/2' : ''}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}${unknownOf(event, c)}`;
+      return `${c.cyan(`#${event.id}`)} ${c.green('connected')} from ${event.remote} path ${pathOf(event.path)}${event.transport === 'h2' ? ' over HTTP/2' : ''}${behaviourOf(event.behaviour, c)}${negotiated(event, c)}${unknownOf(event, c)}`;
     case 'fault':
       return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {
@@ -131,7 +140,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} closed ${event.code}${reason} ${how}, ${event.initiator} first, ${formatDuration(event.durationMs)}, ${plural(event.messages, 'message')}`;
     }
     case 'rejected':
-      return `${c.yellow('rejected')} ${event.remote} ${escapeClientText(event.path)}: ${event.status} ${escapeClientText(event.reason)}`;
+      return `${c.yellow('rejected')} ${event.remote} ${pathOf(event.path)}: ${event.status} ${escapeClientText(event.reason)}`;
     case 'protocol-error':
       return c.red(`#${event.id} protocol error, closed with ${event.code}: ${event.error}`);
     case 'warning':

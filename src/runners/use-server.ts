@@ -47,16 +47,19 @@ export function useServerWith<C>(
   use?: UseEchoServerOptions,
 ): EchoServer {
   const per = scopeOf(hooks.name, use);
-  const live = new LiveServer(options, per === 'test' ? 'inside a test' : 'inside a test or hook of this file');
+  const where = per === 'test' ? 'inside a test' : 'inside a test or hook of this file';
+  const live = new LiveServer(options, where, per === 'test');
   const reportIfFailed = (context: C): void => {
     if (live.server && hooks.failed(context) === true) console.error(reportOpenConnections(live.server));
   };
   if (per === 'test') {
-    hooks.beforeEach(() => live.start());
+    hooks.beforeEach(() => live.enter(hooks.name));
     hooks.afterEach(async (context) => {
       reportIfFailed(context);
-      await live.stop();
+      await live.leave();
     });
+    // Tests that ran at once (refused) may leave one running: whatever is left closes with the file (or suite).
+    hooks.afterAll(() => live.stop());
   } else {
     hooks.beforeAll(() => live.start());
     hooks.afterEach(async (context) => reportIfFailed(context));

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import type { ConnectionEvent } from '../../src';
+import { UNKNOWN_NAME_CHARS } from '../../src/behaviour/behaviour';
 import { LogSink } from '../helpers/log-sink';
 import { perTest } from '../helpers/per-test';
 import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
@@ -55,6 +56,25 @@ describe('without strict, unknown parameters are named, not refused', () => {
     const event = await sink.next('connection');
     expect(event.unknownParams).toEqual(['no-pnog']);
     expect(event.didYouMean).toEqual({ 'no-pnog': 'no-pong' });
+  });
+
+  it(`a long unknown name is cut to ${UNKNOWN_NAME_CHARS} characters and "…": in the event, the JSON and the pretty line`, async () => {
+    const sink = new LogSink('pretty');
+    const server = await serve({ log: sink.log });
+    const events: ConnectionEvent[] = [];
+    server.on('connection', (event) => events.push(event));
+    const cut = `${'x'.repeat(UNKNOWN_NAME_CHARS - 1)}😀…`;
+    await client(`${server.url}/?${'x'.repeat(UNKNOWN_NAME_CHARS - 1)}😀${'y'.repeat(10_000)}=1&dealy=1`);
+    await server.nextConnection();
+    expect(events[0].unknownParams).toEqual([cut, 'dealy']);
+    expect(events[0].didYouMean).toEqual({ dealy: 'delay' });
+    const line = sink
+      .text()
+      .split('\n')
+      .find((l) => l.startsWith('#1 ')) as string;
+    expect(line).toContain(`(unknown parameters "${cut}", dealy: did you mean delay?)`);
+    expect(line.length).toBeLessThan(2048); // the path is cut too: the JSON log keeps it whole
+    expect(line).toMatch(/… \(\d+ characters\) \(unknown/);
   });
 
   it('at most 16 unknown names are kept for one URL, each once', async () => {
