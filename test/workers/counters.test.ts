@@ -7,6 +7,7 @@ import { Opcode } from '../helpers/wire/frames';
 import { jsonLines, startJsonCli } from '../helpers/processes/json-cli';
 import { perTest } from '../helpers/per-test';
 import { getHealth, pollUntil } from '../helpers/probe';
+import { H2Client } from '../helpers/wire/h2-websocket';
 import { parsePrometheusText, valueOf, type Family } from '../helpers/prom-text';
 import { openRawClient } from '../helpers/wire/raw-client';
 import { portOf, rawUpgrade } from '../helpers/wire/raw-http';
@@ -18,6 +19,8 @@ const CLOSED = 4;
 const REFUSED = 4;
 const ASKED = 2;
 const BROKEN = 4;
+/** WebSockets over HTTP/2 (RFC 8441), on one HTTP/2 connection: both workers cannot share it, one holds them all. */
+const H2 = 2;
 
 /** What the traffic below leaves on /metrics: every sample of each counter's family, summed over the workers. */
 type Expected = Array<[labels: Record<string, string>, value: number | 'positive']>;
@@ -31,8 +34,9 @@ const byType = (text: number, binary: number): Expected => [
  * list without a line here fails the test: say how to provoke it, so its sum over workers is checked too.
  */
 const EXPECTED_METRICS: Partial<Record<CounterName, Expected>> = {
-  connectionsTotal: [[{}, CLIENTS + BROKEN]],
-  connectionsOpen: [[{}, CLIENTS - CLOSED]],
+  connectionsTotal: [[{}, CLIENTS + BROKEN + H2]],
+  connectionsOpen: [[{}, CLIENTS - CLOSED + H2]],
+  h2ConnectionsTotal: [[{}, H2]],
   refusalsByStatus: [[{ status: '426' }, REFUSED]],
   askedRefusalsByStatus: [[{ status: '5xx' }, ASKED]],
   messagesReceived: byType(CLIENTS, CLIENTS),
@@ -148,8 +152,11 @@ describe('--workers 2: the counter list', () => {
   });
 
   it('/metrics and the summary add up every listed counter over both workers', async () => {
-    const server = await startJsonCli(['--workers', '2'], defer);
+    const server = await startJsonCli(['--workers', '2', '--h2'], defer);
     const clients = await echoingClients(server.url);
+    const h2 = new H2Client(server.url);
+    defer(() => h2.destroy());
+    for (let i = 0; i < H2; i++) await h2.webSocket('/');
     await refusalsAndProtocolErrors(portOf(server.url));
     for (const c of clients.slice(0, CLOSED)) await closeClient(c.ws);
     // The other worker's counters reach the primary within a second.
@@ -160,6 +167,7 @@ describe('--workers 2: the counter list', () => {
     expect(mismatches(families)).toEqual([]);
 
     for (const c of clients.slice(CLOSED)) await closeClient(c.ws);
+    h2.destroy();
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
     const summary = jsonLines(server.stdout()).find((line) => line.event === 'summary');
