@@ -93,7 +93,10 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     this.queue = policy && new QueueSender(ws, socket, this.backpressure, written, policy);
     this.echoes = this.queue ?? echoSenderFor(ws, socket, this.backpressure, written);
     // With reply rules, a listener that offers each message to them first; without, the connection itself.
-    answerEvents(ws, settings.rules ? new RuleEvents(this, new RuleRunner(settings.rules)) : this);
+    answerEvents(
+      ws,
+      settings.rules ? new RuleEvents(this, new RuleRunner(settings.rules, settings.limits.maxPayload)) : this,
+    );
     if (settings.idleTimeoutMs > 0)
       this.idleTimer = setTimeout(EchoConnection.idleTimedOut, settings.idleTimeoutMs, this);
     if (settings.pingIntervalMs > 0) {
@@ -144,13 +147,16 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     else if (rule.drop) this.whenEchoesWritten(() => this.drop(`dropped by rule ${rule.number}`));
   }
 
-  /** A user's rule function threw: the message is counted, the error logged, the connection closed with 1011. */
+  /**
+   * A rule failed (its function threw, or its answer could not be built): the message is counted, the error logged,
+   * the connection closed with 1011; what a user's function threw goes back to the test.
+   */
   ruleFailed(data: Buffer, isBinary: boolean, failure: RuleFailure): void {
     this.received(data, isBinary);
     this.settings.logger.log({ event: 'error', message: `#${this.id}: ${failure.message}; closing it with 1011` });
     if (!this.dropped && this.ws.readyState === this.ws.OPEN)
-      this.closeWith(CLOSE_RULE_FAILED, `rule ${failure.rule} failed`, failure.message);
-    rethrowLater(failure.thrown);
+      this.closeWith(CLOSE_RULE_FAILED, failure.reason, failure.message);
+    if (failure.handBack) rethrowLater(failure.thrown);
   }
 
   /**

@@ -1,6 +1,6 @@
 // Checks the `rules` option as written and compiles each rule to data: a matcher, answer builders, an ending.
 import type { EchoRule, JsonPattern, RuleCaptures, RuleMessage } from '../core/rule-types';
-import { answerBuilder, referencesOfAnswer, type AnswerBuilder } from './answers';
+import { answerBuilder, callRuleFunction, referencesOfAnswer, type AnswerBuilder } from './answers';
 import { checkJsonPattern, isPlainObject, matchJson } from './json-pattern';
 
 /** A message being matched: its bytes, and its text and JSON worked out once, when a rule first asks. */
@@ -38,6 +38,15 @@ export interface CompiledRules {
   readonly counted: boolean;
 }
 
+/**
+ * Largest text message a RegExp or a JSON pattern is tried on: a larger one matches neither (JSON.parse and a RegExp
+ * run whole and synchronously, holding up every other client of the process).
+ */
+export const MAX_MATCHED_TEXT_BYTES = 1024 * 1024;
+
+/** Whether a RegExp or a JSON pattern may look at `message`: text of at most {@link MAX_MATCHED_TEXT_BYTES}. */
+const matchable = (message: Incoming): boolean => !message.isBinary && message.data.length <= MAX_MATCHED_TEXT_BYTES;
+
 const RULE_KEYS = new Set(['when', 'reply', 'send', 'close', 'drop', 'echo', 'times']);
 const NO_CAPTURES: RuleCaptures = Object.freeze({}) as RuleCaptures;
 
@@ -51,7 +60,7 @@ const isCloseCode = (code: unknown): code is number =>
 /** The matcher for a RegExp: groups captured as `0`, `1`, ... and by name. */
 function regExpMatcher(pattern: RegExp): Matcher {
   return (message) => {
-    if (message.isBinary) return undefined;
+    if (!matchable(message)) return undefined;
     pattern.lastIndex = 0; // a `g` or `y` flag must not make the next message start where this one stopped
     const match = pattern.exec(message.text());
     if (match === null) return undefined;
@@ -72,7 +81,7 @@ function matcherOf(when: unknown): { match: Matcher; names: string[] | undefined
   }
   if (typeof when === 'function') {
     const match: Matcher = (m) => {
-      const result: unknown = when(m.view());
+      const result = callRuleFunction(when as (message: RuleMessage) => unknown, 'the when function', m.view());
       if (!result) return undefined;
       return typeof result === 'object' ? (result as RuleCaptures) : NO_CAPTURES;
     };
@@ -83,7 +92,7 @@ function matcherOf(when: unknown): { match: Matcher; names: string[] | undefined
     const twice = names.find((name, index) => names.indexOf(name) !== index);
     if (twice !== undefined) throw new Error(`when captures $${twice} twice`);
     const match: Matcher = (m) => {
-      if (m.isBinary) return undefined;
+      if (!matchable(m)) return undefined;
       const value = m.json();
       const captures: RuleCaptures = {};
       return value !== undefined && matchJson(when as JsonPattern, value, captures) ? captures : undefined;

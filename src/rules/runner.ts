@@ -1,6 +1,6 @@
 // One connection's rules at work: the first rule that matches a message, and the messages it answers with.
 import type { RuleMessage } from '../core/rule-types';
-import type { Outgoing } from './answers';
+import { AnswerTooLarge, ThrownByFunction, type Outgoing } from './answers';
 import type { CompiledRule, CompiledRules, Incoming } from './compile';
 
 /** What a matched rule does with a message: send these, then echo, close or drop as the rule says. */
@@ -9,14 +9,28 @@ export interface Decision {
   readonly answers: readonly Outgoing[];
 }
 
-/** A user's function (a `when` or an answer) threw: which rule, and what it threw. */
+/**
+ * A rule could not answer a message: a user's function (a `when` or an answer) threw, or a written answer could not
+ * be built (too large, or a capture that cannot become JSON). Only what a user's function threw is handed back to
+ * the test ({@link handBack}); the rest is the client's doing, logged and answered with a close.
+ */
 export class RuleFailure extends Error {
+  /** Whether {@link thrown} came from a user's function (and goes back to the test). */
+  readonly handBack: boolean;
+  /** The close reason the client gets. */
+  readonly reason: string;
+
   constructor(
     readonly rule: number,
-    readonly thrown: unknown,
+    error: unknown,
+    readonly thrown: unknown = error instanceof ThrownByFunction ? error.thrown : error,
   ) {
-    super(`rule ${rule} threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    const text = thrown instanceof Error ? thrown.message : String(thrown);
+    const handBack = error instanceof ThrownByFunction;
+    super(handBack ? `rule ${rule} threw: ${text}` : `rule ${rule}: could not build its answer: ${text}`);
     this.name = 'RuleFailure';
+    this.handBack = handBack;
+    this.reason = error instanceof AnswerTooLarge ? `rule ${rule}: ${error.message}` : `rule ${rule} failed`;
   }
 }
 
@@ -61,13 +75,20 @@ class Message implements Incoming {
 export class RuleRunner {
   private readonly uses: Uint32Array | undefined;
 
-  constructor(private readonly compiled: CompiledRules) {
+  /**
+   * @param maxAnswerBytes the largest message a rule may send (the server's `maxPayload`): a larger answer fails the
+   *   rule, refused before it is built when its captures alone are over
+   */
+  constructor(
+    private readonly compiled: CompiledRules,
+    private readonly maxAnswerBytes: number,
+  ) {
     this.uses = compiled.counted ? new Uint32Array(compiled.rules.length) : undefined;
   }
 
   /**
    * The first rule that matches and the messages it sends; undefined when none matches (the message is echoed as the
-   * mode says). What a user's function throws comes out as a {@link RuleFailure}.
+   * mode says). What a user's function throws, and an answer that cannot be built, come out as a {@link RuleFailure}.
    */
   decide(data: Buffer, isBinary: boolean): Decision | undefined {
     const message = new Message(data, isBinary);
@@ -78,7 +99,7 @@ export class RuleRunner {
       const captures = this.attempt(rule, () => rule.match(message));
       if (captures === undefined) continue;
       if (this.uses !== undefined) this.uses[index]++;
-      const answers = this.attempt(rule, () => answersOf(rule, message, captures));
+      const answers = this.attempt(rule, () => answersOf(rule, message, captures, this.maxAnswerBytes));
       return { rule, answers };
     }
     return undefined;
@@ -94,12 +115,12 @@ export class RuleRunner {
 }
 
 /** The messages `rule` sends for `message`. */
-function answersOf(rule: CompiledRule, message: Message, captures: Record<string, unknown>): Outgoing[] {
+function answersOf(rule: CompiledRule, message: Message, captures: Record<string, unknown>, max: number): Outgoing[] {
   const out: Outgoing[] = [];
   if (rule.answers.length === 0) return out;
   const view = message.view();
   for (const build of rule.answers) {
-    const answer = build(view, captures);
+    const answer = build(view, captures, max);
     if (answer !== undefined) out.push(answer);
   }
   return out;

@@ -92,6 +92,11 @@ describe('a bad rules file', () => {
     ],
     ['typo.json', '[{"when": "a", "replay": "x"}]', 'rule 1: unknown key "replay"'],
     ['close.json', '[{"when": "a", "close": [999]}]', 'rule 1: close code must be 1000-1003'],
+    [
+      'references.json',
+      JSON.stringify([{ match: '^a$', reply: '$0'.repeat(1001) }]),
+      'rule 1: an answer names captures more than 1000 times',
+    ],
   ])('%s exits 2 and says what is wrong', async (name, text, message) => {
     const target = text === undefined ? path.join(dir, name) : file(name, text);
     const result = await runCliToEnd(['--port', '0', '--rules', target]);

@@ -1,6 +1,6 @@
 // A rule function that throws closes its connection with 1011, logs the error, and throws it back to the test (as a
-// throwing listener does) while the server serves other clients. Run in a child process on the compiled dist/, where
-// uncaught errors are the script's own to see.
+// throwing listener does) while the server serves other clients; so does an `async` when (a Promise is no answer). Run
+// in a child process on the compiled dist/, where uncaught errors are the script's own to see.
 import path from 'node:path';
 import { ROOT, runCommand } from '../helpers/processes/cli';
 
@@ -28,14 +28,22 @@ const talk = (url, text) => new Promise((resolve) => {
   const server = await startEchoServer({ rules, log: { format: 'json', stdout: stream, stderr: stream } });
   const results = [await talk(server.url, 'bad when'), await talk(server.url, 'bad reply'), await talk(server.url, 'fine')];
   await server.close();
+  const asyncServer = await startEchoServer({
+    rules: [{ when: async () => false, reply: 'matched' }],
+    log: { format: 'json', stdout: stream, stderr: stream },
+  });
+  results.push(await talk(asyncServer.url, 'async when'));
+  await asyncServer.close();
   await new Promise((resolve) => setImmediate(resolve));
   const errors = logged.filter((e) => e.event === 'error').map((e) => e.message);
   console.log(JSON.stringify({ results, thrown, errors }));
 })();
 `;
 
+const PROMISE = 'the when function returned a Promise: rule functions must be synchronous';
+
 describe('a rule function that throws', () => {
-  it('closes that connection with 1011, logs it, throws it back, and the server serves on', async () => {
+  it('closes that connection with 1011, logs it, throws it back, and the server serves on (an async when too)', async () => {
     const result = await runCommand(process.execPath, ['-e', SCRIPT], { timeoutMs: 10_000 });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual({
@@ -43,11 +51,13 @@ describe('a rule function that throws', () => {
         { got: [], code: 1011, reason: 'rule 1 failed' },
         { got: [], code: 1011, reason: 'rule 2 failed' },
         { got: ['fine'], code: 1000, reason: '' },
+        { got: [], code: 1011, reason: 'rule 1 failed' },
       ],
-      thrown: ['when broke', 'reply broke'],
+      thrown: ['when broke', 'reply broke', PROMISE],
       errors: [
         '#1: rule 1 threw: when broke; closing it with 1011',
         '#2: rule 2 threw: reply broke; closing it with 1011',
+        `#1: rule 1 threw: ${PROMISE}; closing it with 1011`,
       ],
     });
   });
