@@ -56,8 +56,9 @@ test: build typecheck lint binary test-tools
 # cc (the bench's load generator, test/shipping/bench-loadgen.test.ts).
 # A fresh Debian machine gets whichever is missing from its packages.
 TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
+TEST_TOOLS += websockets:python3-websockets
 test-tools:
-	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || /usr/bin/python3 -c "import $${pair%%:*}" 2>/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing what the tests need:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
