@@ -36,9 +36,15 @@ const ENDS: readonly ReplayEnd[] = ['close', 'stay-open', 'loop'];
 /** The play settings checked; throws {@link EchoServerError} (exit code 2) naming the bad one. */
 export function playSettings(speed: unknown = 1, end: unknown = 'close'): PlaySettings {
   if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed)))
-    throw new EchoServerError(`replay speed must be a number above 0 or 'max', got ${JSON.stringify(speed)}`, 2);
+    throw new EchoServerError(
+      `replay speed (--replay-speed, speed) must be a number above 0 or 'max', got ${JSON.stringify(speed)}`,
+      2,
+    );
   if (!ENDS.includes(end as ReplayEnd))
-    throw new EchoServerError(`replay end must be one of ${ENDS.join(', ')}, got ${JSON.stringify(end)}`, 2);
+    throw new EchoServerError(
+      `replay end (--replay-end, end) must be one of ${ENDS.join(', ')}, got ${JSON.stringify(end)}`,
+      2,
+    );
   return { speed, end: end as ReplayEnd };
 }
 
@@ -53,10 +59,14 @@ export function readTranscript(path: string): Transcript {
   return parseTranscript(text, path);
 }
 
-/** The server options a transcript needs: no echo, and the subprotocols it recorded (none if it recorded none). */
+/**
+ * The server options a transcript needs: no echo, messages kept for the script to read (the CLI keeps none), the
+ * subprotocols it recorded (none if it recorded none), and permessage-deflate if it was agreed.
+ */
 export function replayServerOptions(transcript: Transcript): EchoServerOptions {
   const protocols = [...new Set(transcript.connections.map(({ open }) => open.protocol).filter(Boolean))];
-  return { echo: false, protocols };
+  const deflate = transcript.connections.some(({ open }) => open.extensions.includes('permessage-deflate'));
+  return { echo: false, record: true, protocols, ...(deflate ? { deflate } : {}) };
 }
 
 /**
