@@ -35,11 +35,13 @@ export function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 /**
- * The client under test: offers two subprotocols, says hello with id 7, and when the tick comes sends 2 bytes;
- * records everything it sees until the close.
+ * The client under test: offers two subprotocols, sends a credential and a trace header, says hello with id 7,
+ * and when the tick comes sends 2 bytes; records everything it sees until the close.
  */
 export function runClient(url: string, hello: string = JSON.stringify({ op: 'hello', id: 7 })): Promise<Seen> {
-  const ws = new WebSocket(url, ['v2.chat', 'v1.chat']);
+  const ws = new WebSocket(url, ['v1.chat', 'v2.chat'], {
+    headers: { Authorization: 'Bearer secret', 'X-Trace': 't1' },
+  }); // the upstream speaks only v2.chat: not the first offer
   const seen: Seen = { protocol: '', messages: [], close: { code: 0, reason: '' } };
   let openedAt = 0;
   return new Promise((resolve, reject) => {

@@ -48,7 +48,8 @@ describe('a hand-edited transcript', () => {
       const [code, reason] = await new Promise<[number, string]>((resolve) =>
         ws.once('close', (closeCode, closeReason) => resolve([closeCode, closeReason.toString()])),
       );
-      expect([code, reason]).toEqual([CLOSE_REPLAY_MISMATCH, 'replay mismatch']);
+      expect([code, reason]).toEqual([4400, 'replay mismatch']);
+      expect(CLOSE_REPLAY_MISMATCH).toBe(4400);
       const error = await replay.outcome(1).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(ReplayMismatchError);
       expect((error as ReplayMismatchError).message).toBe(

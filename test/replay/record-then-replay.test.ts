@@ -27,10 +27,10 @@ describe('record, then replay', () => {
   });
   afterAll(() => upstream?.child.kill());
 
-  it('records what the upstream said through the proxy: its subprotocol, frames and close', () => {
+  it('records what the upstream said through the proxy (the headers passed on): its subprotocol, frames and close', () => {
     expect(recorded.protocol).toBe('v2.chat');
     expect(withoutTimes(recorded).messages).toEqual([
-      { data: '{"op": "welcome", "id": 7, "session": "s-42"}', isBinary: false },
+      { data: '{"op": "welcome", "id": 7, "session": "s-42", "trace": "t1"}', isBinary: false },
       { data: '0001ff', isBinary: true },
       { data: '{"op": "tick", "n": 1}', isBinary: false },
       { data: '{"op": "ack", "bytes": 2, "binary": true}', isBinary: false },
@@ -45,7 +45,8 @@ describe('record, then replay', () => {
       .map((line) => JSON.parse(line));
     expect(lines[0]).toMatchObject({ 'ws-echo': 'transcript', version: 1, target: `${upstream.url}/` });
     expect(lines[1]).toMatchObject({ c: 1, event: 'open', path: '/feed?room=1', protocol: 'v2.chat' });
-    expect(lines[1].headers['sec-websocket-key']).toBe('[redacted]');
+    expect(lines[1].headers).toMatchObject({ authorization: '[redacted]', 'sec-websocket-key': '[redacted]' });
+    expect(lines[1].headers['x-trace']).toBe('t1');
     expect(lines.slice(2).map(({ from, event, text, binary }) => from ?? event + (text ?? binary ?? ''))).toEqual([
       'c',
       's',
@@ -55,7 +56,7 @@ describe('record, then replay', () => {
       's',
       'close',
     ]);
-    expect(lines[3].text).toBe('{"op": "welcome", "id": 7, "session": "s-42"}');
+    expect(lines[3].text).toBe('{"op": "welcome", "id": 7, "session": "s-42", "trace": "t1"}');
     expect(lines[4].binary).toBe(Buffer.from([0, 1, 255]).toString('base64'));
     expect(lines.at(-1)).toMatchObject({ event: 'close', by: 's', code: 4001, reason: 'conversation over' });
   });

@@ -8,7 +8,8 @@ import websockets
 
 async def conversation(ws, path=None):
     hello = json.loads(await ws.recv())
-    await ws.send(json.dumps({"op": "welcome", "id": hello["id"], "session": "s-42"}))
+    trace = ws.request_headers.get("X-Trace")  # passed on by the recorder
+    await ws.send(json.dumps({"op": "welcome", "id": hello["id"], "session": "s-42", "trace": trace}))
     await asyncio.sleep(0.03)
     await ws.send(bytes([0, 1, 255]))
     await asyncio.sleep(0.05)
