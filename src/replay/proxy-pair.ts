@@ -1,6 +1,6 @@
 // One recorded connection: a client and its upstream, each message written to the transcript and passed on, bounded.
 import WebSocket from 'ws';
-import { BACKPRESSURE_HIGH_WATER } from '../core/constants';
+import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
 import type { EndLine, MessageLine } from './transcript';
 import type { TranscriptFile } from './transcript-file';
 
@@ -16,6 +16,8 @@ interface Side {
   unwritten: number;
   /** A reset (ECONNRESET) was seen on this side's socket. */
   reset: boolean;
+  /** Runs once what this side sent is all written to the peer (a drop passed on waits for it). */
+  whenWritten?: () => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function proxyPair(number: number, client: WebSocket, upstream: WebSocket
       side.unwritten += data.length;
       side.peer.send(data, { binary: isBinary }, () => {
         side.unwritten -= data.length;
+        if (side.unwritten === 0) side.whenWritten?.();
         resumeIfDrained(side);
       });
       if (side.unwritten > BACKPRESSURE_HIGH_WATER || file.congested) {
@@ -74,7 +77,17 @@ function endLine(c: number, side: Side, t: number, code: number, reason: string)
 function passEndOn(side: Side, code: number, reason: string): void {
   const { peer } = side;
   // Node resets a socket only through its handle; a FIN (1006 for the peer as well) is as close as ws lets us get.
-  if (code === 1006) return peer.terminate();
+  // What this side sent before it went is written first, as a close frame would come after it; a peer that does not
+  // read gets its FIN after DROP_LINGER_MS anyway.
+  if (code === 1006) {
+    if (side.unwritten === 0) return peer.terminate();
+    const timer = setTimeout(() => peer.terminate(), DROP_LINGER_MS);
+    side.whenWritten = () => {
+      clearTimeout(timer);
+      peer.terminate();
+    };
+    return;
+  }
   if (peer.readyState === WebSocket.CLOSED) return;
   if (code === 1005) peer.close();
   else peer.close(SENDABLE(code) ? code : 1000, reason);
