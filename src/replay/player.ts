@@ -93,7 +93,8 @@ async function playEnd(client: EchoClient, line: EndLine, cursor: Cursor, settin
   }
   await onTime(cursor, line.t, settings);
   if (line.event === 'close') client.close(line.code === 1005 ? undefined : line.code, line.reason);
-  else client.drop(); // a reset is played as a drop: the client sees 1006 either way
+  else if (line.event === 'drop') client.drop();
+  else client.set({ resetAfter: 0 }); // the reset-after fault: an RST once the client has taken in what was sent
   await client.closed;
 }
 

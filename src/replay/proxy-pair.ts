@@ -1,5 +1,7 @@
 // One recorded connection: a client and its upstream, each message written to the transcript and passed on, bounded.
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
+import { resetSocket, whenAcknowledged } from '../connection/faults/reset';
 import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
 import type { EndLine, MessageLine } from './transcript';
 import type { TranscriptFile } from './transcript-file';
@@ -16,22 +18,29 @@ interface Side {
   unwritten: number;
   /** A reset (ECONNRESET) was seen on this side's socket. */
   reset: boolean;
+  /** The peer's TCP or TLS socket (a reset is passed on to it). */
+  readonly peerSocket: Duplex;
   /** Runs once what this side sent is all written to the peer (a drop passed on waits for it). */
   whenWritten?: () => void;
 }
 
 /**
- * Proxies `client` and `upstream` as connection `number` of the transcript: every message is written as a line and
- * sent on. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent wait unwritten for
- * the other side, or while the transcript file is congested; so a peer that never reads costs a bounded amount.
- * Resolves when both are closed.
+ * Proxies `client` and `upstream` (over their TCP or TLS sockets) as connection `number` of the transcript: every
+ * message is written as a line and sent on. Reading from a side stops while more than
+ * {@link BACKPRESSURE_HIGH_WATER} bytes it sent wait unwritten for the other side, or while the transcript file is
+ * congested; so a peer that never reads costs a bounded amount. Resolves when both are closed.
  */
-export function proxyPair(number: number, client: WebSocket, upstream: WebSocket, file: TranscriptFile): Promise<void> {
+export function proxyPair(
+  number: number,
+  [client, upstream]: [WebSocket, WebSocket],
+  [clientSocket, upstreamSocket]: [Duplex, Duplex],
+  file: TranscriptFile,
+): Promise<void> {
   const openedAt = performance.now();
   const at = (): number => Math.round(performance.now() - openedAt);
   const sides: Side[] = [
-    { from: 'c', socket: client, peer: upstream, unwritten: 0, reset: false },
-    { from: 's', socket: upstream, peer: client, unwritten: 0, reset: false },
+    { from: 'c', socket: client, peer: upstream, peerSocket: upstreamSocket, unwritten: 0, reset: false },
+    { from: 's', socket: upstream, peer: client, peerSocket: clientSocket, unwritten: 0, reset: false },
   ];
   let ended = false;
   const resumeIfDrained = (side: Side): void => {
@@ -56,7 +65,11 @@ export function proxyPair(number: number, client: WebSocket, upstream: WebSocket
         if (file.congested) file.whenDrained(() => resumeIfDrained(side));
       }
     });
-    side.socket.on('error', (error: NodeJS.ErrnoException) => (side.reset ||= error.code === 'ECONNRESET'));
+    // ws reports a reset as a close with 1006 and no error: its TCP socket says which it was.
+    (side.from === 'c' ? clientSocket : upstreamSocket).on('error', (error: NodeJS.ErrnoException) => {
+      side.reset ||= error.code === 'ECONNRESET';
+    });
+    side.socket.on('error', () => undefined);
     side.socket.on('close', (code: number, reason: Buffer) => {
       if (ended) return;
       ended = true;
@@ -73,18 +86,18 @@ function endLine(c: number, side: Side, t: number, code: number, reason: string)
   return { c, event: side.reset ? 'reset' : 'drop', by: side.from, t };
 }
 
-/** Ends the other side as this one ended: the same close code and reason, or no close frame for a drop or reset. */
+/** Ends the other side as this one ended: the same close code and reason, no close frame for a drop, a reset. */
 function passEndOn(side: Side, code: number, reason: string): void {
-  const { peer } = side;
-  // Node resets a socket only through its handle; a FIN (1006 for the peer as well) is as close as ws lets us get.
-  // What this side sent before it went is written first, as a close frame would come after it; a peer that does not
-  // read gets its FIN after DROP_LINGER_MS anyway.
+  const { peer, peerSocket } = side;
   if (code === 1006) {
-    if (side.unwritten === 0) return peer.terminate();
-    const timer = setTimeout(() => peer.terminate(), DROP_LINGER_MS);
+    // What this side sent before it went is written first, as a close frame would come after it; a peer that does
+    // not read gets its end after DROP_LINGER_MS anyway. A reset also waits for the peer's TCP to acknowledge it.
+    const end = side.reset ? () => whenAcknowledged(peerSocket, () => resetSocket(peerSocket)) : () => peer.terminate();
+    if (side.unwritten === 0) return end();
+    const timer = setTimeout(end, DROP_LINGER_MS);
     side.whenWritten = () => {
       clearTimeout(timer);
-      peer.terminate();
+      end();
     };
     return;
   }

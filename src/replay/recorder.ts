@@ -129,6 +129,8 @@ function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Du
       maxPayload,
       perMessageDeflate: req.headers['sec-websocket-extensions'] !== undefined,
     });
+    let upstreamSocket: Duplex | undefined;
+    upstream.once('upgrade', (response) => (upstreamSocket = response.socket));
     const gone = (): void => upstream.terminate();
     socket.once('close', gone);
     upstream.on('error', (error) => {
@@ -149,7 +151,7 @@ function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Du
         file.write({ ...openLine, extensions: upstream.extensions, headers: headersOf(req, redacted), at: new Date() });
         log(`#${number} recording ${req.url} (subprotocol ${client.protocol || 'none'})`);
         pairs.add(client).add(upstream);
-        void proxyPair(number, client, upstream, file).then(() => {
+        void proxyPair(number, [client, upstream], [socket, upstreamSocket!], file).then(() => {
           pairs.delete(client);
           pairs.delete(upstream);
           log(`#${number} ended`);
