@@ -38,6 +38,9 @@ export class ReplayMismatchError extends Error {
   }
 }
 
+/** What a mismatch shows as having come when the client left instead. */
+const CONNECTION_ENDED = 'the connection ended';
+
 /** Where a playing connection stands: its clock anchor and captures. */
 interface Cursor {
   anchorNow: number;
@@ -73,12 +76,12 @@ async function playMessage(
     await onTime(cursor, line.t, settings);
     // A client that does not read holds the script here: what waits for it stays bounded.
     while (client.isOpen && client.bufferedAmount > BACKPRESSURE_HIGH_WATER) await sleep(5);
-    if (!client.isOpen) throw new ReplayMismatchError(client.id, step, showExpected(line), 'the connection ended');
+    if (!client.isOpen) throw new ReplayMismatchError(client.id, step, showExpected(line), CONNECTION_ENDED);
     client.send(outgoingOf(line, cursor.captures));
     return;
   }
   const message = await nextOf(client);
-  if (message === undefined) throw new ReplayMismatchError(client.id, step, showExpected(line), 'the connection ended');
+  if (message === undefined) throw new ReplayMismatchError(client.id, step, showExpected(line), CONNECTION_ENDED);
   if (!matches(line, message, cursor.captures))
     throw new ReplayMismatchError(client.id, step, showExpected(line), showMessage(message.data, message.isBinary));
   cursor.anchorNow = performance.now();
@@ -110,17 +113,23 @@ async function playOnce(client: EchoClient, script: RecordedConnection, settings
 }
 
 /**
- * Plays `script` on `client`: resolves when it has played to the end (and the connection closed, unless `stay-open`);
- * rejects with {@link ReplayMismatchError} after closing the connection with {@link CLOSE_REPLAY_MISMATCH}.
+ * Plays `script` on `client`: resolves when it has played to the end (and the connection closed, unless `stay-open`;
+ * with `loop`, when the client leaves after a whole round); rejects with {@link ReplayMismatchError} after closing
+ * the connection with {@link CLOSE_REPLAY_MISMATCH}.
  */
 export async function play(client: EchoClient, script: RecordedConnection, settings: PlaySettings): Promise<void> {
+  let rounds = 0;
   try {
-    // Each round starts on a new turn, so a looping script with no waits cannot starve the other connections.
-    while ((await playOnce(client, script, settings)) && settings.end === 'loop') await nextTurn();
+    while (await playOnce(client, script, settings)) {
+      rounds++;
+      if (settings.end !== 'loop') break;
+      await nextTurn(); // each round on a new turn: a looping script with no waits cannot starve other connections
+    }
     if (settings.end === 'stay-open') await client.closed;
   } catch (error) {
-    if (error instanceof ReplayMismatchError && client.isOpen)
-      client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
+    if (!(error instanceof ReplayMismatchError)) throw error;
+    if (client.isOpen) client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
+    else if (settings.end === 'loop' && rounds > 0 && error.came === CONNECTION_ENDED) return; // the way a loop ends
     throw error;
   }
 }
