@@ -111,6 +111,8 @@ interface RecorderState {
   pairs: Set<WebSocket>;
   redacted: Set<string>;
   maxPayload: number;
+  /** Milliseconds the target has to answer the upgrade (the server's handshake timeout). */
+  handshakeTimeout: number;
   log: (line: string) => void;
 }
 
@@ -119,7 +121,7 @@ interface RecorderState {
  * and proxies the pair as the next connection of the transcript.
  */
 function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { target, file, wss, chosen, pairs, redacted, maxPayload, log } = state;
+  const { target, file, wss, chosen, pairs, redacted, maxPayload, handshakeTimeout, log } = state;
   let next = 1;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => undefined);
@@ -128,14 +130,17 @@ function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Du
       headers: passedOn(req),
       maxPayload,
       perMessageDeflate: req.headers['sec-websocket-extensions'] !== undefined,
+      handshakeTimeout,
     });
     let upstreamSocket: Duplex | undefined;
     upstream.once('upgrade', (response) => (upstreamSocket = response.socket));
+    // Until the client's handshake is answered, a client that leaves (or whose request ws refuses) ends the upstream.
+    let upgraded = false;
     const gone = (): void => upstream.terminate();
     socket.once('close', gone);
     upstream.on('error', (error) => {
       log(`upstream ${target.href}: ${error.message}`);
-      refuse(socket, 502, `the target could not be reached: ${error.message}\n`);
+      if (!upgraded) refuse(socket, 502, `the target could not be reached: ${error.message}\n`);
     });
     upstream.on('unexpected-response', (_request, response) => {
       log(`upstream refused ${req.url}: HTTP ${response.statusCode}`);
@@ -143,9 +148,10 @@ function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Du
       upstream.terminate();
     });
     upstream.once('open', () => {
-      socket.off('close', gone);
       chosen.set(req, upstream.protocol);
       wss.handleUpgrade(req, socket, head, (client) => {
+        upgraded = true;
+        socket.off('close', gone);
         const number = next++;
         const openLine = { c: number, event: 'open', path: req.url ?? '/', protocol: client.protocol };
         file.write({ ...openLine, extensions: upstream.extensions, headers: headersOf(req, redacted), at: new Date() });
@@ -186,7 +192,20 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const pairs = new Set<WebSocket>();
   const server = createHttpServerFor(config);
   server.on('request', (_req, res) => res.writeHead(426, { 'Content-Type': 'text/plain' }).end('upgrade required\n'));
-  server.on('upgrade', upgradeHandler({ target, file, wss, chosen, pairs, redacted, maxPayload, log }));
+  server.on(
+    'upgrade',
+    upgradeHandler({
+      target,
+      file,
+      wss,
+      chosen,
+      pairs,
+      redacted,
+      maxPayload,
+      handshakeTimeout: config.handshakeTimeoutMs,
+      log,
+    }),
+  );
   await listen(server, config.port, config.host);
   const { port } = server.address() as { port: number };
   return {
