@@ -16,13 +16,25 @@ describe('ws-echo record and ws-echo replay', () => {
   beforeAll(async () => (upstream = await startUpstream()));
   afterAll(() => upstream?.child.kill());
 
-  it('records through the CLI, and replays the file to the same client and a mismatch with its diff', async () => {
+  it('records through the CLI (a header redacted by flag), and replays the file to the same client and a mismatch with its diff', async () => {
     const feed = scratchFile('cli.jsonl');
-    const recorder = startCli(['record', '--target', upstream.url, '--out', feed, '--port', '0']);
+    const recorder = startCli([
+      'record',
+      '--target',
+      upstream.url,
+      '--out',
+      feed,
+      '--port',
+      '0',
+      '--redact-header',
+      'X-Trace',
+    ]);
     const [, recorderUrl] = await recorder.waitFor(/listening on (ws:\/\/\S+)/);
     const recorded = await runClient(`${recorderUrl}/feed`);
     expect(await stop(recorder)).toBe(0);
-    expect(readFileSync(feed, 'utf8').split('\n')[0]).toContain('"ws-echo":"transcript","version":1');
+    const [header, open] = readFileSync(feed, 'utf8').split('\n');
+    expect(header).toContain('"ws-echo":"transcript","version":1');
+    expect(JSON.parse(open).headers).toMatchObject({ 'x-trace': '[redacted]', authorization: '[redacted]' });
 
     const replay = startCli(['replay', feed, '--port', '0', '--replay-speed', 'max']);
     try {
