@@ -85,6 +85,8 @@ async function record(flags: Record<string, unknown>, io: CliIo, signal: Promise
 /** Runs `ws-echo replay` until a signal; each mismatch is logged as a warning with its diff. */
 async function replay(program: Command, logger: Logger, signal: Promise<string>): Promise<void> {
   const flags = program.opts();
+  // Each connection's script runs in the process that holds it; one process keeps a replay's log and outcomes whole.
+  if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
   const speed = flags.replaySpeed === 'max' ? 'max' : Number(flags.replaySpeed);
   const settings = playSettings(speed, flags.replayEnd ?? 'close');
   const transcript = readTranscript(program.args[0]);

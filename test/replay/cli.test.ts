@@ -58,10 +58,13 @@ describe('ws-echo record and ws-echo replay', () => {
     );
   });
 
-  it('refuses a bad --replay-speed with exit 2, naming it', async () => {
+  it('refuses a bad --replay-speed, and --workers, with exit 2, naming them', async () => {
     const feed = scratchFile('none.jsonl');
     const result = await runCliToEnd(['replay', feed, '--replay-speed', 'fast']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("replay speed (--replay-speed, speed) must be a number above 0 or 'max'");
+    const workers = await runCliToEnd(['replay', feed, '--workers', '2']);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain('ws-echo replay runs in one process: drop --workers');
   });
 });
