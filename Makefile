@@ -53,11 +53,12 @@ test: build typecheck lint binary test-tools
 
 # Commands the tests run: openssl (throwaway TLS certificates), curl (the CI example), script
 # (a real terminal), chromium (pages, driven by playwright-core; nothing downloads a browser),
-# cc (the bench's load generator, test/shipping/bench-loadgen.test.ts), python3-h2 and python3-wsproto.
+# cc (the bench's load generator, test/shipping/bench-loadgen.test.ts), and the Python modules below.
 # A fresh Debian machine gets whichever is missing from its packages.
 TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
-# Python modules of Debian's python3 (not a python3 earlier in PATH): the independent RFC 8441 client (test/h2/).
-TEST_PY_MODULES := h2:python3-h2 wsproto:python3-wsproto
+# Python modules of Debian's python3 (not a python3 earlier in PATH): the independent RFC 8441 client (test/h2/) and
+# the upstream server that record/replay tests record (test/replay/).
+TEST_PY_MODULES := h2:python3-h2 wsproto:python3-wsproto websockets:python3-websockets
 test-tools:
 	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	for pair in $(TEST_PY_MODULES); do /usr/bin/python3 -c "import $${pair%%:*}" 2>/dev/null || missing="$$missing $${pair#*:}"; done; \

@@ -43,3 +43,9 @@ export type {
 } from './core/rule-types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';
+export { startRecorder } from './replay/recorder';
+export type { Recorder, RecorderOptions } from './replay/recorder';
+export { startReplay } from './replay/replay-server';
+export type { ReplayOptions, ReplayServer } from './replay/replay-server';
+export { CLOSE_REPLAY_MISMATCH, ReplayMismatchError } from './replay/player';
+export type { ReplayEnd } from './replay/player';

@@ -8,6 +8,7 @@ import { startStatsReporter } from '../stats/stats-reporter';
 import { summaryEvent } from '../stats/summary';
 import { buildProgram, type CliIo } from './program';
 import { optionFromFlags, optionsFrom } from './server-flags';
+import { runSubcommand, SUBCOMMANDS } from './record-replay';
 import { listenForSignals } from './signals';
 import { sendStdinLines } from './stdin-lines';
 
@@ -92,6 +93,7 @@ export async function runCli(
 ): Promise<number> {
   // A --workers process takes its options from the primary, not from argv.
   if (process.env.WS_ECHO_WORKER !== undefined && process.send) return (await import('../workers/worker')).runWorker();
+  if ((SUBCOMMANDS as readonly string[]).includes(argv[2])) return runSubcommand(argv, io);
   const flags = parseFlags(argv, io);
   if (typeof flags === 'number') return flags;
   const logOptions: LogOptions = { ...optionFromFlags('log', flags), stdout: io.stdout, stderr: io.stderr };

@@ -69,6 +69,8 @@ const EXAMPLES: ReadonlyArray<readonly [string, string]> = [
   ['ws-echo --protocol graphql-transport-ws --deflate', 'answer that subprotocol, compress'],
   ["ws-echo --header 'Server: nginx'", 'add a header to every answer'],
   ['ws-echo --delay 10-50 --seed 7', 'every echo 10-50 ms late, the same delays every run'],
+  ['ws-echo record --target URL --out f.jsonl', 'proxy clients to URL, write what they say'],
+  ['ws-echo replay f.jsonl', 'play it back to each client (replay --help)'],
 ];
 
 /** What the same port answers over plain HTTP. */

@@ -1,0 +1,124 @@
+// `ws-echo record` and `ws-echo replay`: each its own commander program, reusing the server's flags where they apply.
+import { Command, CommanderError, Option } from 'commander';
+import { EchoServerError } from '../core/errors';
+import type { Logger } from '../log/logger';
+import { createLogger } from '../log/logger';
+import { startRecorder } from '../replay/recorder';
+import { playEveryConnection, playSettings, readTranscript, replayServerOptions } from '../replay/replay-server';
+import { startEchoServerLogging } from '../server/server';
+import { summaryEvent } from '../stats/summary';
+import { HELP_WIDTH } from './help-text';
+import { buildProgram, type CliIo } from './program';
+import { optionFromFlags, optionsFrom, serverFlags } from './server-flags';
+import { listenForSignals } from './signals';
+
+/** The server flags `record` takes: where it listens and what it accepts. */
+const RECORD_SERVER_FLAGS = ['--port', '--host', '--cert', '--key', '--max-payload'];
+
+/** The two subcommands, by the word that names them. */
+export const SUBCOMMANDS = ['record', 'replay'] as const;
+
+/** Parses `argv` with `program`; the flags, or the exit code when there is nothing to run. */
+function parse(program: Command, argv: string[]): Record<string, unknown> | number {
+  try {
+    program.parse(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  return program.opts();
+}
+
+/** Shared set-up of both programs: help width, errors through `io`, no process exit. */
+function configured(program: Command, io: CliIo): Command {
+  return program
+    .configureHelp({ helpWidth: HELP_WIDTH })
+    .showHelpAfterError(`(run ${program.name()} --help for usage)`)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+}
+
+/** The `ws-echo record` program. */
+export function buildRecordProgram(io: CliIo): Command {
+  const program = new Command('ws-echo record')
+    .description('Listen like the server, proxy each client to --target, and write the conversation to --out.')
+    .requiredOption('--target <url>', 'the ws:// or wss:// server to record')
+    .requiredOption('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md)')
+    .option(
+      '--redact-header <name...>',
+      'more request headers written as [redacted] (Authorization, Cookie always are)',
+    );
+  for (const flag of serverFlags()) if (RECORD_SERVER_FLAGS.includes(flag.long!)) program.addOption(flag);
+  return configured(program, io);
+}
+
+/** The `ws-echo replay` program: every server flag, plus how to play. */
+export function buildReplayProgram(io: CliIo): Command {
+  const program = buildProgram(io)
+    .name('ws-echo replay')
+    .description('Serve a transcript: each connection plays the recorded one with its path (or the first).')
+    .argument('<transcript>', 'the transcript file (JSON Lines; docs/transcripts.md)')
+    .addOption(new Option('--replay-speed <n|max>', "recorded times divided by n; 'max': no waits").default('1'))
+    .addOption(new Option('--replay-end <end>', 'after the script').choices(['close', 'stay-open', 'loop']))
+    .showHelpAfterError('(run ws-echo replay --help for usage)');
+  return program;
+}
+
+/** Runs `ws-echo record` until a signal. */
+async function record(flags: Record<string, unknown>, io: CliIo, signal: Promise<string>): Promise<void> {
+  const recorder = await startRecorder({
+    target: flags.target as string,
+    out: flags.out as string,
+    port: optionFromFlags('port', flags),
+    host: optionFromFlags('host', flags),
+    tls: optionFromFlags('tls', flags),
+    maxPayload: optionFromFlags('maxPayload', flags),
+    redactHeaders: flags.redactHeader as string[] | undefined,
+    log: (line) => io.stdout.write(`${line}\n`),
+  });
+  io.stdout.write(`ws-echo recording ${flags.target} to ${flags.out}, listening on ${recorder.url}\n`);
+  await signal;
+  await recorder.close();
+  io.stdout.write(`ws-echo record: ${flags.out} written\n`);
+}
+
+/** Runs `ws-echo replay` until a signal; each mismatch is logged as a warning with its diff. */
+async function replay(program: Command, logger: Logger, signal: Promise<string>): Promise<void> {
+  const flags = program.opts();
+  // Each connection's script runs in the process that holds it; one process keeps a replay's log and outcomes whole.
+  if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
+  const speed = flags.replaySpeed === 'max' ? 'max' : Number(flags.replaySpeed);
+  const settings = playSettings(speed, flags.replayEnd ?? 'close');
+  const transcript = readTranscript(program.args[0]);
+  const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };
+  const server = await startEchoServerLogging(options, logger);
+  playEveryConnection(server, transcript, settings, (error) =>
+    logger.log({ event: 'warning', message: error.message }),
+  );
+  const received = await signal;
+  logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
+  await server.close();
+  logger.log(summaryEvent(server.stats()));
+}
+
+/** Runs `ws-echo record ...` or `ws-echo replay ...` (`argv` as `process.argv`); resolves with the exit code. */
+export async function runSubcommand(argv: string[], io: CliIo): Promise<number> {
+  const isRecord = argv[2] === 'record';
+  const program = isRecord ? buildRecordProgram(io) : buildReplayProgram(io);
+  const flags = parse(program, [argv[0], argv[1], ...argv.slice(3)]);
+  if (typeof flags === 'number') return flags;
+  const logger = createLogger({ ...optionFromFlags('log', flags), stdout: io.stdout, stderr: io.stderr });
+  const signals = listenForSignals();
+  try {
+    if (isRecord) await record(flags, io, signals.first);
+    else await replay(program, logger, signals.first);
+    await logger.flush(1000);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof EchoServerError)) throw error;
+    io.stderr.write(`error: ${error.cliMessage ?? error.message}\n`);
+    return error.exitCode;
+  } finally {
+    signals.stop();
+  }
+}

@@ -1,0 +1,58 @@
+// A client's message against a transcript's client line: exact, JSON subset, RegExp or any; and the diff when not.
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonPattern, RuleCaptures } from '../core/rule-types';
+import type { ReceivedMessage } from '../core/client-types';
+import { matchJson } from '../rules/json-pattern';
+import { CaptureTexts, fillJson } from '../rules/templates';
+import type { MessageLine } from './transcript';
+
+/** How much of a message a diff shows, in characters. */
+const SHOWN = 200;
+
+/** A message as a diff shows it: text quoted, binary as base64, cut at {@link SHOWN} characters. */
+export function showMessage(data: string | Buffer, isBinary: boolean): string {
+  const text = isBinary ? `binary ${(data as Buffer).toString('base64')}` : `text ${JSON.stringify(data)}`;
+  return text.length > SHOWN ? `${text.slice(0, SHOWN)}… (${text.length} characters)` : text;
+}
+
+/** What a client line expects, as a diff shows it. */
+export function showExpected(line: MessageLine): string {
+  const how = line.match ?? 'exact';
+  if (how === 'any') return 'any message (match: any)';
+  if (line.json !== undefined) return `JSON ${JSON.stringify(line.json)} (match: ${how})`;
+  return `${showMessage(line.binary !== undefined ? Buffer.from(line.binary, 'base64') : line.text!, line.binary !== undefined)} (match: ${how})`;
+}
+
+/** The text of a message parsed as JSON, or undefined. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `message` matches `line`; what a JSON subset or RegExp captures goes into `captures`. */
+export function matches(line: MessageLine, message: ReceivedMessage, captures: RuleCaptures): boolean {
+  const how = line.match ?? 'exact';
+  if (how === 'any') return true;
+  if (line.binary !== undefined)
+    return message.isBinary && Buffer.from(line.binary, 'base64').equals(message.data as Buffer);
+  if (message.isBinary) return false;
+  const text = message.data as string;
+  if (how === 'regexp') {
+    const found = new RegExp(line.text!).exec(text);
+    if (found?.groups) Object.assign(captures, found.groups);
+    return found !== null;
+  }
+  if (how === 'json-subset') return matchJson((line.json ?? parsed(line.text!)) as JsonPattern, parsed(text), captures);
+  if (line.json !== undefined) return isDeepStrictEqual(parsed(text), line.json);
+  return text === line.text;
+}
+
+/** What a server line sends: its text, its bytes, or its JSON with the captures so far filled in. */
+export function outgoingOf(line: MessageLine, captures: RuleCaptures): string | Buffer {
+  if (line.binary !== undefined) return Buffer.from(line.binary, 'base64');
+  if (line.json !== undefined) return JSON.stringify(fillJson(line.json, new CaptureTexts(captures)));
+  return line.text ?? '';
+}

@@ -1,0 +1,111 @@
+// startReplay(): a server whose every connection plays a transcript, on the echo server with echo off.
+import { readFileSync } from 'node:fs';
+import type { EchoClient } from '../core/client-types';
+import { EchoServerError } from '../core/errors';
+import type { EchoServer, EchoServerOptions } from '../core/types';
+import { startEchoServer } from '../server/server';
+import { play, ReplayMismatchError, scriptFor, type PlaySettings, type ReplayEnd } from './player';
+import { parseTranscript, type Transcript } from './transcript';
+
+/** What {@link startReplay} takes: a transcript, how to play it, and any server option. */
+export interface ReplayOptions extends Omit<EchoServerOptions, 'echo' | 'rules'> {
+  /** The transcript file (JSON Lines, docs/transcripts.md). */
+  transcript: string;
+  /** Recorded times are divided by this (default 1); `'max'` sends server lines without waiting. */
+  speed?: number | 'max';
+  /** After the script: `close` as recorded (default), `stay-open`, or `loop` (play it again). */
+  end?: ReplayEnd;
+}
+
+/** A replaying server: an {@link EchoServer} whose connections play the transcript. */
+export interface ReplayServer extends EchoServer {
+  /**
+   * How `client`'s replay went: resolves when it played to the end, rejects with a {@link ReplayMismatchError} (the
+   * step, what was expected, what came) when the client strayed; the connection was then closed with 4400.
+   * Kept for the newest 1,000 connections.
+   * @example await expect(replay.outcome(await replay.nextConnection())).resolves.toBeUndefined();
+   */
+  outcome(client: EchoClient | number): Promise<void>;
+}
+
+/** Outcomes kept for connections a test may still ask about. */
+const OUTCOMES_KEPT = 1000;
+
+const ENDS: readonly ReplayEnd[] = ['close', 'stay-open', 'loop'];
+
+/** The play settings checked; throws {@link EchoServerError} (exit code 2) naming the bad one. */
+export function playSettings(speed: unknown = 1, end: unknown = 'close'): PlaySettings {
+  if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed)))
+    throw new EchoServerError(
+      `replay speed (--replay-speed, speed) must be a number above 0 or 'max', got ${JSON.stringify(speed)}`,
+      2,
+    );
+  if (!ENDS.includes(end as ReplayEnd))
+    throw new EchoServerError(
+      `replay end (--replay-end, end) must be one of ${ENDS.join(', ')}, got ${JSON.stringify(end)}`,
+      2,
+    );
+  return { speed, end: end as ReplayEnd };
+}
+
+/** Reads and checks a transcript file; throws {@link EchoServerError} (exit code 2). */
+export function readTranscript(path: string): Transcript {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new EchoServerError(`cannot read the transcript ${path}: ${(error as Error).message}`, 2);
+  }
+  return parseTranscript(text, path);
+}
+
+/**
+ * The server options a transcript needs: no echo, messages kept for the script to read (the CLI keeps none), the
+ * subprotocols it recorded (none if it recorded none), and permessage-deflate if it was agreed.
+ */
+export function replayServerOptions(transcript: Transcript): EchoServerOptions {
+  const protocols = [...new Set(transcript.connections.map(({ open }) => open.protocol).filter(Boolean))];
+  const deflate = transcript.connections.some(({ open }) => open.extensions.includes('permessage-deflate'));
+  return { echo: false, record: true, protocols, ...(deflate ? { deflate } : {}) };
+}
+
+/**
+ * Makes every connection of `server` play `transcript`; `report` hears of each mismatch (the CLI logs it). Returns
+ * each connection's outcome by id.
+ */
+export function playEveryConnection(
+  server: Pick<EchoServer, 'on'>,
+  transcript: Transcript,
+  settings: PlaySettings,
+  report: (error: ReplayMismatchError) => void,
+): Map<number, Promise<void>> {
+  const outcomes = new Map<number, Promise<void>>();
+  server.on('connection', (_event, client) => {
+    const outcome = play(client, scriptFor(transcript.connections, client.path), settings);
+    outcome.catch((error: unknown) => {
+      if (error instanceof ReplayMismatchError) report(error);
+    });
+    outcomes.set(client.id, outcome);
+    if (outcomes.size > OUTCOMES_KEPT) outcomes.delete(outcomes.keys().next().value!);
+  });
+  return outcomes;
+}
+
+/**
+ * Starts a server that replays a transcript: each connection plays the recorded connection with its path (or the
+ * first), server lines at their recorded times, client lines awaited and matched.
+ * @example const replay = await startReplay({ transcript: 'feed.jsonl', port: 0, speed: 'max' });
+ */
+export async function startReplay(options: ReplayOptions): Promise<ReplayServer> {
+  const { transcript: path, speed, end, ...serverOptions } = options;
+  const settings = playSettings(speed, end);
+  const transcript = readTranscript(path);
+  const server = await startEchoServer({ ...serverOptions, ...replayServerOptions(transcript) });
+  const outcomes = playEveryConnection(server, transcript, settings, () => undefined);
+  return Object.assign(server, {
+    outcome(client: EchoClient | number): Promise<void> {
+      const id = typeof client === 'number' ? client : client.id;
+      return outcomes.get(id) ?? Promise.reject(new Error(`no replay outcome kept for connection #${id}`));
+    },
+  });
+}

@@ -1,0 +1,73 @@
+// The transcript being written: lines batched into one write per turn, and a bound the proxy waits on, never passes.
+import { setImmediate } from 'node:timers';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { EchoServerError } from '../core/errors';
+
+/** Bytes waiting for the file past which the proxy stops reading both sides until the file catches up. */
+export const TRANSCRIPT_HIGH_WATER = 1024 * 1024;
+
+/**
+ * The file a recorder writes. Unlike the log's writer it never drops a line (a transcript with holes replays wrong):
+ * when more than {@link TRANSCRIPT_HIGH_WATER} bytes wait, {@link TranscriptFile.congested} is true and the proxy
+ * stops reading from its sockets; `whenDrained` listeners run once the file has taken the backlog.
+ */
+export class TranscriptFile {
+  private pending = '';
+  private scheduled = false;
+  private readonly drainListeners = new Set<() => void>();
+
+  private constructor(private readonly stream: WriteStream) {}
+
+  /** Opens `path` for writing (truncating it); rejects with an {@link EchoServerError} naming the file. */
+  static async open(path: string): Promise<TranscriptFile> {
+    const stream = createWriteStream(path);
+    try {
+      await once(stream, 'open');
+    } catch (error) {
+      throw new EchoServerError(`cannot write the transcript ${path}: ${(error as Error).message}`, 2);
+    }
+    stream.on('error', () => undefined); // a later failure (a full disk) ends the recording's writes, not the process
+    return new TranscriptFile(stream);
+  }
+
+  /** Whether the proxy should stop reading until {@link TranscriptFile.whenDrained} fires. */
+  get congested(): boolean {
+    return this.stream.writableLength + this.pending.length > TRANSCRIPT_HIGH_WATER;
+  }
+
+  /** Queues one line (an object, written as JSON) for this turn's write. */
+  write(line: object): void {
+    this.pending += JSON.stringify(line) + '\n';
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.writePending);
+  }
+
+  /** Runs `listener` once, when the file is no longer congested. */
+  whenDrained(listener: () => void): void {
+    this.drainListeners.add(listener);
+  }
+
+  private readonly writePending = (): void => {
+    this.scheduled = false;
+    if (this.pending === '' || this.stream.destroyed) return;
+    const text = this.pending;
+    this.pending = '';
+    this.stream.write(text, this.afterWrite);
+  };
+
+  private readonly afterWrite = (): void => {
+    if (this.congested || this.drainListeners.size === 0) return;
+    const listeners = [...this.drainListeners];
+    this.drainListeners.clear();
+    listeners.forEach((listener) => listener());
+  };
+
+  /** Writes what is queued and closes the file. */
+  async close(): Promise<void> {
+    this.writePending();
+    this.stream.end();
+    if (!this.stream.closed) await once(this.stream, 'close').catch(() => undefined);
+  }
+}
