@@ -1,6 +1,7 @@
 // What an HTTP/2 client can cost: one that never reads is held by HTTP/2 flow control and the echo loop's
 // backpressure (what the server holds stays bounded, and everything echoes once it reads), and a session that opens
 // no stream is closed after --handshake-timeout; a shutdown ends the WebSockets of a session and then the session.
+import { connect as http2Connect } from 'node:http2';
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { perTest } from '../helpers/per-test';
@@ -9,7 +10,7 @@ import { pollUntil } from '../helpers/probe';
 import { Opcode } from '../helpers/wire/frames';
 import { H2Client } from '../helpers/wire/h2-websocket';
 
-const { serve, defer } = perTest();
+const { serve, defer, cliServer } = perTest();
 
 let cert: TestCert;
 beforeAll(() => {
@@ -89,4 +90,23 @@ describe.each([
     await new Promise((resolve) => socket.once('close', resolve));
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
+});
+
+describe.each([
+  ['h2c (clear text)', false],
+  ['TLS', true],
+])('SIGTERM with a plain HTTP/2 request left unfinished, over %s', (_name, secure) => {
+  test('the CLI exits 0: the client keeping its request body open does not hold it', async () => {
+    const tlsFlags = secure ? ['--cert', cert.certFile, '--key', cert.keyFile] : [];
+    const cli = await cliServer(['--h2', '--quiet', ...tlsFlags]);
+    const session = http2Connect(cli.url.replace(/^ws/, 'http'), { rejectUnauthorized: false });
+    defer(() => session.destroy());
+    session.on('error', () => undefined);
+    const request = session.request({ ':method': 'POST', ':path': '/' }, { endStream: false });
+    request.on('error', () => undefined);
+    request.write('never finished');
+    await new Promise((resolve) => request.once('response', resolve));
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0); // it waited for this client for ever before
+  }, 30_000);
 });

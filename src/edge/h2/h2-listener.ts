@@ -117,15 +117,22 @@ export function watchSessions(
   idleMs: number,
   opened: (socket: Socket | TLSSocket) => void,
 ): H2Sessions {
-  const sessions = new Set<Http2Session>();
+  /** Each open session and its TCP (or TLS) socket. */
+  const sessions = new Map<Http2Session, Socket | TLSSocket | undefined>();
   onSessionWithSocket(h2, (session, socket) => {
-    sessions.add(session);
+    sessions.set(session, socket);
     watchSession(session, idleMs, () => socket && opened(socket));
     session.once('close', () => sessions.delete(session));
   });
   return {
-    goAway: () => sessions.forEach((session) => session.close()),
-    destroyAll: () => sessions.forEach((session) => session.destroy()),
+    goAway: () => sessions.forEach((_socket, session) => session.close()),
+    // A session that sent GOAWAY waits for its open streams, and destroy() leaves its socket open while a client keeps
+    // a request body unfinished: the socket itself goes too, or shutdown would wait for that client for ever.
+    destroyAll: () =>
+      sessions.forEach((socket, session) => {
+        session.destroy();
+        socket?.destroy();
+      }),
   };
 }
 
