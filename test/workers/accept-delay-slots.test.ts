@@ -24,6 +24,9 @@ describe.each([
   it('upgrades held by accept-delay take their slots: a third client gets 503, and gets in once one held leaves', async () => {
     const cli = await cliServer(['--max-connections', '2', '--quiet', ...workers]);
     const held = [await heldUpgrade(cli.url), await heldUpgrade(cli.url)];
+    // Let the server take both in before a client probes: a probe admitted first would take a slot for a moment, and a
+    // held upgrade arriving then is refused, as it should be, leaving one.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     // Both have been seen (and, with workers, admitted by the primary) once the third is refused.
     const refused = await pollUntil(
       () => upgradeStatus(`${cli.url}/`),
