@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { startEchoServer, startReplay } from '../../src';
+import { isHar, transcriptOfHar } from '../../src/replay/har';
 import { launchBrowser } from '../helpers/processes/browser';
 import { scratchFile } from './conversation';
 
@@ -100,5 +101,41 @@ describe('a HAR recorded by Chromium', () => {
     } finally {
       await replay.close();
     }
+  });
+});
+
+describe('a HAR in Chrome DevTools’ export format', () => {
+  // The shape DevTools' "Save all as HAR" writes (Chromium's HARWriter): `_resourceType: "websocket"`, and
+  // `_webSocketMessages` of { type: "send" | "receive", time: seconds since the epoch, opcode, data }.
+  const har = {
+    log: {
+      entries: [
+        { _resourceType: 'document', request: { url: 'http://example.test/' }, response: { status: 200 } },
+        {
+          _resourceType: 'websocket',
+          startedDateTime: '2026-12-06T05:00:00.000Z',
+          request: { url: 'wss://example.test/feed?room=2', headers: [{ name: 'Cookie', value: 'sid=1' }] },
+          response: { status: 101, headers: [{ name: 'Sec-WebSocket-Protocol', value: 'v2.chat' }] },
+          _webSocketMessages: [
+            { type: 'send', time: Date.parse('2026-12-06T05:00:00.250Z') / 1000, opcode: 1, data: 'hi' },
+            { type: 'receive', time: Date.parse('2026-12-06T05:00:01.500Z') / 1000, opcode: 2, data: 'AAH/' },
+          ],
+        },
+      ],
+    },
+  };
+
+  it('reads times in seconds, the path, the subprotocol, and redacts credentials', () => {
+    expect(isHar(har)).toBe(true);
+    const [connection] = transcriptOfHar(har).connections;
+    expect(connection.open).toMatchObject({
+      path: '/feed?room=2',
+      protocol: 'v2.chat',
+      headers: { cookie: '[redacted]' },
+    });
+    expect(connection.steps).toEqual([
+      { c: 1, from: 'c', t: 250, text: 'hi' },
+      { c: 1, from: 's', t: 1500, binary: 'AAH/' },
+    ]);
   });
 });
