@@ -4,7 +4,8 @@ import type { MessageLine, OpenLine, RecordedConnection, Transcript } from './tr
 
 /** One frame of a HAR entry's `_webSocketMessages` (DevTools: `time` in seconds since the epoch; Playwright: ms). */
 interface HarFrame {
-  type: 'send' | 'receive';
+  /** `send` (the page sent it) or `receive`. */
+  type: string;
   time: number;
   opcode: number;
   data: string;
@@ -32,7 +33,7 @@ const REDACTED = new Set(['authorization', 'cookie', 'sec-websocket-key']);
 const MS_TIMES_FROM = 1e11;
 
 /** What each frame type becomes: who sent it. */
-const FROM: Record<HarFrame['type'], MessageLine['from']> = { send: 'c', receive: 's' };
+const FROM: Partial<Record<string, MessageLine['from']>> = { send: 'c', receive: 's' };
 
 /** Whether parsed JSON is a HAR: an object with `log.entries` an array. */
 export function isHar(value: unknown): value is { log: { entries: HarEntry[] } } {
@@ -54,6 +55,10 @@ function requestHeaders(headers: HarHeader[] = []): Record<string, string> {
     kept[name.toLowerCase()] = REDACTED.has(name.toLowerCase()) ? '[redacted]' : value;
   return kept;
 }
+
+/** Whether a frame is a message: text (opcode 1) or binary (2), sent or received. */
+const isMessage = (frame: HarFrame): boolean =>
+  (frame.opcode === 1 || frame.opcode === 2) && FROM[frame.type] !== undefined;
 
 /** A frame's time in ms since the epoch. */
 const frameMs = (frame: HarFrame): number => (frame.time > MS_TIMES_FROM ? frame.time : frame.time * 1000);
@@ -80,13 +85,13 @@ function openOf(entry: HarEntry, c: number, file: string): OpenLine {
 /** One entry as a connection: text (opcode 1) and binary (opcode 2, base64) frames in order; others skipped. */
 function connectionOf(entry: HarEntry, c: number, file: string): RecordedConnection {
   const open = openOf(entry, c, file);
-  const frames = (entry._webSocketMessages ?? []).filter((frame) => frame.opcode === 1 || frame.opcode === 2);
+  const frames = (entry._webSocketMessages ?? []).filter(isMessage);
   const started = Date.parse(open.at);
   const zero = Number.isNaN(started) ? (frames.length > 0 ? frameMs(frames[0]) : 0) : started;
   const steps = frames.map((frame): MessageLine => {
     const t = Math.max(0, Math.round(frameMs(frame) - zero));
     const body = frame.opcode === 2 ? { binary: frame.data } : { text: frame.data };
-    return { c, from: FROM[frame.type] ?? 's', t, ...body };
+    return { c, from: FROM[frame.type]!, t, ...body };
   });
   return { open, steps };
 }
