@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { startReplay } from '../../src';
+import { ROUTE_MESSAGES_KEPT } from '../../src/replay/route-client';
 import { routeFromTranscript } from '../../src/runners/playwright';
 import { launchBrowser } from '../helpers/processes/browser';
 import { scratchFile } from './conversation';
@@ -101,6 +102,29 @@ describe('routeFromTranscript', () => {
         '#1 replay mismatch at step 1:\n  expected: JSON {"op":"hello","id":"$id"} (match: json-subset)\n' +
           '  came:     text "goodbye"',
       );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('closes a page that sends more than 1,000 messages the script has not read with 1008', async () => {
+    const file = scratchFile('slow.jsonl');
+    const lines = [
+      { 'ws-echo': 'transcript', version: 1, recorded: '', target: 'ws://x/' },
+      { c: 1, event: 'open', path: '/feed', protocol: '', extensions: '', headers: {}, at: '' },
+      { c: 1, from: 's', t: 3_600_000, text: 'an hour later' }, // the script reads nothing before this
+    ];
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await routeFromTranscript(page, file, { url: '**/feed' });
+      const code = await page.evaluate(`new Promise((resolve) => {
+        const ws = new WebSocket('ws://127.0.0.1:9/feed');
+        ws.onopen = () => { for (let i = 0; i < ${ROUTE_MESSAGES_KEPT + 1}; i++) ws.send('m' + i); };
+        ws.onclose = ({ code }) => resolve(code);
+      })`);
+      expect(code).toBe(1008);
     } finally {
       await context.close();
     }
