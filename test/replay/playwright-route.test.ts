@@ -112,13 +112,13 @@ describe('routeFromTranscript', () => {
     const lines = [
       { 'ws-echo': 'transcript', version: 1, recorded: '', target: 'ws://x/' },
       { c: 1, event: 'open', path: '/feed', protocol: '', extensions: '', headers: {}, at: '' },
-      { c: 1, from: 's', t: 3_600_000, text: 'an hour later' }, // the script reads nothing before this
+      { c: 1, from: 's', t: 0, text: 'hello' }, // then the script ends, open, and reads nothing more
     ];
     writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await routeFromTranscript(page, file, { url: '**/feed' });
+      await routeFromTranscript(page, file, { url: '**/feed', end: 'stay-open' });
       const code = await page.evaluate(`new Promise((resolve) => {
         const ws = new WebSocket('ws://127.0.0.1:9/feed');
         ws.onopen = () => { for (let i = 0; i < ${ROUTE_MESSAGES_KEPT + 1}; i++) ws.send('m' + i); };
