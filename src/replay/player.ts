@@ -11,6 +11,12 @@ export const CLOSE_REPLAY_MISMATCH = 4400;
 /** The close reason of a replay mismatch. */
 export const REPLAY_MISMATCH_REASON = 'replay mismatch';
 
+/** What the player uses of a connection: a server's {@link EchoClient}, or a page's mocked WebSocket (route-client). */
+export type PlayedClient = Pick<
+  EchoClient,
+  'id' | 'isOpen' | 'bufferedAmount' | 'send' | 'close' | 'drop' | 'set' | 'closed' | 'nextMessage'
+>;
+
 /** What a replay does after the script's last message line. */
 export type ReplayEnd = 'close' | 'stay-open' | 'loop';
 
@@ -56,7 +62,7 @@ async function onTime(cursor: Cursor, t: number, settings: PlaySettings): Promis
 }
 
 /** The client's next message, or undefined once the connection has ended with nothing left. */
-async function nextOf(client: EchoClient): Promise<ReceivedMessage | undefined> {
+async function nextOf(client: PlayedClient): Promise<ReceivedMessage | undefined> {
   try {
     return await client.nextMessage({ timeout: Infinity });
   } catch {
@@ -66,7 +72,7 @@ async function nextOf(client: EchoClient): Promise<ReceivedMessage | undefined> 
 
 /** Plays one message line; throws {@link ReplayMismatchError} when the client's message does not match. */
 async function playMessage(
-  client: EchoClient,
+  client: PlayedClient,
   line: MessageLine,
   step: number,
   cursor: Cursor,
@@ -89,7 +95,7 @@ async function playMessage(
 }
 
 /** Plays the recorded ending: the server's close, drop or reset on time, or waits for the client's. */
-async function playEnd(client: EchoClient, line: EndLine, cursor: Cursor, settings: PlaySettings): Promise<void> {
+async function playEnd(client: PlayedClient, line: EndLine, cursor: Cursor, settings: PlaySettings): Promise<void> {
   if (line.by === 'c') {
     await client.closed;
     return;
@@ -102,7 +108,7 @@ async function playEnd(client: EchoClient, line: EndLine, cursor: Cursor, settin
 }
 
 /** Plays the script once; resolves true if the connection is still open at its end. */
-async function playOnce(client: EchoClient, script: RecordedConnection, settings: PlaySettings): Promise<boolean> {
+async function playOnce(client: PlayedClient, script: RecordedConnection, settings: PlaySettings): Promise<boolean> {
   const cursor: Cursor = { anchorNow: performance.now(), anchorT: 0, captures: {} };
   for (const [index, line] of script.steps.entries()) {
     if ('from' in line) await playMessage(client, line, index + 1, cursor, settings);
@@ -117,7 +123,7 @@ async function playOnce(client: EchoClient, script: RecordedConnection, settings
  * with `loop`, when the client leaves after a whole round); rejects with {@link ReplayMismatchError} after closing
  * the connection with {@link CLOSE_REPLAY_MISMATCH}.
  */
-export async function play(client: EchoClient, script: RecordedConnection, settings: PlaySettings): Promise<void> {
+export async function play(client: PlayedClient, script: RecordedConnection, settings: PlaySettings): Promise<void> {
   let rounds = 0;
   try {
     while (await playOnce(client, script, settings)) {

@@ -5,6 +5,7 @@ import { EchoServerError } from '../core/errors';
 import type { EchoServer, EchoServerOptions } from '../core/types';
 import { startEchoServer } from '../server/server';
 import { play, ReplayMismatchError, scriptFor, type PlaySettings, type ReplayEnd } from './player';
+import { isHar, transcriptOfHar } from './har';
 import { parseTranscript, type Transcript } from './transcript';
 
 /** What {@link startReplay} takes: a transcript, how to play it, and any server option. */
@@ -48,7 +49,19 @@ export function playSettings(speed: unknown = 1, end: unknown = 'close'): PlaySe
   return { speed, end: end as ReplayEnd };
 }
 
-/** Reads and checks a transcript file; throws {@link EchoServerError} (exit code 2). */
+/** The text parsed as one JSON value, or undefined (a transcript of more than one line is not one value). */
+function wholeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads and checks a transcript file, or a HAR file (told by its content: a JSON object with `log.entries`); throws
+ * {@link EchoServerError} (exit code 2).
+ */
 export function readTranscript(path: string): Transcript {
   let text: string;
   try {
@@ -56,7 +69,8 @@ export function readTranscript(path: string): Transcript {
   } catch (error) {
     throw new EchoServerError(`cannot read the transcript ${path}: ${(error as Error).message}`, 2);
   }
-  return parseTranscript(text, path);
+  const whole = wholeJson(text);
+  return isHar(whole) ? transcriptOfHar(whole, path) : parseTranscript(text, path);
 }
 
 /**
