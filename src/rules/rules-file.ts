@@ -1,5 +1,5 @@
 // `--rules FILE`: reply rules from a JSON array or JSON Lines file, RegExps written as `match` strings; checked whole.
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readBoundedFile } from '../core/bounded-file';
 import { EchoServerError } from '../core/errors';
 import type { EchoRule } from '../core/rule-types';
 import { compileRules } from './compile';
@@ -12,22 +12,9 @@ const FILE_KEYS = new Set(['when', 'match', 'flags', 'reply', 'send', 'close', '
 
 /** Reads a regular file of at most {@link MAX_RULES_FILE_BYTES} (a device or a FIFO is refused before a read). */
 function readRulesFile(file: string, fail: (reason: string) => EchoServerError): string {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw fail(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : message);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw fail(stats.isDirectory() ? 'it is a directory' : 'it is not a regular file');
-    if (stats.size > MAX_RULES_FILE_BYTES)
-      throw fail(`it is ${stats.size} bytes, more than the ${MAX_RULES_FILE_BYTES} a rules file may hold`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  const tooLarge = (size: number): string =>
+    `it is ${size} bytes, more than the ${MAX_RULES_FILE_BYTES} a rules file may hold`;
+  return readBoundedFile(file, MAX_RULES_FILE_BYTES, fail, tooLarge).toString('utf8');
 }
 
 /** The rules as written: a JSON array, or one JSON object per line (blank lines skipped). */
