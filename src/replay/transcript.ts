@@ -44,6 +44,12 @@ export interface MessageLine {
   json?: unknown;
   /** Hand-written, client lines: how the client's message must match (default `exact`). */
   match?: LineMatch;
+  /** A ping frame (its payload, base64; `""` for none) instead of a message. */
+  ping?: string;
+  /** A pong frame (its payload, base64; `""` for none) instead of a message. */
+  pong?: string;
+  /** A fragmented message: the payload bytes of each frame as the sender framed it (absent: one frame). */
+  frames?: number[];
 }
 
 /** How a connection ended: a close handshake started by `by`, a drop (no close frame) or a reset by `by`. */
