@@ -4,6 +4,7 @@ import type { JsonPattern, RuleCaptures } from '../core/rule-types';
 import type { ReceivedMessage } from '../core/client-types';
 import { matchJson } from '../rules/json-pattern';
 import { CaptureTexts, fillJson } from '../rules/templates';
+import { withoutPointers } from './json-pointers';
 import type { MessageLine } from './transcript';
 
 /** How much of a message a diff shows, in characters. */
@@ -19,7 +20,9 @@ export function showMessage(data: string | Buffer, isBinary: boolean): string {
 export function showExpected(line: MessageLine): string {
   const how = line.match ?? 'exact';
   if (how === 'any') return 'any message (match: any)';
-  if (line.json !== undefined) return `JSON ${JSON.stringify(line.json)} (match: ${how})`;
+  const ignoring = line.ignore === undefined ? '' : `, ignoring ${line.ignore.join(', ')}`;
+  if (line.json !== undefined) return `JSON ${JSON.stringify(line.json)} (match: ${how}${ignoring})`;
+  if (line.ignore !== undefined) return `JSON ${line.text!} (match: ${how}${ignoring})`;
   return `${showMessage(line.binary !== undefined ? Buffer.from(line.binary, 'base64') : line.text!, line.binary !== undefined)} (match: ${how})`;
 }
 
@@ -45,9 +48,20 @@ export function matches(line: MessageLine, message: ReceivedMessage, captures: R
     if (found?.groups) Object.assign(captures, found.groups);
     return found !== null;
   }
+  if (line.ignore !== undefined) return matchesIgnoring(line, line.ignore, text, captures);
   if (how === 'json-subset') return matchJson((line.json ?? parsed(line.text!)) as JsonPattern, parsed(text), captures);
   if (line.json !== undefined) return isDeepStrictEqual(parsed(text), line.json);
   return text === line.text;
+}
+
+/** A JSON match (exact or subset) with the line's ignored pointers left out of both sides. */
+function matchesIgnoring(line: MessageLine, ignore: readonly string[], text: string, captures: RuleCaptures): boolean {
+  const came = parsed(text);
+  if (came === undefined) return false;
+  const expected = withoutPointers(line.json ?? parsed(line.text!), ignore);
+  const value = withoutPointers(came, ignore);
+  if (line.match === 'json-subset') return matchJson(expected as JsonPattern, value, captures);
+  return isDeepStrictEqual(value, expected);
 }
 
 /** What a server line sends: its text, its bytes, or its JSON with the captures so far filled in. */

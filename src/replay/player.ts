@@ -1,10 +1,13 @@
 // One connection playing a recorded connection: server lines sent on time, client lines awaited and matched.
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { BACKPRESSURE_HIGH_WATER } from '../core/constants';
-import type { EchoClient, ReceivedMessage } from '../core/client-types';
+import type { EchoClient } from '../core/client-types';
 import type { RuleCaptures } from '../core/rule-types';
+import { LineFaults } from './line-faults';
 import { matches, outgoingOf, showExpected, showMessage } from './match';
-import type { EndLine, MessageLine, RecordedConnection } from './transcript';
+import { dueTime, pause, type Clock } from './script-time';
+import { inboxFor, type Inbox } from './script-rules';
+import type { EndLine, MessageLine, RecordedConnection, ScriptStep } from './transcript';
 
 /** The close code of a replay mismatch: the client sent something the transcript did not expect. */
 export const CLOSE_REPLAY_MISMATCH = 4400;
@@ -14,8 +17,11 @@ export const REPLAY_MISMATCH_REASON = 'replay mismatch';
 /** What the player uses of a connection: a server's {@link EchoClient}, or a page's mocked WebSocket (route-client). */
 export type PlayedClient = Pick<
   EchoClient,
-  'id' | 'isOpen' | 'bufferedAmount' | 'send' | 'close' | 'drop' | 'set' | 'closed' | 'nextMessage'
->;
+  'id' | 'isOpen' | 'bufferedAmount' | 'send' | 'close' | 'drop' | 'set' | 'ping' | 'closed' | 'nextMessage'
+> & {
+  /** A page's mocked WebSocket: no frames, pings or faults to set (their lines are skipped). */
+  readonly mock?: boolean;
+};
 
 /** What a replay does after the script's last message line. */
 export type ReplayEnd = 'close' | 'stay-open' | 'loop';
@@ -47,75 +53,104 @@ export class ReplayMismatchError extends Error {
 /** What a mismatch shows as having come when the client left instead. */
 const CONNECTION_ENDED = 'the connection ended';
 
-/** Where a playing connection stands: its clock anchor and captures. */
-interface Cursor {
-  anchorNow: number;
-  anchorT: number;
+/** One connection at play: its client, settings, clock, captures, inbox, set behaviours and the signal of its end. */
+interface Playing {
+  client: PlayedClient;
+  settings: PlaySettings;
+  clock: Clock;
   captures: RuleCaptures;
+  inbox: Inbox;
+  faults: LineFaults;
+  stop: AbortSignal;
 }
 
-/** Waits until the recorded time `t` of a line, counted from the last point the client set the pace. */
-async function onTime(cursor: Cursor, t: number, settings: PlaySettings): Promise<void> {
-  if (settings.speed === 'max') return;
-  const wait = cursor.anchorNow + (t - cursor.anchorT) / settings.speed - performance.now();
-  if (wait > 0.5) await sleep(wait);
-}
+/** What a step of the script does, by kind: the table {@link STEPS} plays. */
+type StepKind = 'send' | 'ping' | 'expect' | 'skip' | 'end' | 'pause';
 
-/** The client's next message, or undefined once the connection has ended with nothing left. */
-async function nextOf(client: PlayedClient): Promise<ReceivedMessage | undefined> {
-  try {
-    return await client.nextMessage({ timeout: Infinity });
-  } catch {
-    return undefined;
+/** A line's kind. Client pings and pongs, and server pongs, are skipped (docs/transcripts.md, "Frames"). */
+function kindOf(line: ScriptStep): StepKind {
+  if ('from' in line) {
+    if (line.from === 's') return line.ping !== undefined ? 'ping' : line.pong !== undefined ? 'skip' : 'send';
+    return line.ping !== undefined || line.pong !== undefined ? 'skip' : 'expect';
   }
+  return 'event' in line ? 'end' : 'pause';
 }
 
-/** Plays one message line; throws {@link ReplayMismatchError} when the client's message does not match. */
-async function playMessage(
-  client: PlayedClient,
-  line: MessageLine,
-  step: number,
-  cursor: Cursor,
-  settings: PlaySettings,
-) {
-  if (line.from === 's') {
-    await onTime(cursor, line.t, settings);
-    // A client that does not read holds the script here: what waits for it stays bounded.
-    while (client.isOpen && client.bufferedAmount > BACKPRESSURE_HIGH_WATER) await sleep(5);
-    if (!client.isOpen) throw new ReplayMismatchError(client.id, step, showExpected(line), CONNECTION_ENDED);
-    client.send(outgoingOf(line, cursor.captures));
-    return;
-  }
-  const message = await nextOf(client);
-  if (message === undefined) throw new ReplayMismatchError(client.id, step, showExpected(line), CONNECTION_ENDED);
-  if (!matches(line, message, cursor.captures))
-    throw new ReplayMismatchError(client.id, step, showExpected(line), showMessage(message.data, message.isBinary));
-  cursor.anchorNow = performance.now();
-  cursor.anchorT = line.t;
+/** The kinds that wait for their time (`t` or `wait`) before playing. */
+const TIMED: ReadonlySet<StepKind> = new Set(['send', 'ping', 'pause']);
+
+/** Holds a server line while a client that does not read has more than 1 MiB waiting: what waits stays bounded. */
+async function roomToSend(p: Playing, line: MessageLine, step: number): Promise<void> {
+  await pause(p.faults.delay(), p.stop);
+  while (p.client.isOpen && p.client.bufferedAmount > BACKPRESSURE_HIGH_WATER) await sleep(5);
+  if (!p.client.isOpen) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
 }
 
-/** Plays the recorded ending: the server's close, drop or reset on time, or waits for the client's. */
-async function playEnd(client: PlayedClient, line: EndLine, cursor: Cursor, settings: PlaySettings): Promise<void> {
+/** A server line: sent (whole: see docs/transcripts.md on `frames`). */
+async function playSend(p: Playing, line: MessageLine, step: number): Promise<void> {
+  await roomToSend(p, line, step);
+  p.client.send(outgoingOf(line, p.captures));
+  p.faults.afterSend();
+}
+
+/** A server ping: sent; its pong (or none) does not hold the script. A page's mock has no pings: skipped. */
+async function playPing(p: Playing, line: MessageLine, step: number): Promise<void> {
+  if (p.client.mock) return;
+  await roomToSend(p, line, step);
+  p.client.ping(Buffer.from(line.ping!, 'base64')).catch(() => undefined);
+}
+
+/** A client line: the client's next message, matched. */
+async function playExpect(p: Playing, line: MessageLine, step: number): Promise<void> {
+  const message = await p.inbox();
+  if (message === undefined) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
+  if (!matches(line, message, p.captures))
+    throw new ReplayMismatchError(p.client.id, step, showExpected(line), showMessage(message.data, message.isBinary));
+  p.clock.anchorNow = performance.now();
+  p.clock.anchorT = p.clock.lastT = line.t!;
+}
+
+/** The recorded ending: the server's close, drop or reset on time, or waits for the client's. */
+async function playEnd(p: Playing, line: EndLine): Promise<void> {
+  if (p.settings.end !== 'close') return;
+  const { client } = p;
   if (line.by === 'c') {
     await client.closed;
     return;
   }
-  await onTime(cursor, line.t, settings);
+  await dueTime(p.clock, line, p.settings, p.stop);
   if (line.event === 'close') client.close(line.code === 1005 ? undefined : line.code, line.reason);
   else if (line.event === 'drop') client.drop();
   else client.set({ resetAfter: 0 }); // the reset-after fault: an RST once the client has taken in what was sent
   await client.closed;
 }
 
+const STEPS: Record<StepKind, (p: Playing, line: never, step: number) => Promise<void>> = {
+  send: playSend,
+  ping: playPing,
+  expect: playExpect,
+  skip: async () => undefined,
+  end: playEnd,
+  pause: async () => undefined,
+};
+
+/** Plays one line: its time first (for the kinds that have one), then its `set`, then what its kind does. */
+async function playStep(p: Playing, line: ScriptStep, step: number): Promise<void> {
+  const kind = kindOf(line);
+  if (TIMED.has(kind)) await dueTime(p.clock, line as MessageLine, p.settings, p.stop);
+  if (line.set !== undefined && !p.client.mock && p.client.isOpen) p.faults.set(line.set);
+  await STEPS[kind](p, line as never, step);
+}
+
 /** Plays the script once; resolves true if the connection is still open at its end. */
-async function playOnce(client: PlayedClient, script: RecordedConnection, settings: PlaySettings): Promise<boolean> {
-  const cursor: Cursor = { anchorNow: performance.now(), anchorT: 0, captures: {} };
+async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean> {
+  p.clock = { anchorNow: performance.now(), anchorT: 0, lastT: 0 };
+  p.captures = {};
   for (const [index, line] of script.steps.entries()) {
-    if ('from' in line) await playMessage(client, line, index + 1, cursor, settings);
-    else if (settings.end === 'close') await playEnd(client, line, cursor, settings);
-    if (!client.isOpen) return false;
+    await playStep(p, line, index + 1);
+    if (!p.client.isOpen) return false;
   }
-  return client.isOpen;
+  return p.client.isOpen;
 }
 
 /**
@@ -125,8 +160,14 @@ async function playOnce(client: PlayedClient, script: RecordedConnection, settin
  */
 export async function play(client: PlayedClient, script: RecordedConnection, settings: PlaySettings): Promise<void> {
   let rounds = 0;
+  const ended = new AbortController();
+  void client.closed.then(() => ended.abort());
+  const p: Playing = {
+    ...{ client, settings, clock: { anchorNow: 0, anchorT: 0, lastT: 0 }, captures: {} },
+    ...{ inbox: inboxFor(client, script.rules), faults: new LineFaults(client), stop: ended.signal },
+  };
   try {
-    while (await playOnce(client, script, settings)) {
+    while (await playOnce(p, script)) {
       rounds++;
       if (settings.end !== 'loop') break;
       await nextTurn(); // each round on a new turn: a looping script with no waits cannot starve other connections

@@ -22,6 +22,8 @@ const CLOSE_TOO_MANY = 1008;
 /** A routed page WebSocket as the player sees it: messages queued for `nextMessage()`, sends and closes on it. */
 export class RouteClient implements PlayedClient {
   readonly bufferedAmount = 0;
+  /** A mock: the player skips frames, pings and `set` lines here (docs/transcripts.md). */
+  readonly mock = true;
   isOpen = true;
   readonly closed: Promise<ClientClosed>;
   private readonly unread: ReceivedMessage[] = [];
@@ -83,6 +85,11 @@ export class RouteClient implements PlayedClient {
   /** A mock has no TCP to drop: the page's WebSocket is closed with 1006's nearest, no code. */
   drop(): void {
     this.close();
+  }
+
+  /** A mock has no ping frames: never called (the player skips ping lines on a mock). */
+  ping(): Promise<never> {
+    return Promise.reject(new Error("a page's mocked WebSocket has no ping frames"));
   }
 
   /** Only the reset ending calls this (`resetAfter: 0`); a mock has no TCP to reset, so it closes as {@link drop}. */

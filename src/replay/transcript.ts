@@ -1,5 +1,8 @@
 // The transcript file: its line shapes (JSON Lines, docs/transcripts.md), reading one back with clear errors.
 import { EchoServerError } from '../core/errors';
+import type { EchoRule } from '../core/rule-types';
+import { lineFault } from './transcript-checks';
+import { scriptRuleOf } from './script-rules';
 
 /** The first line of a transcript. */
 export interface TranscriptHeader {
@@ -14,8 +17,7 @@ export interface TranscriptHeader {
 /** How a client line must match what a client sends during a replay. */
 export type LineMatch = 'exact' | 'json-subset' | 'regexp' | 'any';
 
-/** The matches a hand-written line may ask for, as a table. */
-export const LINE_MATCHES: readonly LineMatch[] = ['exact', 'json-subset', 'regexp', 'any'];
+export { LINE_MATCHES } from './transcript-checks';
 
 /** A connection opened: its number, request path and query, and what its handshake agreed. */
 export interface OpenLine {
@@ -33,11 +35,20 @@ export interface OpenLine {
   at: string;
 }
 
+/** What a hand-written line may add to a message or ending line (docs/transcripts.md, "Lines written by hand"). */
+export interface ScriptFields {
+  /** Played this many ms after the previous line instead of at its `t` (server and ending lines). */
+  wait?: number;
+  /** Behaviours set on the connection (`client.set()`'s names) before the line plays. */
+  set?: Record<string, unknown>;
+}
+
 /** One message: from the client (`c`) or the server (`s`), `t` ms after the open; text, binary (base64) or JSON. */
-export interface MessageLine {
+export interface MessageLine extends ScriptFields {
   c: number;
   from: 'c' | 's';
-  t: number;
+  /** Ms after the open; may be left out on a line with `wait`. */
+  t?: number;
   text?: string;
   binary?: string;
   /** Hand-written: a JSON value (client: a pattern; server: sent as JSON text with captures filled). */
@@ -50,26 +61,44 @@ export interface MessageLine {
   pong?: string;
   /** A fragmented message: the payload bytes of each frame as the sender framed it (absent: one frame). */
   frames?: number[];
+  /** Hand-written, client lines matched as JSON: RFC 6901 pointers left out of the comparison on both sides. */
+  ignore?: string[];
 }
 
 /** How a connection ended: a close handshake started by `by`, a drop (no close frame) or a reset by `by`. */
-export interface EndLine {
+export interface EndLine extends ScriptFields {
   c: number;
   event: 'close' | 'drop' | 'reset';
   by: 'c' | 's';
-  t: number;
+  t?: number;
   /** A close's code (1005 when the close frame had none) and reason. */
   code?: number;
   reason?: string;
 }
 
-/** Any line after the header. */
-export type TranscriptLine = OpenLine | MessageLine | EndLine;
+/** Hand-written: a line that only pauses the script (`wait`) or sets behaviours (`set`), or both. */
+export interface PauseLine extends ScriptFields {
+  c: number;
+}
 
-/** One recorded connection, its lines in order. */
+/** Hand-written: a reply rule (one rule of the `--rules FILE` format) for connection `c`, or `"*"` for every one. */
+export interface RuleLine {
+  c: number | '*';
+  rule: Record<string, unknown>;
+}
+
+/** Any line after the header. */
+export type TranscriptLine = OpenLine | MessageLine | EndLine | PauseLine | RuleLine;
+
+/** A step of a connection's script: what the player plays, in order. */
+export type ScriptStep = MessageLine | EndLine | PauseLine;
+
+/** One recorded connection, its lines in order, and the rules that answer at any point while it plays. */
 export interface RecordedConnection {
   open: OpenLine;
-  steps: (MessageLine | EndLine)[];
+  steps: ScriptStep[];
+  /** Its rules and those for every connection (`"c": "*"`), in file order, as the `rules` option takes them. */
+  rules?: EchoRule[];
 }
 
 /** A transcript as read from its file. */
@@ -82,34 +111,6 @@ export interface Transcript {
 const bad = (file: string, line: number, what: string): EchoServerError =>
   new EchoServerError(`${file}:${line}: ${what} (the format: docs/transcripts.md)`, 2);
 
-/** Checks the fields of a message line; returns what is wrong, or undefined. */
-function messageFault(line: MessageLine): string | undefined {
-  const bodies = ['text', 'binary', 'json'].filter((key) => key in line);
-  if (line.from !== 'c' && line.from !== 's') return `"from" must be "c" or "s", got ${JSON.stringify(line.from)}`;
-  if (typeof line.t !== 'number' || !(line.t >= 0)) return '"t" must be a number of ms, 0 or more';
-  if (line.match !== undefined && !LINE_MATCHES.includes(line.match))
-    return `"match" must be one of ${LINE_MATCHES.join(', ')}, got ${JSON.stringify(line.match)}`;
-  if (line.match === 'any') return bodies.length <= 1 ? undefined : 'a message has one of "text", "binary", "json"';
-  if (bodies.length !== 1) return 'a message has exactly one of "text", "binary", "json"';
-  if (line.text !== undefined && typeof line.text !== 'string') return '"text" must be a string';
-  if (line.binary !== undefined && typeof line.binary !== 'string') return '"binary" must be base64 text';
-  if (line.match === 'regexp' && typeof line.text !== 'string') return '"match": "regexp" needs "text" (the pattern)';
-  return undefined;
-}
-
-/** Checks one line after the header; returns what is wrong, or undefined. */
-function lineFault(line: TranscriptLine): string | undefined {
-  if (!Number.isInteger(line.c) || line.c < 1) return '"c" (the connection number) must be a whole number, 1 or more';
-  if ('from' in line) return messageFault(line);
-  if (line.event === 'open') return typeof line.path === 'string' ? undefined : 'an open line needs "path"';
-  if (line.event !== 'close' && line.event !== 'drop' && line.event !== 'reset')
-    return `"event" must be open, close, drop or reset, or the line a message with "from"`;
-  if (line.by !== 'c' && line.by !== 's') return `"by" must be "c" or "s"`;
-  if (line.event === 'close' && line.code !== undefined && !Number.isInteger(line.code))
-    return '"code" must be a number';
-  return undefined;
-}
-
 /** Parses one JSON line; throws naming the line. */
 function parseLine(file: string, number: number, text: string): unknown {
   try {
@@ -120,7 +121,11 @@ function parseLine(file: string, number: number, text: string): unknown {
 }
 
 /** Adds a checked line to its connection, opening one on an `open` line. */
-function addLine(byNumber: Map<number, RecordedConnection>, line: TranscriptLine, where: () => EchoServerError): void {
+function addLine(
+  byNumber: Map<number, RecordedConnection>,
+  line: ScriptStep | OpenLine,
+  where: () => EchoServerError,
+): void {
   if ('event' in line && line.event === 'open') {
     if (byNumber.has(line.c)) throw where();
     const defaults = { protocol: '', extensions: '', headers: {}, at: '' };
@@ -130,6 +135,20 @@ function addLine(byNumber: Map<number, RecordedConnection>, line: TranscriptLine
   const connection = byNumber.get(line.c);
   if (!connection) throw where();
   connection.steps.push(line);
+}
+
+/** Gives each connection its rules and those for every connection, in file order. */
+function giveRules(
+  byNumber: Map<number, RecordedConnection>,
+  rules: readonly { c: number | '*'; rule: EchoRule; number: number }[],
+  missing: (number: number, c: number) => EchoServerError,
+): void {
+  const stray = rules.find(({ c }) => c !== '*' && !byNumber.has(c));
+  if (stray) throw missing(stray.number, stray.c as number);
+  for (const [c, connection] of byNumber) {
+    const own = rules.filter((rule) => rule.c === '*' || rule.c === c).map(({ rule }) => rule);
+    if (own.length > 0) connection.rules = own;
+  }
 }
 
 /**
@@ -142,14 +161,17 @@ export function parseTranscript(text: string, file = 'transcript'): Transcript {
   if (header?.['ws-echo'] !== 'transcript' || header.version !== 1)
     throw bad(file, 1, 'the first line must be {"ws-echo":"transcript","version":1,...}');
   const byNumber = new Map<number, RecordedConnection>();
+  const rules: { c: number | '*'; rule: EchoRule; number: number }[] = [];
   lines.slice(1).forEach((raw, index) => {
     const number = index + 2;
     if (raw.trim() === '') return;
     const line = parseLine(file, number, raw) as TranscriptLine;
     const fault = typeof line === 'object' && line !== null ? lineFault(line) : 'each line is a JSON object';
     if (fault) throw bad(file, number, fault);
+    if ('rule' in line) return void rules.push({ c: line.c, rule: scriptRuleOf(line.rule), number });
     addLine(byNumber, line, () => bad(file, number, `connection ${line.c}: an open line must come first, and once`));
   });
   if (byNumber.size === 0) throw bad(file, lines.length, 'no connection in the transcript');
+  giveRules(byNumber, rules, (number, c) => bad(file, number, `a rule for connection ${c}, which has no open line`));
   return { header, connections: [...byNumber.values()] };
 }

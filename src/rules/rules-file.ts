@@ -42,8 +42,11 @@ function parseRules(text: string, fail: (reason: string) => EchoServerError): un
   return rules;
 }
 
-/** One rule as the API takes it: `match` (and `flags`) become the RegExp `when`. */
-function apiRule(rule: unknown): EchoRule {
+/**
+ * One rule of a rules file as the API takes it: `match` (and `flags`) become the RegExp `when`. Throws an Error saying
+ * what is wrong with its keys (its values are checked by `compileRules()`).
+ */
+export function apiRule(rule: unknown): EchoRule {
   if (!isPlainObject(rule)) throw new Error('must be an object such as {"when": "ping", "reply": "pong"}');
   const unknown = Object.keys(rule).find((key) => !FILE_KEYS.has(key));
   if (unknown !== undefined)

@@ -1,0 +1,136 @@
+// The checks of a transcript's lines when the file is read: each returns what is wrong with a line, or undefined.
+import { PLAIN_BEHAVIOUR } from '../behaviour/behaviour';
+import { behaviourAfterSet } from '../behaviour/settings';
+import { ignoreFault } from './json-pointers';
+import { scriptRuleOf } from './script-rules';
+import type { EndLine, LineMatch, MessageLine, TranscriptLine } from './transcript';
+
+/** The matches a hand-written line may ask for, as a table. */
+export const LINE_MATCHES: readonly LineMatch[] = ['exact', 'json-subset', 'regexp', 'any'];
+
+/** The fields that carry a message's body: exactly one per line. */
+const BODIES = ['text', 'binary', 'json', 'ping', 'pong'] as const;
+/** Largest payload of a ping or pong (a control frame, RFC 6455 §5.5). */
+const CONTROL_PAYLOAD_MAX = 125;
+
+/** Checks `wait` and `set`, which hand-written message, ending and pause lines may carry. */
+function scriptFieldsFault(line: { wait?: unknown; set?: unknown }): string | undefined {
+  if (line.wait !== undefined && !(typeof line.wait === 'number' && line.wait >= 0 && Number.isFinite(line.wait)))
+    return `"wait" must be a number of ms, 0 or more, got ${JSON.stringify(line.wait)}`;
+  if (line.set === undefined) return undefined;
+  try {
+    behaviourAfterSet(PLAIN_BEHAVIOUR, line.set as Record<string, unknown>);
+  } catch (error) {
+    return `"set": ${(error as Error).message.replace(/^set\(\): /, '')}`;
+  }
+  return undefined;
+}
+
+/** The bytes of a message line's payload, for `frames`. */
+function payloadBytes(line: MessageLine): number {
+  return line.binary !== undefined ? Buffer.from(line.binary, 'base64').length : Buffer.byteLength(line.text ?? '');
+}
+
+/** Checks `frames`: positive whole numbers adding up to the payload, on text or binary lines. */
+function framesFault(line: MessageLine): string | undefined {
+  if (line.frames === undefined) return undefined;
+  if (line.text === undefined && line.binary === undefined) return '"frames" goes with "text" or "binary"';
+  if (!Array.isArray(line.frames) || !line.frames.every((n) => Number.isInteger(n) && n >= 0) || !line.frames.length)
+    return '"frames" must be an array of whole numbers, each the payload bytes of one frame';
+  const sum = line.frames.reduce((a, b) => a + b, 0);
+  const bytes = payloadBytes(line);
+  return sum === bytes ? undefined : `"frames" add up to ${sum} bytes, but the payload is ${bytes}`;
+}
+
+/** Checks a ping or pong line's payload. */
+function controlFault(line: MessageLine): string | undefined {
+  const field = line.ping !== undefined ? 'ping' : 'pong';
+  const value = line[field];
+  if (typeof value !== 'string') return `"${field}" must be its payload as base64 ("" for none)`;
+  if (Buffer.from(value, 'base64').length > CONTROL_PAYLOAD_MAX)
+    return `"${field}" payload must be at most ${CONTROL_PAYLOAD_MAX} bytes`;
+  if (line.match !== undefined || line.frames !== undefined || line.ignore !== undefined)
+    return `a ${field} line has no "match", "frames" or "ignore"`;
+  return undefined;
+}
+
+/** Checks `ignore`: valid pointers, on a client line matched as JSON. */
+function ignoreFieldFault(line: MessageLine): string | undefined {
+  if (line.ignore === undefined) return undefined;
+  const how = line.match ?? 'exact';
+  if (line.from !== 'c' || (how !== 'exact' && how !== 'json-subset'))
+    return '"ignore" goes on client lines matched as JSON ("match" "exact" or "json-subset")';
+  if (line.json === undefined) {
+    try {
+      JSON.parse(line.text ?? '');
+    } catch {
+      return '"ignore" needs the line\'s message as JSON: give "json", or "text" that parses as JSON';
+    }
+  }
+  return ignoreFault(line.ignore);
+}
+
+/** Checks the body fields of a message line. */
+function bodyFault(line: MessageLine): string | undefined {
+  const bodies = BODIES.filter((key) => key in line);
+  if (line.match === 'any') return bodies.length <= 1 ? undefined : 'a message has one of "text", "binary", "json"';
+  if (bodies.length !== 1) return 'a message has exactly one of "text", "binary", "json", "ping", "pong"';
+  if (line.ping !== undefined || line.pong !== undefined) return controlFault(line);
+  if (line.text !== undefined && typeof line.text !== 'string') return '"text" must be a string';
+  if (line.binary !== undefined && typeof line.binary !== 'string') return '"binary" must be base64 text';
+  if (line.match === 'regexp' && typeof line.text !== 'string') return '"match": "regexp" needs "text" (the pattern)';
+  return framesFault(line) ?? ignoreFieldFault(line);
+}
+
+/** Checks the fields of a message line; returns what is wrong, or undefined. */
+function messageFault(line: MessageLine): string | undefined {
+  if (line.from !== 'c' && line.from !== 's') return `"from" must be "c" or "s", got ${JSON.stringify(line.from)}`;
+  if (line.from === 'c' && line.wait !== undefined)
+    return '"wait" goes on server, ending or pause lines: a client line waits for the client';
+  if (line.wait === undefined && (typeof line.t !== 'number' || !(line.t >= 0)))
+    return '"t" must be a number of ms, 0 or more (or give "wait")';
+  if (line.match !== undefined && !LINE_MATCHES.includes(line.match))
+    return `"match" must be one of ${LINE_MATCHES.join(', ')}, got ${JSON.stringify(line.match)}`;
+  return bodyFault(line) ?? scriptFieldsFault(line);
+}
+
+/** Checks an ending line. */
+function endFault(line: EndLine): string | undefined {
+  if (line.by !== 'c' && line.by !== 's') return `"by" must be "c" or "s"`;
+  if (line.by === 'c' && line.wait !== undefined) return '"wait" goes on an ending by the server ("by": "s")';
+  if (line.wait === undefined && (typeof line.t !== 'number' || !(line.t >= 0)))
+    return '"t" must be a number of ms, 0 or more (or give "wait")';
+  if (line.event === 'close' && line.code !== undefined && !Number.isInteger(line.code))
+    return '"code" must be a number';
+  return scriptFieldsFault(line);
+}
+
+/** Checks a rule line. */
+function ruleFault(line: { c: unknown; rule: unknown }): string | undefined {
+  if (line.c !== '*' && !(Number.isInteger(line.c) && (line.c as number) >= 1))
+    return '"c" of a rule line must be a connection number or "*" (every connection)';
+  try {
+    scriptRuleOf(line.rule);
+  } catch (error) {
+    return `"rule": ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Checks one line after the header; returns what is wrong, or undefined. */
+export function lineFault(line: TranscriptLine): string | undefined {
+  if ('rule' in line) return ruleFault(line);
+  if (!Number.isInteger(line.c) || (line.c as number) < 1)
+    return '"c" (the connection number) must be a whole number, 1 or more';
+  if ('from' in line) return messageFault(line);
+  if (!('event' in line)) {
+    const extra = Object.keys(line).find((key) => !['c', 'wait', 'set'].includes(key));
+    if (extra !== undefined || (line.wait === undefined && line.set === undefined))
+      return `a line needs "event" or "from" (or is a pause: "wait" and/or "set" only), got ${JSON.stringify(extra ?? 'c alone')}`;
+    return scriptFieldsFault(line);
+  }
+  if (line.event === 'open') return typeof line.path === 'string' ? undefined : 'an open line needs "path"';
+  if (line.event !== 'close' && line.event !== 'drop' && line.event !== 'reset')
+    return `"event" must be open, close, drop or reset, or the line a message with "from"`;
+  return endFault(line);
+}
