@@ -18,6 +18,8 @@ function scriptFieldsFault(line: { wait?: unknown; set?: unknown }): string | un
   if (line.wait !== undefined && !(typeof line.wait === 'number' && line.wait >= 0 && Number.isFinite(line.wait)))
     return `"wait" must be a number of ms, 0 or more, got ${JSON.stringify(line.wait)}`;
   if (line.set === undefined) return undefined;
+  if (typeof line.set !== 'object' || line.set === null || Array.isArray(line.set))
+    return `"set" must be an object of behaviours such as {"delay": 100}, got ${JSON.stringify(line.set)}`;
   try {
     behaviourAfterSet(PLAIN_BEHAVIOUR, line.set as Record<string, unknown>);
   } catch (error) {
