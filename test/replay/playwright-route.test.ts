@@ -91,6 +91,38 @@ describe('routeFromTranscript', () => {
     }
   });
 
+  it('plays hand-written lines in the page: rules, ignore, waits; ping, set and frames skipped or sent whole', async () => {
+    const file = scratchFile('script.jsonl');
+    const lines = [
+      { 'ws-echo': 'transcript', version: 1, recorded: '', target: 'ws://x/' },
+      { c: '*', rule: { when: { type: 'ping' }, reply: { type: 'pong' } } },
+      { c: 1, event: 'open', path: '/feed', protocol: '', extensions: '', headers: {}, at: '' },
+      { c: 1, from: 's', t: 0, ping: '' }, // a mock has no ping frames: skipped
+      { c: 1, set: { delay: 100 } }, // nor faults: skipped
+      { c: 1, from: 'c', t: 0, json: { op: 'hello', ts: 1 }, ignore: ['/ts'] },
+      { c: 1, wait: 50 },
+      { c: 1, from: 's', t: 0, text: 'welcome', frames: [3, 4] }, // one message
+      { c: 1, event: 'close', by: 's', t: 0, code: 4001, reason: 'over' },
+    ];
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const routed = await routeFromTranscript(page, file, { url: '**/feed' });
+      const seen = await page.evaluate(`new Promise((resolve) => {
+        const seen = [];
+        const ws = new WebSocket('ws://127.0.0.1:9/feed');
+        ws.onopen = () => { ws.send('{"type":"ping"}'); ws.send('{"op":"hello","ts":777}'); };
+        ws.onmessage = ({ data }) => seen.push(data);
+        ws.onclose = ({ code, reason }) => resolve([...seen, 'close:' + code + ' ' + reason]);
+      })`);
+      expect(seen).toEqual(['{"type":"pong"}', 'welcome', 'close:4001 over']);
+      await expect(routed.outcome(1)).resolves.toBeUndefined();
+    } finally {
+      await context.close();
+    }
+  });
+
   it('closes a page that strays with 4400, and its outcome rejects with the diff', async () => {
     const context = await browser.newContext();
     try {
