@@ -77,8 +77,11 @@ export interface RejectedEvent {
   event: 'rejected';
   remote: string;
   path: string;
+  /** The HTTP status answered; 0 when the request had no HTTP answer (`reset`). */
   status: number;
   reason: string;
+  /** Present when the HTTP/2 stream was reset instead of answered (`h2-reset`): the RST_STREAM error sent. */
+  reset?: 'CANCEL';
 }
 /** A client broke the protocol and was closed with `code`. */
 export interface ProtocolErrorEvent {

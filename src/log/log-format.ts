@@ -140,7 +140,8 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} closed ${event.code}${reason} ${how}, ${event.initiator} first, ${formatDuration(event.durationMs)}, ${plural(event.messages, 'message')}`;
     }
     case 'rejected':
-      return `${c.yellow('rejected')} ${event.remote} ${pathOf(event.path)}: ${event.status} ${escapeClientText(event.reason)}`;
+      // A reset stream had no HTTP answer: its reason says what was sent instead.
+      return `${c.yellow('rejected')} ${event.remote} ${pathOf(event.path)}: ${event.reset ? '' : `${event.status} `}${escapeClientText(event.reason)}`;
     case 'protocol-error':
       return c.red(`#${event.id} protocol error, closed with ${event.code}: ${event.error}`);
     case 'warning':

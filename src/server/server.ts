@@ -209,6 +209,7 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
     upgradesRejected: () => edge.refusals.count,
     refusalsByStatus: () => [...edge.refusals.byStatus],
     askedRefusalsByStatus: () => [...edge.refusals.askedByStatus],
+    askedH2Resets: () => edge.refusals.askedResets,
     logLinesDropped: () => edge.log.dropped(),
     uptimeMs: () => Date.now() - startedAt(),
   };
