@@ -66,7 +66,7 @@ export const COUNTERS = [
     help: 'Requests refused before a WebSocket opened, by HTTP status (not those a client asked for with reject=).' },
   { name: 'askedRefusalsByStatus', kind: 'byCode', home: 'server', public: false, unit: 'requests', label: 'status',
     group: 'statusClass', metric: 'ws_echo_upgrades_refused_as_asked_total',
-    help: 'Upgrades refused because the client asked for it (reject=<status>), by status class.' },
+    help: 'Upgrades refused because the client asked for it (reject=<status>, h2-refuse=<status>), by status class.' },
   { name: 'askedH2Resets', kind: 'total', home: 'server', public: false, unit: 'requests',
     metric: 'ws_echo_h2_streams_reset_as_asked_total',
     help: 'WebSockets over HTTP/2 whose stream was reset unanswered because the client asked for it (h2-reset).' },
