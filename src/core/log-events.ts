@@ -151,7 +151,7 @@ export interface LogDroppedEvent {
   count: number;
 }
 
-/** `ws-echo record` is listening and writing its transcript. Always the first line of a recording, even with `--quiet`. */
+/** `ws-echo record` is listening and writing its transcript: its first line, even with `--quiet`. */
 export interface RecordingEvent {
   event: 'recording';
   url: string;

@@ -116,11 +116,12 @@ export function upstreamUrl(target: URL, requestUrl: string): string {
 }
 
 /**
- * Why the target could not be reached, for the client's 502 and the log: a refused certificate says so, with
- * Node's code (`SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...).
+ * Why the target could not be reached, for the client's 502 and the log: a refused certificate, or a handshake the
+ * target ended (an alert: it wanted a client certificate), says so, with Node's code (`SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...).
  */
 export function unreachableReason(error: NodeJS.ErrnoException): string {
   const code = error.code ?? '';
+  if (/ALERT/.test(code)) return `the target ended the TLS handshake: ${error.message} (${code})`;
   const certificate = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/.test(code);
   if (certificate) return `the target's TLS certificate was refused: ${error.message} (${code})`;
   return `the target could not be reached: ${error.message}`;
