@@ -117,7 +117,8 @@ export function upstreamUrl(target: URL, requestUrl: string): string {
 
 /**
  * Why the target could not be reached, for the client's 502 and the log: a refused certificate, or a handshake the
- * target ended (an alert: it wanted a client certificate), says so, with Node's code (`SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...).
+ * target ended (an alert: it wanted a client certificate), says so, with Node's code (`SELF_SIGNED_CERT_IN_CHAIN`,
+ * `ERR_TLS_CERT_ALTNAME_INVALID`, ...).
  */
 export function unreachableReason(error: NodeJS.ErrnoException): string {
   const code = error.code ?? '';
