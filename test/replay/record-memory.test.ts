@@ -46,8 +46,13 @@ function roundTrips(ws: WebSocket, count: number): Promise<void> {
   return new Promise((resolve) => {
     const onMessage = (): void => {
       echoed++;
-      if (sent < count) (sent++, ws.send(MESSAGE));
-      if (echoed === count) (ws.off('message', onMessage), resolve());
+      if (sent < count) {
+        sent++;
+        ws.send(MESSAGE);
+      }
+      if (echoed < count) return;
+      ws.off('message', onMessage);
+      resolve();
     };
     ws.on('message', onMessage);
     for (; sent < Math.min(WINDOW, count); sent++) ws.send(MESSAGE);
