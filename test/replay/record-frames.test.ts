@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startRecorder, type Recorder } from '../../src';
 import { waitUntil } from '../helpers/probe';
 import { buildFrame, FrameParser, fragments, Opcode, type Frame } from '../helpers/wire/frames';
@@ -81,6 +82,40 @@ describe('a fragmented message through the recorder', () => {
       { c: 1, from: 'c', t: expect.any(Number), text: 'hello there', frames: [2, 3, 6] },
       { c: 1, from: 's', t: expect.any(Number), binary: 'AQID', frames: [1, 0, 2] },
     ]);
+  });
+
+  it('is written without frames when it came compressed (its frames hold compressed bytes), with them when not', async () => {
+    const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true });
+    const got = new Promise<string>((resolve) =>
+      upstream.on('connection', (ws) => ws.on('message', (data) => String(data) === 'xyz' && resolve(String(data)))),
+    );
+    await once(upstream, 'listening');
+    const out = scratchFile('compressed.jsonl');
+    recorder = await startRecorder({
+      target: `ws://127.0.0.1:${(upstream.address() as { port: number }).port}`,
+      out,
+      port: 0,
+    });
+    const ws = new WebSocket(`${recorder.url}/z`, { perMessageDeflate: { threshold: 0 } });
+    try {
+      await once(ws, 'open');
+      ws.send('a'.repeat(2000), { fin: false });
+      ws.send('b'.repeat(2000), { fin: true });
+      ws.send('x', { fin: false, compress: false }); // the same connection, a message sent uncompressed
+      ws.send('yz', { fin: true });
+      expect(await got).toBe('xyz');
+    } finally {
+      ws.close();
+      await recorder.close();
+      upstream.close();
+    }
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[1]).toMatchObject({ extensions: expect.stringContaining('permessage-deflate') });
+    expect(lines[2]).toEqual({ c: 1, from: 'c', t: expect.any(Number), text: 'a'.repeat(2000) + 'b'.repeat(2000) });
+    expect(lines[3]).toEqual({ c: 1, from: 'c', t: expect.any(Number), text: 'xyz', frames: [1, 2] });
   });
 });
 
