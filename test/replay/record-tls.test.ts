@@ -74,6 +74,15 @@ describe('recording a wss:// target', () => {
     }
   });
 
+  it('checks the certificate against targetTls.servername (sent in SNI) when given', async () => {
+    const wrong = await recorderOf(plain, { targetTls: { ca: server.cert, servername: 'other.example' } });
+    const { status, body } = await refusal(`${wrong.url}/feed`);
+    expect(status).toBe(502);
+    expect(body).toContain('(ERR_TLS_CERT_ALTNAME_INVALID)');
+    const right = await recorderOf(plain, { targetTls: { ca: server.cert, servername: 'localhost' } });
+    expect((await runClient(`${right.url}/feed`)).close.code).toBe(4001);
+  });
+
   it('sends a client certificate to a target that requires one (and is refused without it)', async () => {
     const without = await recorderOf(strict, { targetTls: { ca: server.cert } });
     const { status, body } = await refusal(`${without.url}/feed`);
@@ -106,6 +115,13 @@ describe('recording a wss:// target', () => {
       );
       expect(readFileSync(out, 'utf8')).toContain('"event":"close","by":"s","t"');
     }
+  });
+
+  it('refuses targetTls fields it does not know, or of the wrong type, naming them', async () => {
+    const start = (targetTls: unknown): Promise<unknown> =>
+      startRecorder({ target: plain, out: scratchFile('z.jsonl'), port: 0, targetTls } as RecorderOptions);
+    await expect(start({ ca: 5 })).rejects.toThrow('targetTls.ca must be PEM text or a Buffer (or an array of them)');
+    await expect(start({ insecure: true })).rejects.toThrow('unknown targetTls option insecure; known: ca, cert, key');
   });
 
   it('names the flag of a TLS file it cannot read, or a certificate without its key, with exit 2', async () => {
