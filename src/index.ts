@@ -44,7 +44,7 @@ export type {
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';
 export { startRecorder } from './replay/recorder';
-export type { Recorder, RecorderOptions } from './replay/recorder';
+export type { Recorder, RecorderOptions, RecorderStats, TargetTlsOptions } from './replay/recorder';
 export { startReplay } from './replay/replay-server';
 export type { ReplayOptions, ReplayServer } from './replay/replay-server';
 export { CLOSE_REPLAY_MISMATCH, ReplayMismatchError } from './replay/player';

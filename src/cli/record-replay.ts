@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EchoServerError } from '../core/errors';
 import type { Logger } from '../log/logger';
 import { createLogger } from '../log/logger';
-import { startRecorder } from '../replay/recorder';
+import { startRecorderLogging } from '../replay/recorder';
 import { playEveryConnection, playSettings, readTranscript, replayServerOptions } from '../replay/replay-server';
 import { startEchoServerLogging } from '../server/server';
 import { summaryEvent } from '../stats/summary';
@@ -11,9 +11,10 @@ import { HELP_WIDTH } from './help-text';
 import { buildProgram, type CliIo } from './program';
 import { optionFromFlags, optionsFrom, serverFlags } from './server-flags';
 import { listenForSignals } from './signals';
+import { targetTlsFlags, targetTlsFrom } from './target-tls';
 
 /** The server flags `record` takes: where it listens and what it accepts. */
-const RECORD_SERVER_FLAGS = ['--port', '--host', '--cert', '--key', '--max-payload'];
+const RECORD_SERVER_FLAGS = ['--port', '--host', '--cert', '--key', '--max-payload', '--quiet', '--json', '--no-color'];
 
 /** The two subcommands, by the word that names them. */
 export const SUBCOMMANDS = ['record', 'replay'] as const;
@@ -48,6 +49,7 @@ export function buildRecordProgram(io: CliIo): Command {
       '--redact-header <name...>',
       'more request headers written as [redacted] (Authorization, Cookie always are)',
     );
+  for (const flag of targetTlsFlags()) program.addOption(flag);
   for (const flag of serverFlags()) if (RECORD_SERVER_FLAGS.includes(flag.long!)) program.addOption(flag);
   return configured(program, io);
 }
@@ -64,22 +66,27 @@ export function buildReplayProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs `ws-echo record` until a signal. */
-async function record(flags: Record<string, unknown>, io: CliIo, signal: Promise<string>): Promise<void> {
-  const recorder = await startRecorder({
-    target: flags.target as string,
-    out: flags.out as string,
-    port: optionFromFlags('port', flags),
-    host: optionFromFlags('host', flags),
-    tls: optionFromFlags('tls', flags),
-    maxPayload: optionFromFlags('maxPayload', flags),
-    redactHeaders: flags.redactHeader as string[] | undefined,
-    log: (line) => io.stdout.write(`${line}\n`),
-  });
-  io.stdout.write(`ws-echo recording ${flags.target} to ${flags.out}, listening on ${recorder.url}\n`);
-  await signal;
+/** Runs `ws-echo record` until a signal, logging through `logger`. */
+async function record(flags: Record<string, unknown>, logger: Logger, signal: Promise<string>): Promise<void> {
+  const targetTls = targetTlsFrom(flags);
+  const recorder = await startRecorderLogging(
+    {
+      target: flags.target as string,
+      out: flags.out as string,
+      port: optionFromFlags('port', flags),
+      host: optionFromFlags('host', flags),
+      tls: optionFromFlags('tls', flags),
+      targetTls,
+      maxPayload: optionFromFlags('maxPayload', flags),
+      redactHeaders: flags.redactHeader as string[] | undefined,
+    },
+    logger,
+  );
+  if (targetTls?.rejectUnauthorized === false)
+    logger.log({ event: 'warning', message: "--target-insecure: the target's certificate is not checked" });
+  const received = await signal;
+  logger.log({ event: 'shutdown', reason: received, connections: recorder.connections() });
   await recorder.close();
-  io.stdout.write(`ws-echo record: ${flags.out} written\n`);
 }
 
 /** Runs `ws-echo replay` until a signal; each mismatch is logged as a warning with its diff. */
@@ -110,7 +117,7 @@ export async function runSubcommand(argv: string[], io: CliIo): Promise<number> 
   const logger = createLogger({ ...optionFromFlags('log', flags), stdout: io.stdout, stderr: io.stderr });
   const signals = listenForSignals();
   try {
-    if (isRecord) await record(flags, io, signals.first);
+    if (isRecord) await record(flags, logger, signals.first);
     else await replay(program, logger, signals.first);
     await logger.flush(1000);
     return 0;

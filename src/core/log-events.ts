@@ -77,8 +77,11 @@ export interface RejectedEvent {
   event: 'rejected';
   remote: string;
   path: string;
+  /** The HTTP status answered; 0 when the request had no HTTP answer (`reset`). */
   status: number;
   reason: string;
+  /** Present when the HTTP/2 stream was reset instead of answered (`h2-reset`): the RST_STREAM error sent. */
+  reset?: 'CANCEL';
 }
 /** A client broke the protocol and was closed with `code`. */
 export interface ProtocolErrorEvent {
@@ -151,6 +154,50 @@ export interface LogDroppedEvent {
   count: number;
 }
 
+/** `ws-echo record` is listening and writing its transcript: its first line, even with `--quiet`. */
+export interface RecordingEvent {
+  event: 'recording';
+  url: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  /** The server recorded. */
+  target: string;
+  /** The transcript file written. */
+  out: string;
+}
+/** A recorded connection ended: how, by whom, and what passed each way (client: `fromClient`, target: `fromServer`). */
+export interface RecordEndEvent {
+  event: 'record-end';
+  id: number;
+  /** A close handshake, a drop (no close frame), or a reset (ECONNRESET). */
+  how: 'close' | 'drop' | 'reset';
+  by: 'client' | 'server';
+  /** A close's code (1005: the close frame had none) and reason. */
+  code?: number;
+  reason?: string;
+  durationMs: number;
+  messagesFromClient: number;
+  messagesFromServer: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+}
+/** Totals printed when `ws-echo record` stops. */
+export interface RecordSummaryEvent {
+  event: 'record-summary';
+  connections: number;
+  /** Clients answered with an HTTP status instead (the target refused or could not be reached). */
+  refused: number;
+  messagesFromClient: number;
+  messagesFromServer: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+  /** Lines written to the transcript, the header included. */
+  lines: number;
+  logLinesDropped: number;
+  uptimeMs: number;
+}
+
 /** Any logged event. Every JSON line also has `time` (ISO 8601). */
 export type LogEvent =
   | ListeningEvent
@@ -167,7 +214,10 @@ export type LogEvent =
   | StatsEvent
   | StdinLineEvent
   | StdinEndEvent
-  | LogDroppedEvent;
+  | LogDroppedEvent
+  | RecordingEvent
+  | RecordEndEvent
+  | RecordSummaryEvent;
 
 /**
  * Events that `--quiet` still prints: the summary is the one line a CI log wants most, and
@@ -175,6 +225,8 @@ export type LogEvent =
  */
 export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
   'listening',
+  'recording',
+  'record-summary',
   'warning',
   'error',
   'summary',
@@ -187,6 +239,8 @@ export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
  */
 export const MILESTONE_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
   'listening',
+  'recording',
+  'record-summary',
   'stdin-end',
   'shutdown',
   'summary',

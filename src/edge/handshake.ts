@@ -11,8 +11,13 @@ export interface UpgradeRefusal {
   status: number;
   reason: string;
   headers?: Record<string, string>;
-  /** The client asked for it (`reject=`): counted apart from real refusals. */
+  /** The client asked for it (`reject=`, `h2-refuse=`, `h2-reset`): counted apart from real refusals. */
   asked?: true;
+  /**
+   * Not answered at all: the HTTP/2 stream is reset with this RST_STREAM error (`h2-reset`), and `status` is 0 (no
+   * HTTP status was sent).
+   */
+  reset?: 'CANCEL';
 }
 
 /** What the server checks before handing an upgrade to `ws`. */

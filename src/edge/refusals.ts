@@ -4,8 +4,10 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import type { WebSocketServer } from 'ws';
+import type { RejectedEvent } from '../core/log-events';
 import type { Logger } from '../log/logger';
 import type { ExtraHeaders } from '../protocols/extra-headers';
+import { StreamSocket } from './h2/stream-socket';
 import { refuseUpgrade, type UpgradeRefusal } from './handshake';
 import { remoteOf } from './listener';
 import { isTlsHandshakeFailure, keepPeerAddresses, tlsFailureHandler } from './tls-failures';
@@ -20,8 +22,10 @@ export interface Refusals {
   readonly count: number;
   /** Requests refused so far, by HTTP status, but for those the client asked for. */
   readonly byStatus: ReadonlyMap<number, number>;
-  /** Upgrades refused because the client asked for it (`reject=`), by HTTP status. */
+  /** Upgrades refused because the client asked for it (`reject=`, `h2-refuse=`), by HTTP status. */
   readonly askedByStatus: ReadonlyMap<number, number>;
+  /** WebSockets over HTTP/2 whose stream was reset unanswered because the client asked for it (`h2-reset`). */
+  readonly askedResets: number;
 }
 
 /** The first byte of a TLS handshake record: what a wss:// client sends to a ws:// port. */
@@ -53,6 +57,31 @@ function parserRefusal(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): U
   }
 }
 
+/** The counts of {@link Refusals}: each refusal once in `count`, then by status or as a reset the client asked for. */
+class RefusalCounts {
+  count = 0;
+  askedResets = 0;
+  readonly byStatus = new Map<number, number>();
+  readonly askedByStatus = new Map<number, number>();
+
+  /** Counts one refusal where it belongs. */
+  add(refusal: UpgradeRefusal): void {
+    this.count++;
+    if (refusal.reset) {
+      this.askedResets++;
+      return;
+    }
+    const counts = refusal.asked ? this.askedByStatus : this.byStatus;
+    counts.set(refusal.status, (counts.get(refusal.status) ?? 0) + 1);
+  }
+}
+
+/** The `rejected` line of a refusal; a reset stream's says what was sent instead of a status. */
+function rejectedLine(socket: Duplex, path: string, refusal: UpgradeRefusal): RejectedEvent {
+  const { status, reason, reset } = refusal;
+  return { event: 'rejected', remote: remoteOf(socket as Socket), path, status, reason, ...(reset ? { reset } : {}) };
+}
+
 /**
  * Routes the refusals that Node (`clientError`, `connect`) and `ws` (`wsClientError`) notice
  * to one {@link Refusals.refuse}, so each is answered, logged and counted like ours, with the
@@ -65,26 +94,17 @@ export function watchRefusals(
   log: Logger,
   extraHeaders: ExtraHeaders = [],
 ): Refusals {
-  let count = 0;
-  const byStatus = new Map<number, number>();
-  const askedByStatus = new Map<number, number>();
+  const counts = new RefusalCounts();
   const refuse = (socket: Duplex, path: string, refusal: UpgradeRefusal): void => {
-    count++;
-    const counts = refusal.asked ? askedByStatus : byStatus;
-    counts.set(refusal.status, (counts.get(refusal.status) ?? 0) + 1);
-    log.log({
-      event: 'rejected',
-      remote: remoteOf(socket as Socket),
-      path,
-      status: refusal.status,
-      reason: refusal.reason,
-    });
-    refuseUpgrade(socket, refusal, extraHeaders);
+    counts.add(refusal);
+    log.log(rejectedLine(socket, path, refusal));
+    // A reset is the whole answer: no HTTP status goes out on the stream.
+    if (refusal.reset && socket instanceof StreamSocket) socket.resetStream();
+    else refuseUpgrade(socket, refusal, extraHeaders);
   };
   const dropUnanswered = (socket: Socket, refusal: UpgradeRefusal): void => {
-    count++;
-    byStatus.set(refusal.status, (byStatus.get(refusal.status) ?? 0) + 1);
-    log.log({ event: 'rejected', remote: remoteOf(socket), path: '-', status: refusal.status, reason: refusal.reason });
+    counts.add(refusal);
+    log.log(rejectedLine(socket, '-', refusal));
     socket.destroy();
   };
   const tlsFailed = tlsFailureHandler(log);
@@ -107,11 +127,14 @@ export function watchRefusals(
   );
   return {
     refuse,
-    byStatus,
-    askedByStatus,
+    byStatus: counts.byStatus,
+    askedByStatus: counts.askedByStatus,
     dropUnanswered,
     get count() {
-      return count;
+      return counts.count;
+    },
+    get askedResets() {
+      return counts.askedResets;
     },
   };
 }

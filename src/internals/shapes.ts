@@ -5,6 +5,7 @@ import { STREAM_SHAPES } from './node-streams';
 import type { Shape } from './shape-check';
 import { CLOSE_FLAG_SHAPES } from './ws-close-flags';
 import { EXTENSION_SHAPES } from './ws-extensions';
+import { FRAME_SHAPES } from './ws-frames';
 import { INFLATE_SHAPES } from './ws-inflate';
 import { RECEIVER_SHAPES } from './ws-receiver';
 import { WEBSOCKET_SHAPES } from './ws-websocket';
@@ -16,6 +17,7 @@ export const SHAPES: readonly Shape[] = [
   ...WEBSOCKET_SHAPES,
   ...EXTENSION_SHAPES,
   ...INFLATE_SHAPES,
+  ...FRAME_SHAPES,
   ...TLS_SHAPES,
   ...STREAM_SHAPES,
   ...HTTP_SHAPES,

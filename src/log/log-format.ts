@@ -1,6 +1,6 @@
 // Turns log events into short colored lines for people.
 import type { Chalk } from 'chalk';
-import type { ConnectionEvent, LogEvent, StatsEvent } from '../core/log-events';
+import type { ConnectionEvent, LogEvent, RecordEndEvent, RecordSummaryEvent, StatsEvent } from '../core/log-events';
 import { escapeClientText } from '../core/escape';
 
 const TEXT_PREVIEW_CHARS = 80;
@@ -120,6 +120,21 @@ function pathOf(path: string): string {
   return `${escapeClientText(path.slice(0, PATH_SHOWN_CHARS))}… (${path.length} characters)`;
 }
 
+/** Messages and bytes each way of a recording: `from the client 3 messages 1.0 KiB, from the server ...`. */
+function eachWay(event: RecordEndEvent | RecordSummaryEvent): string {
+  return (
+    `from the client ${plural(event.messagesFromClient, 'message')} ${formatBytes(event.bytesFromClient)}, ` +
+    `from the server ${plural(event.messagesFromServer, 'message')} ${formatBytes(event.bytesFromServer)}`
+  );
+}
+
+/** `#1 ended: close 4001 "bye" by the server, 1.2 s, from the client ...`. */
+function formatRecordEnd(event: RecordEndEvent, c: Chalk): string {
+  const code = event.how === 'close' ? ` ${event.code}${event.reason ? ` ${quote(event.reason)}` : ''}` : '';
+  const how = event.how === 'close' ? c.green(`close${code}`) : c.yellow(event.how);
+  return `${c.cyan(`#${event.id}`)} ended: ${how} by the ${event.by}, ${formatDuration(event.durationMs)}, ${eachWay(event)}`;
+}
+
 /** Formats one event as a line for people (no trailing newline). */
 export function formatPretty(event: LogEvent, c: Chalk): string {
   switch (event.event) {
@@ -140,7 +155,8 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} closed ${event.code}${reason} ${how}, ${event.initiator} first, ${formatDuration(event.durationMs)}, ${plural(event.messages, 'message')}`;
     }
     case 'rejected':
-      return `${c.yellow('rejected')} ${event.remote} ${pathOf(event.path)}: ${event.status} ${escapeClientText(event.reason)}`;
+      // A reset stream had no HTTP answer: its reason says what was sent instead.
+      return `${c.yellow('rejected')} ${event.remote} ${pathOf(event.path)}: ${event.reset ? '' : `${event.status} `}${escapeClientText(event.reason)}`;
     case 'protocol-error':
       return c.red(`#${event.id} protocol error, closed with ${event.code}: ${event.error}`);
     case 'warning':
@@ -162,6 +178,17 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `stdin → ${plural(event.connections, 'connection')}: text ${formatBytes(event.size)} ${c.dim(quote(event.preview) + (event.truncated ? '…' : ''))}`;
     case 'stdin-end':
       return 'stdin ended; still serving (Ctrl+C or SIGTERM stops the server)';
+    case 'recording':
+      // Kept free of prefixes, like the server's listening line, so scripts can pick the URL out of it.
+      return `${c.green('ws-echo')} recording ${event.target} to ${quote(event.out)}, listening on ${event.url}`;
+    case 'record-end':
+      return formatRecordEnd(event, c);
+    case 'record-summary':
+      return (
+        `summary: ${plural(event.connections, 'connection')} recorded, ${event.refused} refused, ` +
+        `${eachWay(event)}, ${plural(event.lines, 'line')} written, up ${formatDuration(event.uptimeMs)}` +
+        (event.logLinesDropped > 0 ? `, ${event.logLinesDropped} log lines dropped` : '')
+      );
     case 'log-dropped':
       return c.yellow(`… ${event.count} log lines dropped (output could not keep up)`);
   }

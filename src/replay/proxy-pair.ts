@@ -1,14 +1,21 @@
-// One recorded connection: a client and its upstream, each message written to the transcript and passed on, bounded.
+// One recorded connection: a client and its upstream, each message, ping and pong written and passed on, bounded.
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { resetSocket, whenAcknowledged } from '../connection/faults/reset';
 import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
+import { watchDataFrames } from '../internals/ws-frames';
 import type { EndLine, MessageLine } from './transcript';
 import type { TranscriptFile } from './transcript-file';
 
 /** Close codes a close frame may carry on to the other side (RFC 6455 §7.4); others end it with 1000. */
 const SENDABLE = (code: number): boolean => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 4999);
+
+/**
+ * What a ping or pong passed on counts against a side's unwritten bytes besides its payload (≤ 125 bytes): about what
+ * ws holds for a queued frame, so a flood of empty pings is bounded like a flood of messages.
+ */
+export const CONTROL_FRAME_COST = 64;
 
 /** One direction of the pair: who sends (`c`: the client, `s`: the upstream server), and bytes still unwritten. */
 interface Side {
@@ -23,62 +30,175 @@ interface Side {
   readonly peerSocket: Duplex;
   /** Runs once what this side sent is all written to the peer (a drop passed on waits for it). */
   whenWritten?: () => void;
+  /** Payload bytes of each data frame of the message being read (ws bounds their number: maxFragments). */
+  frames: number[];
+  /** The message being read came compressed (its frame sizes are not the message's). */
+  compressed: boolean;
+  messages: number;
+  bytes: number;
+}
+
+/** How a recorded connection ended, and what passed each way. */
+export interface PairEnd {
+  how: 'close' | 'drop' | 'reset';
+  by: 'client' | 'server';
+  code?: number;
+  reason?: string;
+  durationMs: number;
+  messagesFromClient: number;
+  messagesFromServer: number;
+  bytesFromClient: number;
+  bytesFromServer: number;
+}
+
+/** Told of each message as it passes (the recorder's totals). */
+export type MessageTally = (from: 'c' | 's', bytes: number) => void;
+
+/** A pair being proxied: its sides, the file, and the clock of its lines. */
+interface Pair {
+  readonly number: number;
+  readonly file: TranscriptFile;
+  readonly at: () => number;
+  readonly tally: MessageTally;
+}
+
+/** A side for `socket`, sending on to `peer`. */
+function sideOf(from: 'c' | 's', socket: WebSocket, peer: WebSocket, peerSocket: Duplex): Side {
+  return {
+    from,
+    socket,
+    peer,
+    peerSocket,
+    unwritten: 0,
+    reset: false,
+    frames: [],
+    compressed: false,
+    messages: 0,
+    bytes: 0,
+  };
+}
+
+/** Reads from `side` again if it was paused and nothing holds it any longer. */
+function resumeIfDrained(side: Side, file: TranscriptFile): void {
+  if (!side.socket.isPaused || file.congested || side.unwritten > BACKPRESSURE_HIGH_WATER) return;
+  side.socket.resume();
+}
+
+/** Counts `cost` as unwritten for `side` until `send` calls its callback; pauses the side past the bounds. */
+function passOn(pair: Pair, side: Side, cost: number, send: (done: () => void) => void): void {
+  side.unwritten += cost;
+  send(() => {
+    side.unwritten -= cost;
+    if (side.unwritten === 0) side.whenWritten?.();
+    resumeIfDrained(side, pair.file);
+  });
+  if (side.unwritten > BACKPRESSURE_HIGH_WATER || pair.file.congested) {
+    side.socket.pause();
+    if (pair.file.congested) pair.file.whenDrained(() => resumeIfDrained(side, pair.file));
+  }
+}
+
+/** Sends `data` to `peer` in the frames it came in (`frames`: their sizes), or whole. */
+function sendFramed(
+  peer: WebSocket,
+  data: Buffer,
+  binary: boolean,
+  frames: number[] | undefined,
+  done: () => void,
+): void {
+  if (frames === undefined) return peer.send(data, { binary }, done);
+  let offset = 0;
+  frames.forEach((size, index) => {
+    const fin = index === frames.length - 1;
+    peer.send(data.subarray(offset, offset + size), { binary, fin, compress: false }, fin ? done : undefined);
+    offset += size;
+  });
+}
+
+/** The frame sizes of the message `side` just read, if it came in several uncompressed frames adding up to `length`. */
+function takeFrames(side: Side, length: number): number[] | undefined {
+  const { frames, compressed } = side;
+  side.frames = [];
+  if (frames.length < 2 || compressed || frames.reduce((sum, size) => sum + size, 0) !== length) return undefined;
+  return frames;
+}
+
+/** Writes and passes on each message, ping and pong `side` sends. */
+function relay(pair: Pair, side: Side): void {
+  const { number, file, at } = pair;
+  side.socket.on('message', (data: Buffer, isBinary: boolean) => {
+    const line: MessageLine = { c: number, from: side.from, t: at() };
+    if (isBinary) line.binary = data.toString('base64');
+    else line.text = data.toString();
+    const frames = takeFrames(side, data.length);
+    if (frames) line.frames = frames;
+    file.write(line);
+    side.messages++;
+    side.bytes += data.length;
+    pair.tally(side.from, data.length);
+    if (side.peer.readyState !== WebSocket.OPEN) return;
+    passOn(pair, side, data.length, (done) => sendFramed(side.peer, data, isBinary, frames, done));
+  });
+  for (const kind of ['ping', 'pong'] as const)
+    side.socket.on(kind, (data: Buffer) => {
+      file.write({ c: number, from: side.from, t: at(), [kind]: data.toString('base64') } satisfies MessageLine);
+      if (side.peer.readyState !== WebSocket.OPEN) return;
+      passOn(pair, side, data.length + CONTROL_FRAME_COST, (done) => side.peer[kind](data, undefined, done));
+    });
 }
 
 /**
- * Proxies `client` and `upstream` (over their TCP or TLS sockets) as connection `number` of the transcript: every
- * message is written as a line and sent on. Reading from a side stops while more than
- * {@link BACKPRESSURE_HIGH_WATER} bytes it sent wait unwritten for the other side, or while the transcript file is
- * congested; so a peer that never reads costs a bounded amount. Resolves when both are closed.
+ * Proxies `client` and `upstream` (over their TCP or TLS sockets; both made with `autoPong: false`) as connection
+ * `number` of the transcript: every message, ping and pong is written as a line and sent on, a fragmented message in
+ * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent wait unwritten
+ * for the other side, or while the transcript file is congested; so a peer that never reads costs a bounded amount.
+ * Resolves when both are closed, with how it ended.
  */
 export function proxyPair(
   number: number,
   [client, upstream]: [WebSocket, WebSocket],
   [clientSocket, upstreamSocket]: [Duplex, Duplex],
   file: TranscriptFile,
-): Promise<void> {
+  tally: MessageTally,
+): Promise<PairEnd> {
   const openedAt = performance.now();
-  const at = (): number => Math.round(performance.now() - openedAt);
-  const sides: Side[] = [
-    { from: 'c', socket: client, peer: upstream, peerSocket: upstreamSocket, unwritten: 0, reset: false },
-    { from: 's', socket: upstream, peer: client, peerSocket: clientSocket, unwritten: 0, reset: false },
-  ];
-  let ended = false;
-  const resumeIfDrained = (side: Side): void => {
-    if (!side.socket.isPaused || file.congested || side.unwritten > BACKPRESSURE_HIGH_WATER) return;
-    side.socket.resume();
-  };
+  const pair: Pair = { number, file, tally, at: () => Math.round(performance.now() - openedAt) };
+  const sides = [sideOf('c', client, upstream, upstreamSocket), sideOf('s', upstream, client, clientSocket)];
+  let end: EndLine | undefined;
   for (const side of sides) {
-    side.socket.on('message', (data: Buffer, isBinary: boolean) => {
-      const line: MessageLine = { c: number, from: side.from, t: at() };
-      if (isBinary) line.binary = data.toString('base64');
-      else line.text = data.toString();
-      file.write(line);
-      if (side.peer.readyState !== WebSocket.OPEN) return;
-      side.unwritten += data.length;
-      side.peer.send(data, { binary: isBinary }, () => {
-        side.unwritten -= data.length;
-        if (side.unwritten === 0) side.whenWritten?.();
-        resumeIfDrained(side);
-      });
-      if (side.unwritten > BACKPRESSURE_HIGH_WATER || file.congested) {
-        side.socket.pause();
-        if (file.congested) file.whenDrained(() => resumeIfDrained(side));
-      }
+    watchDataFrames(side.socket, (size, _fin, compressed) => {
+      side.frames.push(size);
+      side.compressed = compressed;
     });
+    relay(pair, side);
     // ws reports a reset as a close with 1006 and no error: its TCP socket says which it was.
     (side.from === 'c' ? clientSocket : upstreamSocket).on('error', (error: NodeJS.ErrnoException) => {
       side.reset ||= error.code === 'ECONNRESET';
     });
     side.socket.on('error', () => undefined);
     side.socket.on('close', (code: number, reason: Buffer) => {
-      if (ended) return;
-      ended = true;
-      file.write(endLine(number, side, at(), code, reason.toString()));
+      if (end) return;
+      end = endLine(number, side, pair.at(), code, reason.toString());
+      file.write(end);
       passEndOn(side, code, reason.toString());
     });
   }
-  return Promise.all(sides.map(({ socket }) => closedOf(socket))).then(() => undefined);
+  return Promise.all(sides.map(({ socket }) => closedOf(socket))).then(() => pairEnd(end!, sides, pair.at()));
+}
+
+/** What the recorder logs of a pair that ended with `line`. */
+function pairEnd(line: EndLine, [c, s]: Side[], durationMs: number): PairEnd {
+  const { event: how, by, code, reason } = line;
+  return {
+    how,
+    by: by === 'c' ? 'client' : 'server',
+    ...(how === 'close' ? { code, reason } : {}),
+    durationMs,
+    messagesFromClient: c.messages,
+    messagesFromServer: s.messages,
+    bytesFromClient: c.bytes,
+    bytesFromServer: s.bytes,
+  };
 }
 
 /** The line for how `side` ended the connection. */

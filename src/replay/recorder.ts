@@ -1,15 +1,30 @@
 // startRecorder(): listens like the server, proxies each client to a target, and writes the conversation.
 import { setTimeout } from 'node:timers';
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { EchoServerError } from '../core/errors';
-import type { TlsOptions } from '../core/types';
-import { createHttpServerFor, formatUrl, listen } from '../edge/listener';
+import type { LogOptions, TlsOptions } from '../core/types';
+import { createHttpServerFor, formatUrl, listen, remoteOf } from '../edge/listener';
+import { createLogger, type Logger } from '../log/logger';
 import { resolveOptions } from '../options/options';
 import { proxyPair } from './proxy-pair';
+import { newRecorderTotals, recorderStats, summaryOf, tallyMessage, type RecorderStats } from './recorder-stats';
 import { TranscriptFile } from './transcript-file';
+import type { RecorderTotals } from './recorder-stats';
+import {
+  ALWAYS_REDACTED,
+  checkTarget,
+  checkTargetTls,
+  headersOf,
+  passedOn,
+  refuse,
+  unreachableReason,
+  upstreamUrl,
+  type TargetTlsOptions,
+} from './upstream-request';
+
+export type { RecorderStats } from './recorder-stats';
+export type { TargetTlsOptions } from './upstream-request';
 
 /** What {@link startRecorder} takes. */
 export interface RecorderOptions {
@@ -23,12 +38,14 @@ export interface RecorderOptions {
   host?: string;
   /** Serve `wss://` to clients with this certificate and key. */
   tls?: TlsOptions;
+  /** TLS to a `wss://` target: `ca`, `cert`, `key`, `passphrase`, `servername`, `rejectUnauthorized` as Node's. */
+  targetTls?: TargetTlsOptions;
   /** More request headers to write as `[redacted]` (Authorization, Cookie and Sec-WebSocket-Key always are). */
   redactHeaders?: string[];
   /** Largest message taken from either side, bytes (default 100 MiB). */
   maxPayload?: number;
-  /** Gets one readable line per connection opened, refused or ended (default: nothing). */
-  log?: (line: string) => void;
+  /** How to log, as startEchoServer's `log`: `{}` pretty lines, `{ format: 'json' }`, ... (default false: nothing). */
+  log?: LogOptions | false;
 }
 
 /** A running recorder. */
@@ -38,72 +55,16 @@ export interface Recorder {
   readonly port: number;
   /** Connections being recorded now. */
   connections(): number;
+  /** Connections, refusals, messages and bytes each way, and the transcript's lines written and waiting. */
+  stats(): RecorderStats;
   /** Stops listening, closes every pair (1001 to both sides) and finishes the file. */
   close(): Promise<void>;
-}
-
-/** Request headers ws sets itself on the upstream request, or that belong to one hop only. */
-const NOT_PASSED_ON = new Set([
-  'host',
-  'connection',
-  'upgrade',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'te',
-  'trailer',
-  'proxy-authorization',
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-extensions',
-  'sec-websocket-protocol',
-]);
-
-/** Headers written as `[redacted]` whatever the flags say. */
-const ALWAYS_REDACTED = ['authorization', 'cookie', 'sec-websocket-key'];
-
-/** A request's headers as one string each (lower-case names), `redacted` ones hidden. */
-function headersOf(req: IncomingMessage, redacted: Set<string>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name] = redacted.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
-/** The headers sent on to the target: the client's, less those of one hop. */
-function passedOn(req: IncomingMessage): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers))
-    if (value !== undefined && !NOT_PASSED_ON.has(name)) headers[name] = value;
-  return headers;
-}
-
-/** Answers a raw upgrade socket with a plain HTTP status and a one-line body, and ends it. */
-function refuse(socket: Duplex, status: number, body: string): void {
-  if (socket.destroyed) return;
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n`;
-  socket.end(`${head}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
-
-/** The target URL checked; throws an {@link EchoServerError} (exit code 2). */
-function checkTarget(target: unknown): URL {
-  const url = typeof target === 'string' && URL.canParse(target) ? new URL(target) : undefined;
-  if (url?.protocol !== 'ws:' && url?.protocol !== 'wss:')
-    throw new EchoServerError(`target must be a ws:// or wss:// URL, got ${JSON.stringify(target)}`, 2);
-  return url;
-}
-
-/** The upstream URL for a client's request: the target's path joined with the client's path and query. */
-function upstreamUrl(target: URL, requestUrl: string): string {
-  const base = target.href.replace(/\/$/, '').replace(/\?.*$/, '');
-  return base + (requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`);
 }
 
 /** What every upgrade of one recorder shares. */
 interface RecorderState {
   target: URL;
+  targetTls: TargetTlsOptions;
   file: TranscriptFile;
   wss: WebSocketServer;
   /** The subprotocol the target chose, for the client's handshake. */
@@ -111,10 +72,64 @@ interface RecorderState {
   /** Every socket of a pair being recorded (client and upstream). */
   pairs: Set<WebSocket>;
   redacted: Set<string>;
-  maxPayload: number;
+  limits: { maxPayload: number; maxFragments: number };
   /** Milliseconds the target has to answer the upgrade (the server's handshake timeout). */
   handshakeTimeout: number;
-  log: (line: string) => void;
+  logger: Logger;
+  totals: RecorderTotals;
+}
+
+/** The client's connection to the target for `req`, with the client's offers, headers and the TLS options. */
+function connectUpstream(state: RecorderState, req: IncomingMessage): WebSocket {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((name) => name.trim());
+  return new WebSocket(upstreamUrl(state.target, req.url ?? '/'), offered.filter(Boolean), {
+    ...state.targetTls,
+    headers: passedOn(req),
+    ...state.limits,
+    perMessageDeflate: req.headers['sec-websocket-extensions'] !== undefined,
+    handshakeTimeout: state.handshakeTimeout,
+    autoPong: false,
+  });
+}
+
+/** Refuses the client (logged, counted) with `status` and `reason`. */
+function refuseClient(
+  state: RecorderState,
+  req: IncomingMessage,
+  socket: Duplex,
+  status: number,
+  reason: string,
+): void {
+  state.totals.refused++;
+  state.logger.log({ event: 'rejected', remote: remoteOf(req.socket), path: req.url ?? '/', status, reason });
+  refuse(socket, status, `${reason}\n`);
+}
+
+/** Answers the client's handshake with what `upstream` agreed, and proxies the pair as the next connection. */
+function startPair(
+  state: RecorderState,
+  [req, socket, head]: [IncomingMessage, Duplex, Buffer],
+  upstream: WebSocket,
+  upstreamSocket: Duplex,
+): void {
+  const { file, wss, pairs, totals, logger } = state;
+  state.chosen.set(req, upstream.protocol);
+  wss.handleUpgrade(req, socket, head, (client) => {
+    const id = ++totals.connectionsTotal;
+    const path = req.url ?? '/';
+    const openLine = { c: id, event: 'open', path, protocol: client.protocol, extensions: upstream.extensions };
+    file.write({ ...openLine, headers: headersOf(req, state.redacted), at: new Date() });
+    const negotiated = { protocol: client.protocol || undefined, extensions: upstream.extensions || undefined };
+    logger.log({ event: 'connection', id, remote: remoteOf(req.socket), path, ...negotiated });
+    pairs.add(client).add(upstream);
+    void proxyPair(id, [client, upstream], [socket, upstreamSocket], file, (from, bytes) =>
+      tallyMessage(totals, from, bytes),
+    ).then((end) => {
+      pairs.delete(client);
+      pairs.delete(upstream);
+      logger.log({ event: 'record-end', id, ...end });
+    });
+  });
 }
 
 /**
@@ -122,97 +137,80 @@ interface RecorderState {
  * and proxies the pair as the next connection of the transcript.
  */
 function upgradeHandler(state: RecorderState): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { target, file, wss, chosen, pairs, redacted, maxPayload, handshakeTimeout, log } = state;
-  let next = 1;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => undefined);
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((name) => name.trim());
-    const upstream = new WebSocket(upstreamUrl(target, req.url ?? '/'), offered.filter(Boolean), {
-      headers: passedOn(req),
-      maxPayload,
-      perMessageDeflate: req.headers['sec-websocket-extensions'] !== undefined,
-      handshakeTimeout,
-    });
+    const upstream = connectUpstream(state, req);
     let upstreamSocket: Duplex | undefined;
     upstream.once('upgrade', (response) => (upstreamSocket = response.socket));
     // Until the client's handshake is answered, a client that leaves (or whose request ws refuses) ends the upstream.
-    let upgraded = false;
+    let answered = false;
     const gone = (): void => upstream.terminate();
     socket.once('close', gone);
-    upstream.on('error', (error) => {
-      log(`upstream ${target.href}: ${error.message}`);
-      if (!upgraded) refuse(socket, 502, `the target could not be reached: ${error.message}\n`);
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!answered) refuseClient(state, req, socket, 502, unreachableReason(error));
+      answered = true;
     });
     upstream.on('unexpected-response', (_request, response) => {
-      log(`upstream refused ${req.url}: HTTP ${response.statusCode}`);
-      refuse(socket, response.statusCode ?? 502, `the target answered HTTP ${response.statusCode}\n`);
+      answered = true;
+      refuseClient(state, req, socket, response.statusCode ?? 502, `the target answered HTTP ${response.statusCode}`);
       upstream.terminate();
     });
     upstream.once('open', () => {
-      chosen.set(req, upstream.protocol);
-      wss.handleUpgrade(req, socket, head, (client) => {
-        upgraded = true;
-        socket.off('close', gone);
-        const number = next++;
-        const openLine = { c: number, event: 'open', path: req.url ?? '/', protocol: client.protocol };
-        file.write({ ...openLine, extensions: upstream.extensions, headers: headersOf(req, redacted), at: new Date() });
-        log(`#${number} recording ${req.url} (subprotocol ${client.protocol || 'none'})`);
-        pairs.add(client).add(upstream);
-        void proxyPair(number, [client, upstream], [socket, upstreamSocket!], file).then(() => {
-          pairs.delete(client);
-          pairs.delete(upstream);
-          log(`#${number} ended`);
-        });
-      });
+      answered = true;
+      socket.off('close', gone);
+      startPair(state, [req, socket, head], upstream, upstreamSocket!);
     });
   };
 }
 
 /**
  * Starts a recorder: listens (port, host and TLS as {@link startEchoServer}), and for each client opens a connection
- * to `target` (its path and query, its offered subprotocols and its headers passed on), answers the client's
- * handshake with what the target agreed (subprotocol, compression), then proxies both ways, writing each message to
- * `out`. A target that refuses gets its status passed to the client; one that cannot be reached, 502.
+ * to `target` (its path and query, its offered subprotocols and its headers passed on; `targetTls` for a `wss://`
+ * target), answers the client's handshake with what the target agreed (subprotocol, compression), then proxies both
+ * ways, writing each message, ping and pong to `out`. A target that refuses gets its status passed to the client; one
+ * that cannot be reached (or whose certificate is refused), 502.
  * @example const recorder = await startRecorder({ target: 'ws://127.0.0.1:9000', out: 'feed.jsonl', port: 0 });
  */
-export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
+export function startRecorder(options: RecorderOptions): Promise<Recorder> {
+  return startRecorderLogging(options, createLogger(options.log));
+}
+
+/** {@link startRecorder} logging through `logger` (the CLI's). Not part of the public API. */
+export async function startRecorderLogging(options: RecorderOptions, logger: Logger): Promise<Recorder> {
   const target = checkTarget(options.target);
+  const targetTls = checkTargetTls(options.targetTls);
   const config = resolveOptions({ port: options.port, host: options.host, tls: options.tls });
-  const maxPayload = options.maxPayload ?? config.maxPayload;
+  const limits = { maxPayload: options.maxPayload ?? config.maxPayload, maxFragments: config.maxFragments };
   const redacted = new Set([...ALWAYS_REDACTED, ...(options.redactHeaders ?? []).map((name) => name.toLowerCase())]);
-  const log = options.log ?? (() => undefined);
   const file = await TranscriptFile.open(options.out);
   file.write({ 'ws-echo': 'transcript', version: 1, recorded: new Date().toISOString(), target: target.href });
   const chosen = new WeakMap<IncomingMessage, string>();
+  const handleProtocols = (_offered: Set<string>, req: IncomingMessage): string | false => chosen.get(req) || false;
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload,
+    ...limits,
     perMessageDeflate: true,
-    handleProtocols: (_offered, req) => chosen.get(req) || false,
+    handleProtocols,
+    autoPong: false,
   });
   const pairs = new Set<WebSocket>();
+  const totals = newRecorderTotals();
+  const state = { target, targetTls, file, wss, chosen, pairs, redacted, limits, logger, totals };
   const server = createHttpServerFor(config);
   server.on('request', (_req, res) => res.writeHead(426, { 'Content-Type': 'text/plain' }).end('upgrade required\n'));
-  server.on(
-    'upgrade',
-    upgradeHandler({
-      target,
-      file,
-      wss,
-      chosen,
-      pairs,
-      redacted,
-      maxPayload,
-      handshakeTimeout: config.handshakeTimeoutMs,
-      log,
-    }),
-  );
+  server.on('upgrade', upgradeHandler({ ...state, handshakeTimeout: config.handshakeTimeoutMs }));
   await listen(server, config.port, config.host);
   const { port } = server.address() as { port: number };
+  const url = formatUrl(config.tls !== undefined, config.host, port);
+  const tls = config.tls !== undefined;
+  logger.log({ event: 'recording', url, host: config.host, port, tls, target: target.href, out: options.out });
+  const startedAt = performance.now();
+  const stats = (): RecorderStats => recorderStats(totals, pairs.size / 2, file.lines());
   return {
-    url: formatUrl(config.tls !== undefined, config.host, port),
+    url,
     port,
     connections: () => pairs.size / 2,
+    stats,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of pairs) socket.close(1001, 'recorder stopping');
@@ -220,6 +218,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       for (const socket of pairs) socket.terminate();
       server.closeAllConnections();
       await file.close();
+      logger.log(summaryOf(stats(), logger.dropped(), performance.now() - startedAt));
     },
   };
 }

@@ -14,6 +14,9 @@ export const TRANSCRIPT_HIGH_WATER = 1024 * 1024;
  */
 export class TranscriptFile {
   private pending = '';
+  private pendingLines = 0;
+  private writingLines = 0;
+  private writtenLines = 0;
   private scheduled = false;
   private readonly drainListeners = new Set<() => void>();
 
@@ -39,6 +42,7 @@ export class TranscriptFile {
   /** Queues one line (an object, written as JSON) for this turn's write. */
   write(line: object): void {
     this.pending += JSON.stringify(line) + '\n';
+    this.pendingLines++;
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.writePending);
@@ -53,9 +57,21 @@ export class TranscriptFile {
     this.scheduled = false;
     if (this.pending === '' || this.stream.destroyed) return;
     const text = this.pending;
+    const lines = this.pendingLines;
     this.pending = '';
-    this.stream.write(text, this.afterWrite);
+    this.pendingLines = 0;
+    this.writingLines += lines;
+    this.stream.write(text, () => {
+      this.writingLines -= lines;
+      this.writtenLines += lines;
+      this.afterWrite();
+    });
   };
+
+  /** Lines the file has taken, and lines queued or being written. */
+  lines(): { written: number; waiting: number } {
+    return { written: this.writtenLines, waiting: this.pendingLines + this.writingLines };
+  }
 
   private readonly afterWrite = (): void => {
     if (this.congested || this.drainListeners.size === 0) return;

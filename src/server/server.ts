@@ -1,7 +1,6 @@
 // startEchoServer(): puts the HTTP(S) server, the upgrade path and the live connections together.
-import { EchoServerError } from '../core/errors';
 import type { Server } from 'node:http';
-import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CLOSE_GOING_AWAY } from '../core/constants';
 import {
@@ -22,17 +21,16 @@ import { createAdmission } from '../edge/admission';
 import type { EchoCounters } from '../connection/connection-settings';
 import { ConnectionSet } from '../connection/connection-set';
 import { guardDescriptors } from '../edge/fd-guard';
-import { openFileLimit } from '../edge/fd-limit';
 import type { ServerHooks } from './hooks';
+import { announce, checkNodeBuildOfWs } from './start-up';
 import { answerHttp } from '../edge/http-answers';
-import { exposure, formatUrl, listen } from '../edge/listener';
+import { listen } from '../edge/listener';
 import { createListener, serveH2, watchSessions, type H2Sessions } from '../edge/h2/h2-listener';
 import { checkOptionsObject, resolveOptions, type ResolvedOptions } from '../options/options';
 import { receiveOptions } from '../edge/ws-server-options';
 import { watchRefusals } from '../edge/refusals';
 import { setExtraHeaders } from '../protocols/extra-headers';
 import { createNegotiation } from '../protocols/negotiation';
-import { describeBehaviour } from '../behaviour/behaviour';
 import { behaviourUpgrades } from '../edge/behaviour-step';
 import { upgradePath, type UpgradePathParts } from '../edge/upgrade-path';
 
@@ -53,61 +51,6 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   checkNodeBuildOfWs();
   checkOptionsObject(options); // before options.log is read: null would throw a TypeError there
   return startEchoServerLogging(options, createLogger(options.log));
-}
-
-/**
- * Throws, saying what to do, when `ws` resolved to its browser build: a test environment that looks like a browser
- * (Jest's `jsdom`) resolves packages with the `browser` condition, and that build has no server.
- */
-function checkNodeBuildOfWs(): void {
-  if (typeof WebSocketServer === 'function') return;
-  throw new EchoServerError(
-    'ws-echo runs a server, but the `ws` package resolved to its browser build (no WebSocketServer): this test ' +
-      "environment resolves packages as a browser would (Jest's jsdom). Add `@jest-environment-options " +
-      '{"customExportConditions": ["node", "node-addons"]}` to the file (or testEnvironmentOptions in jest.config), ' +
-      'or use the Node environment (`@jest-environment node`)',
-  );
-}
-
-/** The HTTP/2 fault chosen for every connection of a server that speaks no HTTP/2 (it would change nothing), if any. */
-function http2FaultWithoutHttp2(config: ResolvedOptions): string | undefined {
-  if (config.h2) return undefined;
-  if (!config.h2Advertise) return '--no-h2-advertise';
-  if (config.behaviour.h2Refuse !== undefined) return '--h2-refuse';
-  return config.behaviour.h2Reset ? '--h2-reset' : undefined;
-}
-
-/** Logs the listening line and the warnings a user should see at start; returns the URL. */
-function announce(
-  server: NetServer,
-  config: ResolvedOptions,
-  log: Logger,
-  fdCapacity: number,
-): { url: string; host: string; port: number } {
-  const { port, address } = server.address() as AddressInfo;
-  // An empty --host binds every interface; show the address actually bound.
-  const host = config.host === '' ? address : config.host;
-  const url = formatUrl(config.tls !== undefined, host, port, config.path);
-  log.log({
-    event: 'listening',
-    url,
-    host,
-    port,
-    mode: config.mode,
-    tls: config.tls !== undefined,
-    behaviour: describeBehaviour(config.behaviour),
-  });
-  const exposed = exposure(address);
-  if (exposed) log.log({ event: 'warning', message: `${exposed}: anyone who can reach this machine can connect` });
-  const idleFault = http2FaultWithoutHttp2(config);
-  if (idleFault) log.log({ event: 'warning', message: `${idleFault} changes nothing without --h2 (h2: true)` });
-  if (fdCapacity < Math.min(config.maxConnections, 1000)) {
-    log.log({
-      event: 'warning',
-      message: `the open-file limit (ulimit -n ${openFileLimit()}) allows ${fdCapacity} connections; more get HTTP 503`,
-    });
-  }
-  return { url, host, port };
 }
 
 /** The live connections: each gets the server's counters, logger, limits and the mode its URL chose. */
@@ -209,6 +152,7 @@ function serverCounters(edge: Edge, startedAt: () => number): ServerCounterReade
     upgradesRejected: () => edge.refusals.count,
     refusalsByStatus: () => [...edge.refusals.byStatus],
     askedRefusalsByStatus: () => [...edge.refusals.askedByStatus],
+    askedH2Resets: () => edge.refusals.askedResets,
     logLinesDropped: () => edge.log.dropped(),
     uptimeMs: () => Date.now() - startedAt(),
   };

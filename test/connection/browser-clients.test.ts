@@ -1,18 +1,11 @@
 // A browser's own WebSocket (Chromium) against the real server: echoes, how each mode's end looks to it, and a scripted
 // (echo: false) server.
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/processes/browser';
+import type { Page } from 'playwright-core';
+import { useBrowser } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 
+const chromium = useBrowser();
 const { serve } = perTest();
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  page = await browser.newPage();
-}, 60_000);
-afterAll(() => browser?.close());
 
 interface BrowserSession {
   echoes: Array<{ type: string; text: string; size: number }>;
@@ -53,7 +46,7 @@ function talk(page: Page, url: string, closeFirst: boolean): Promise<BrowserSess
 describe('a browser WebSocket (Chromium)', () => {
   it('graceful: text stays text, binary stays binary, and a close from the page is clean with 1000', async () => {
     const server = await serve({ mode: 'graceful' });
-    const session = await talk(page, server.url, true);
+    const session = await talk(chromium.page, server.url, true);
     expect(session.echoes).toEqual([
       { type: 'text', text: 'héllo', size: 6 },
       { type: 'binary', text: '0,1,255', size: 3 },
@@ -63,14 +56,14 @@ describe('a browser WebSocket (Chromium)', () => {
 
   it('forever: the close from the page is never answered, so the browser sees 1006, not clean', async () => {
     const server = await serve({ mode: 'forever' });
-    const session = await talk(page, server.url, true);
+    const session = await talk(chromium.page, server.url, true);
     expect(session.echoes).toHaveLength(2);
     expect(session.close).toMatchObject({ code: 1006, wasClean: false });
   });
 
   it('whole-message: one echo, then the connection drops: 1006, not clean', async () => {
     const server = await serve({ mode: 'whole-message' });
-    const session = await talk(page, server.url, false);
+    const session = await talk(chromium.page, server.url, false);
     expect(session.echoes).toEqual([{ type: 'text', text: 'héllo', size: 6 }]);
     expect(session.close).toMatchObject({ code: 1006, wasClean: false });
   });
@@ -80,7 +73,7 @@ describe('a browser WebSocket against a scripted server (echo: false)', () => {
   it('the test sees what the page sent and answers from Node; the page sees only those answers', async () => {
     const server = await serve({ echo: false });
     const connection = server.nextConnection({ timeout: 10_000 });
-    const pageSide = page.evaluate(
+    const pageSide = chromium.page.evaluate(
       (url) =>
         new Promise<string[]>((resolve, reject) => {
           const ws = new WebSocket(`${url}/scripted?as=page`);

@@ -2,26 +2,22 @@
 // logged as h2; with the setting not advertised it falls back to HTTP/1.1; with h2-refuse or h2-reset the page's
 // WebSocket fails as the broken apps' users saw (an error event, then close 1006), while the page itself loaded.
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { EchoServer, EchoServerOptions } from '../../src';
 import { jsonLogInMemory } from '../helpers/log-sink';
-import { launchBrowser } from '../helpers/processes/browser';
+import { useBrowser } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 
-const { serve, defer } = perTest();
-let browser: Browser;
+// The test certificate is self-signed; only this test's browser is told to accept it.
+const chromium = useBrowser(['--ignore-certificate-errors']);
+const { serve } = perTest();
 let cert: TestCert;
 
-beforeAll(async () => {
-  // The test certificate is self-signed; only this test's browser is told to accept it.
-  browser = await launchBrowser(['--ignore-certificate-errors']);
+beforeAll(() => {
   cert = makeTestCert();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  cert?.remove();
 });
+afterAll(() => cert?.remove());
 
 /** A TLS server with --h2 and `options`, its JSON log kept. */
 async function h2Server(
@@ -34,8 +30,7 @@ async function h2Server(
 
 /** Loads the console page of `server` and returns it with the HTTP version the page came over. */
 async function openConsole(server: EchoServer): Promise<{ page: Page; pageProtocol: string }> {
-  const page = await browser.newPage();
-  defer(() => page.close());
+  const page = await chromium.newPage();
   const response = await page.goto(server.url.replace(/^wss/, 'https'));
   expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
   const pageProtocol = await page.evaluate(

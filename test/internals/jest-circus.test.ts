@@ -1,6 +1,6 @@
 // Jest (jest-circus) still keeps its event handlers where src/internals/jest-circus.ts finds them, and still sends a
 // test's start and its function's outcome before its afterEach hooks run: without them ws-echo/jest cannot tell that a
-// test failed (test/fixture/runners.test.ts's jest-fixture run checks a real failure end to end).
+// test failed (test/fixture/runners/runners.test.ts's jest-fixture run checks a real failure end to end).
 import { watchJestFailures } from '../../src/internals/jest-circus';
 
 const EVENT_HANDLERS = Symbol.for('EVENT_HANDLERS');

@@ -23,6 +23,7 @@ import {
 } from '../../src/internals/ws-receiver';
 import { CLOSE_ON_PEER_CLOSE, CLOSE_ON_PROTOCOL_ERROR, replaceClose } from '../../src/internals/ws-websocket';
 import { INFLATES_THROUGH_DECOMPRESS, watchInflation } from '../../src/internals/ws-inflate';
+import { FRAME_HEADERS_THROUGH_HAVE_LENGTH, watchDataFrames } from '../../src/internals/ws-frames';
 import { makeTestCert } from '../helpers/tls-cert';
 
 /** The `ws` module under test: the installed one, or a changed copy loaded from its path. */
@@ -228,6 +229,39 @@ async function observeInflation(ws: WsModule): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a 3-frame text message (2, 0 and 3 bytes), then a ping, then a one-frame message reached the listener
+ * `watchDataFrames` put on the server side as exactly those data frames, each before its message was emitted.
+ */
+async function observeFrameHeaders(ws: WsModule): Promise<boolean> {
+  const connections: WebSocket[] = [];
+  const server = await wsServer(ws, (socket) => connections.push(socket));
+  try {
+    const peer = await client(ws, server.url);
+    const serverSide = await nextConnection(connections);
+    const seen: string[] = [];
+    const watched = watchDataFrames(serverSide, (length, fin, compressed) =>
+      seen.push(`${length}${fin ? '.' : ''}${compressed ? 'z' : ''}`),
+    );
+    const messages = new Promise<boolean>((resolve) =>
+      serverSide.on(
+        'message',
+        (data) => seen.push(`message ${String(data)}`) && String(data) === 'one' && resolve(true),
+      ),
+    );
+    peer.send('hi', { fin: false });
+    peer.send('', { fin: false });
+    peer.send('you', { fin: true });
+    peer.ping('p');
+    peer.send('one');
+    const arrived = await within(messages, false);
+    peer.terminate();
+    return watched && arrived && seen.join(',') === '2,0,3.,message hiyou,3.,message one';
+  } finally {
+    server.close();
+  }
+}
+
 /** What ws's module and its WebSocket, Receiver and server show: every ws row's instance and behaviour. */
 export async function observeWs(ws: WsModule): Promise<Observed> {
   const observed = await observeWebSocket(ws);
@@ -239,6 +273,7 @@ export async function observeWs(ws: WsModule): Promise<Observed> {
       [AWAITING_PAYLOAD]: observeReceiver(ws),
       [OFFERS_FROM_REQUEST_HEADERS]: offersFollowHeader,
       [INFLATES_THROUGH_DECOMPRESS]: await observeInflation(ws),
+      [FRAME_HEADERS_THROUGH_HAVE_LENGTH]: await observeFrameHeaders(ws),
     },
   };
 }

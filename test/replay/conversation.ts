@@ -19,9 +19,13 @@ export interface Seen {
 export const scratchFile = (name: string): string =>
   path.join(mkdtempSync(path.join(tmpdir(), 'ws-echo-replay-')), name);
 
-/** Starts upstream.py; resolves with its URL and the child (kill it after the test). */
-export function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(PYTHON, [path.join(__dirname, 'upstream.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts upstream.py with `args` (`--script pings`, `--cert C --key K` for wss://, `--client-ca CA`); resolves with
+ * its URL and the child (kill it after the test).
+ */
+export function startUpstream(args: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const scheme = args.includes('--cert') ? 'wss' : 'ws';
+  const child = spawn(PYTHON, [path.join(__dirname, 'upstream.py'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('error', reject);
@@ -29,7 +33,7 @@ export function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const port = /listening on (\d+)/.exec(out)?.[1];
-      if (port) resolve({ url: `ws://127.0.0.1:${port}`, child });
+      if (port) resolve({ url: `${scheme}://127.0.0.1:${port}`, child });
     });
   });
 }

@@ -1,18 +1,10 @@
 // A browser's own WebSocket (Chromium) against a rule-driven server: a JSON-RPC request from the page gets its answer,
 // with the page's id.
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/processes/browser';
+import { useBrowser } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 
+const chromium = useBrowser();
 const { serve } = perTest();
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  page = await browser.newPage();
-}, 60_000);
-afterAll(() => browser?.close());
 
 describe('a browser WebSocket (Chromium) and reply rules', () => {
   it('sends a JSON-RPC request and gets the answer with its id', async () => {
@@ -25,7 +17,7 @@ describe('a browser WebSocket (Chromium) and reply rules', () => {
         },
       ],
     });
-    const answer = await page.evaluate(
+    const answer = await chromium.page.evaluate(
       (url) =>
         new Promise<unknown>((resolve, reject) => {
           const ws = new WebSocket(url);

@@ -1,5 +1,5 @@
 // The built dist/ from a consumer project: works from CommonJS (require) and from TypeScript (import, with its types).
-// The runner set-ups from the README are test/fixture/runners.test.ts.
+// The runner set-ups from the README are test/fixture/runners/runners.test.ts.
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,25 +1,21 @@
 // The console page in real Chromium: connect, send text and binary, close, in each ending; phone, keyboard, wss://.
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { BEHAVIOUR_PARAMETERS } from '../../src/behaviour/parameters';
 import type { EchoServer, EchoServerOptions } from '../../src';
-import { launchBrowser, saveScreenshot } from '../helpers/processes/browser';
+import { saveScreenshot, useBrowser } from '../helpers/processes/browser';
 import { perTest } from '../helpers/per-test';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
 
+// The test certificate is self-signed; only this test's browser is told to accept it.
+const chromium = useBrowser(['--ignore-certificate-errors']);
 const { serve, defer } = perTest();
-let browser: Browser;
 let cert: TestCert;
 
-beforeAll(async () => {
-  // The test certificate is self-signed; only this test's browser is told to accept it.
-  browser = await launchBrowser(['--ignore-certificate-errors']);
+beforeAll(() => {
   cert = makeTestCert();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  cert?.remove();
 });
+afterAll(() => cert?.remove());
 
 const PHONE = { width: 390, height: 844 };
 
@@ -27,8 +23,7 @@ const PHONE = { width: 390, height: 844 };
  * Opens the console page of `server` (at `pagePath`) in a fresh page; fails the test on any page error or CSP report.
  */
 async function openConsole(server: EchoServer, viewport = { width: 1100, height: 900 }, pagePath = '/'): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  defer(() => page.close());
+  const page = await chromium.newPage({ viewport });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => void (message.type() === 'error' && problems.push(message.text())));

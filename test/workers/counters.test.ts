@@ -21,6 +21,8 @@ const ASKED = 2;
 const BROKEN = 4;
 /** WebSockets over HTTP/2 (RFC 8441), on one HTTP/2 connection: both workers cannot share it, one holds them all. */
 const H2 = 2;
+/** RFC 8441 WebSockets whose stream is reset as asked (h2-reset), on that same HTTP/2 connection. */
+const RESETS = 2;
 
 /** What the traffic below leaves on /metrics: every sample of each counter's family, summed over the workers. */
 type Expected = Array<[labels: Record<string, string>, value: number | 'positive']>;
@@ -39,6 +41,7 @@ const EXPECTED_METRICS: Partial<Record<CounterName, Expected>> = {
   h2ConnectionsTotal: [[{}, H2]],
   refusalsByStatus: [[{ status: '426' }, REFUSED]],
   askedRefusalsByStatus: [[{ status: '5xx' }, ASKED]],
+  askedH2Resets: [[{}, RESETS]],
   messagesReceived: byType(CLIENTS, CLIENTS),
   messagesEchoed: byType(CLIENTS, CLIENTS),
   bytesReceived: byType(5 * CLIENTS, 3 * CLIENTS),
@@ -54,7 +57,7 @@ const EXPECTED_METRICS: Partial<Record<CounterName, Expected>> = {
 
 /** Counters without a metric of their own, checked in the summary logged at shutdown (after all closes). */
 const EXPECTED_SUMMARY: Partial<Record<CounterName, number>> = {
-  upgradesRejected: REFUSED + ASKED,
+  upgradesRejected: REFUSED + ASKED + RESETS,
 };
 
 /** The binary shares, checked through the `type` label of the total they split. */
@@ -157,6 +160,7 @@ describe('--workers 2: the counter list', () => {
     const h2 = new H2Client(server.url);
     defer(() => h2.destroy());
     for (let i = 0; i < H2; i++) await h2.webSocket('/');
+    for (let i = 0; i < RESETS; i++) await expect(h2.webSocket('/?h2-reset')).rejects.toThrow(/rst/);
     await refusalsAndProtocolErrors(portOf(server.url));
     for (const c of clients.slice(0, CLOSED)) await closeClient(c.ws);
     // The other worker's counters reach the primary within a second.

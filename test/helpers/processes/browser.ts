@@ -1,7 +1,7 @@
 // Debian's Chromium through playwright-core, set up to stay offline: for tests of what a browser shows.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package puts the browser; `make test` installs it when missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,6 +36,56 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
     headless: true,
     args: [...OFFLINE_ARGS, ...(root ? ['--no-sandbox'] : []), ...extraArgs],
   });
+}
+
+/** One headless Chromium for the tests of a file (see {@link useBrowser}). */
+export interface FileBrowser {
+  /** The browser, launched before the file's first test and closed after its last. */
+  readonly browser: Browser;
+  /** One page the file's tests share, opened with the browser. */
+  readonly page: Page;
+  /** Opens a fresh page (e.g. with its own viewport), closed after the current test. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+}
+
+/**
+ * Registers a beforeAll that launches Chromium (with `extraArgs`, see {@link launchBrowser}) and opens a shared page,
+ * an afterEach that closes the pages a test opened with `newPage`, and an afterAll that closes the browser. Call it
+ * before perTest(): Jest runs afterEach hooks in the order they were registered, so the pages close before the
+ * servers they talk to.
+ */
+export function useBrowser(extraArgs: string[] = []): FileBrowser {
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  const opened: Page[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser(extraArgs);
+    page = await browser.newPage();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((each) => each.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const launched = (): Browser => {
+    if (!browser) throw new Error('the browser is launched in beforeAll: use it inside a test');
+    return browser;
+  };
+  return {
+    get browser() {
+      return launched();
+    },
+    get page() {
+      launched();
+      return page as Page;
+    },
+    async newPage(options) {
+      const fresh = await launched().newPage(options);
+      opened.push(fresh);
+      return fresh;
+    },
+  };
 }
 
 /** Saves a full-page screenshot as test-results/<name>.png and returns its path. */
