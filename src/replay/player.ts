@@ -67,7 +67,7 @@ interface Playing {
 /** What a step of the script does, by kind: the table {@link STEPS} plays. */
 type StepKind = 'send' | 'ping' | 'expect' | 'skip' | 'end' | 'pause';
 
-/** A line's kind. Client pings and pongs, and server pongs, are skipped (docs/transcripts.md, "Frames"). */
+/** A line's kind. Client pings and pongs, and server pongs, are skipped (docs/transcripts.md, "Replaying"). */
 function kindOf(line: ScriptStep): StepKind {
   if ('from' in line) {
     if (line.from === 's') return line.ping !== undefined ? 'ping' : line.pong !== undefined ? 'skip' : 'send';
@@ -163,8 +163,13 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
   const ended = new AbortController();
   void client.closed.then(() => ended.abort());
   const p: Playing = {
-    ...{ client, settings, clock: { anchorNow: 0, anchorT: 0, lastT: 0 }, captures: {} },
-    ...{ inbox: inboxFor(client, script.rules), faults: new LineFaults(client), stop: ended.signal },
+    client,
+    settings,
+    clock: { anchorNow: 0, anchorT: 0, lastT: 0 }, // each round starts its own clock and captures
+    captures: {},
+    inbox: inboxFor(client, script.rules), // one inbox for the connection: its rules' `times` count across rounds
+    faults: new LineFaults(client),
+    stop: ended.signal,
   };
   try {
     while (await playOnce(p, script)) {
