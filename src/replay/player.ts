@@ -102,7 +102,7 @@ async function playPing(p: Playing, line: MessageLine, step: number): Promise<vo
 
 /** A client line: the client's next message, matched. */
 async function playExpect(p: Playing, line: MessageLine, step: number): Promise<void> {
-  const message = await p.inbox();
+  const message = await p.inbox.next();
   if (message === undefined) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
   if (!matches(line, message, p.captures))
     throw new ReplayMismatchError(p.client.id, step, showExpected(line), showMessage(message.data, message.isBinary));
@@ -180,6 +180,7 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     if (settings.end === 'stay-open') await client.closed;
   } catch (error) {
     if (!(error instanceof ReplayMismatchError)) throw error;
+    if (error.came === CONNECTION_ENDED && p.inbox.endedByRule) return; // a rule's close or drop ended it
     if (client.isOpen) client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
     else if (settings.end === 'loop' && rounds > 0 && error.came === CONNECTION_ENDED) return; // the way a loop ends
     throw error;

@@ -39,24 +39,31 @@ export async function nextOf(client: PlayedClient): Promise<ReceivedMessage | un
 }
 
 /** Where a script reads the client's messages from. */
-export type Inbox = () => Promise<ReceivedMessage | undefined>;
+export interface Inbox {
+  /** The next message no rule took; undefined once the connection has ended with none left. */
+  next(): Promise<ReceivedMessage | undefined>;
+  /** Whether a rule's `close` or `drop` ended the connection (the script then ends without a mismatch). */
+  readonly endedByRule: boolean;
+}
 
 const compiledOf = new WeakMap<readonly EchoRule[], CompiledRules>();
 
-/** Sends what a rule decided on `message`; true when a rule took it. */
-function answered(client: PlayedClient, runner: RuleRunner, message: ReceivedMessage): boolean {
+/** Sends what a rule decided on `message`; whether a rule took it, and whether it ended the connection. */
+function answered(client: PlayedClient, runner: RuleRunner, message: ReceivedMessage): 'no' | 'yes' | 'ended' {
   const data = typeof message.data === 'string' ? Buffer.from(message.data) : message.data;
   try {
     const decision = runner.decide(data, message.isBinary);
-    if (decision === undefined) return false;
+    if (decision === undefined) return 'no';
     for (const answer of decision.answers) client.send(answer.isBinary ? answer.data : answer.data.toString());
     if (decision.rule.close) client.close(...decision.rule.close);
     else if (decision.rule.drop) client.drop();
+    else return 'yes';
+    return 'ended';
   } catch (error) {
     if (!(error instanceof RuleFailure)) throw error;
     client.close(CLOSE_RULE_FAILED, error.reason);
+    return 'yes'; // a failure, not an ending the script asked for
   }
-  return true;
 }
 
 /**
@@ -68,6 +75,7 @@ function ruledInbox(client: PlayedClient, rules: CompiledRules): Inbox {
   const unread: ReceivedMessage[] = [];
   let waiter: ((message: ReceivedMessage | undefined) => void) | undefined;
   let ended = false;
+  let endedByRule = false;
   const hand = (message: ReceivedMessage | undefined): void => {
     const waiting = waiter;
     waiter = undefined;
@@ -75,7 +83,10 @@ function ruledInbox(client: PlayedClient, rules: CompiledRules): Inbox {
   };
   void (async () => {
     for (let message = await nextOf(client); message !== undefined; message = await nextOf(client)) {
-      if (!client.isOpen || answered(client, runner, message)) continue;
+      if (!client.isOpen) continue;
+      const taken = answered(client, runner, message);
+      endedByRule ||= taken === 'ended';
+      if (taken !== 'no') continue;
       if (waiter) hand(message);
       else if (unread.length < SCRIPT_MESSAGES_KEPT) unread.push(message);
       else client.close(1008, 'too many messages unread');
@@ -83,16 +94,21 @@ function ruledInbox(client: PlayedClient, rules: CompiledRules): Inbox {
     ended = true;
     hand(undefined);
   })();
-  return () => {
-    const message = unread.shift();
-    if (message !== undefined || ended) return Promise.resolve(message);
-    return new Promise((resolve) => (waiter = resolve));
+  return {
+    next: () => {
+      const message = unread.shift();
+      if (message !== undefined || ended) return Promise.resolve(message);
+      return new Promise((resolve) => (waiter = resolve));
+    },
+    get endedByRule() {
+      return endedByRule;
+    },
   };
 }
 
 /** Where `client`'s script reads its messages: straight from the client, or through its rules when it has some. */
 export function inboxFor(client: PlayedClient, rules: readonly EchoRule[] | undefined): Inbox {
-  if (rules === undefined || rules.length === 0) return () => nextOf(client);
+  if (rules === undefined || rules.length === 0) return { next: () => nextOf(client), endedByRule: false };
   let compiled = compiledOf.get(rules);
   if (compiled === undefined) compiledOf.set(rules, (compiled = compileRules(rules)!));
   return ruledInbox(client, compiled);

@@ -67,7 +67,7 @@ describe('a rule line', () => {
     }
   });
 
-  it('closes as its rule says', async () => {
+  it('closes as its rule says, and the script ends there without a mismatch', async () => {
     const transcript = scriptFile(
       OPEN,
       { c: 1, rule: { when: 'quit', reply: 'bye', close: [4100, 'asked to'] } },
@@ -79,6 +79,7 @@ describe('a rule line', () => {
       client.ws.once('open', () => client.ws.send('quit'));
       expect(await client.closed).toEqual({ code: 4100, reason: 'asked to' });
       expect(client.messages.map(({ data }) => data)).toEqual(['bye']);
+      await expect(replay.outcome(1)).resolves.toBeUndefined(); // the script ends there, no mismatch
     } finally {
       await replay.close();
     }
