@@ -103,7 +103,7 @@ test('--no-h2-advertise: the page still comes over HTTP/2, its WebSocket falls b
 
 const FAULTS: Array<[string, EchoServerOptions, RegExp]> = [
   ['h2-refuse 405 (the CONNECT answered 405)', { h2Refuse: 405 }, /refused as asked \(h2-refuse=405\)/],
-  ['h2-reset (the stream reset)', { h2Reset: true }, /^$/],
+  ['h2-reset (the stream reset)', { h2Reset: true }, /stream reset \(RST_STREAM CANCEL\) as asked \(h2-reset\)/],
 ];
 
 test.each(FAULTS)('%s: the page loads, its WebSocket fails with error then 1006', async (_name, options, reason) => {
