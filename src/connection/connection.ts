@@ -16,7 +16,7 @@ import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-
 import { queuePolicyFor, QueueSender } from './faults/queue-sender';
 import type { EchoTap } from '../fixture/live-client';
 import { gatherPayloads } from './payload-gatherer';
-import { ownBytes, sendInFrames } from './own-sends';
+import { bytesOf, sendInFrames } from './own-sends';
 import { pingRefusal, PingWaits } from './ping-waits';
 import { answerEvents, listenForPongs, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
@@ -263,10 +263,15 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
    * throttle, fragment unless `frames` says), but it is no echo: nothing counts it as one.
    */
   send(data: OutgoingData, isBinary: boolean, frames?: readonly number[]): void {
-    if (this.queue !== undefined) return this.queue.sendOwn(ownBytes(data), isBinary, frames);
+    if (this.queue !== undefined) return this.queue.sendOwn(bytesOf(data), isBinary, frames);
     this.echoes.flush();
     if (frames === undefined) this.ws.send(data, { binary: isBinary });
-    else sendInFrames(this.ws, ownBytes(data), isBinary, frames);
+    else sendInFrames(this.ws, bytesOf(data), isBinary, frames);
+  }
+
+  /** Bytes queued for the client and not yet written: ws's and the socket's, and what waits in the fault queue. */
+  get bufferedAmount(): number {
+    return this.queue === undefined ? this.ws.bufferedAmount : this.ws.bufferedAmount + this.queue.waitingBytes;
   }
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */

@@ -1,11 +1,15 @@
-// A test's own messages (client.send()): copied for the fault queue, or written through ws in the frames asked for.
+// A test's own messages (client.send()): as bytes for the fault queue, or written through ws in the frames asked for.
 import type WebSocket from 'ws';
 import type { OutgoingData } from '../core/client-types';
 
-/** `data` as a Buffer of its own: a queued message keeps its bytes even if the test changes its buffer later. */
-export function ownBytes(data: OutgoingData): Buffer {
+/**
+ * `data` as a Buffer: a string encoded, bytes viewed, not copied (as `ws.send` does not copy them either: a broadcast
+ * shares one buffer among all its clients, queued or not).
+ */
+export function bytesOf(data: OutgoingData): Buffer {
   if (typeof data === 'string') return Buffer.from(data);
-  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**

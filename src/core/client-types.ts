@@ -73,7 +73,7 @@ export interface EchoClient {
    * messages and 16 MiB per connection, the oldest going first (the newest is always kept).
    */
   readonly received: readonly ReceivedMessage[];
-  /** Bytes queued for this client and not yet written to its socket. */
+  /** Bytes queued for this client and not yet written to its socket, those waiting for `delay` or `throttle` too. */
   readonly bufferedAmount: number;
   /** Whether the connection can still send (open, no close frame or drop under way). */
   readonly isOpen: boolean;

@@ -143,6 +143,11 @@ export class QueueSender extends CorkingSender {
     if (!this.waitingForSocket) this.pump(); // a sleep timed for the old throttle is timed again
   }
 
+  /** Payload bytes of the messages waiting in the queue, or not yet all written as frames. */
+  get waitingBytes(): number {
+    return this.cost - this.length * QUEUED_ECHO_OVERHEAD;
+  }
+
   /** Echoes waiting. */
   get length(): number {
     return this.queue.length - this.head;

@@ -1,5 +1,6 @@
 // A test's client.send() leaves through the connection's fault queue like an echo: delayed, throttled and fragmented,
-// after the echoes queued before it (plain, permessage-deflate, TLS), but never counted as an echo by close-after.
+// after the echoes queued before it (plain, permessage-deflate, TLS), counted in bufferedAmount while it waits, but
+// never counted as an echo by close-after.
 import { once } from 'node:events';
 import type { EchoClient } from '../../../src';
 import { decompressMessage } from '../../helpers/wire/deflate-frames';
@@ -95,6 +96,15 @@ describe('a test send and the other queue faults', () => {
     connection.send('x'.repeat(60));
     await arrived(ws.ws, seen, 1);
     expect(seen[0].at - sentAt).toBeGreaterThanOrEqual(299);
+  });
+
+  it('?delay=60000: what waits in the queue counts in bufferedAmount (what bounds --stdin and a replay)', async () => {
+    const server = await serve();
+    await client(`${server.url}?delay=60000`);
+    const connection = await server.nextConnection();
+    connection.send(Buffer.alloc(1000));
+    connection.send('x'.repeat(500));
+    expect(connection.bufferedAmount).toBe(1500);
   });
 
   it('close-after=1 with a delay: the close follows the first echo, not the test send queued before it', async () => {
