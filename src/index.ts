@@ -22,6 +22,7 @@ export type {
   OutgoingData,
   PongReply,
   ReceivedMessage,
+  SendOptions,
   SettableBehaviour,
   WaitOptions,
 } from './core/types';

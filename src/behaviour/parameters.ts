@@ -108,7 +108,8 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     unit: 'ms',
     settable: FROM_NEXT_MESSAGE,
     summary:
-      'each echo is sent this long after its message arrived (min-max: a random value in the range); order is kept',
+      "each message the server sends (echoes and the test's sends) goes this long after its message arrived or the " +
+      'send (min-max: a random value in the range); order is kept',
   },
   {
     name: 'close-after',
@@ -180,7 +181,9 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: RULES.maxPayload.max,
     unit: 'bytes',
     settable: 'from the next echo started; an echo half written keeps its frame size',
-    summary: 'each echo is sent as a fragmented message, in frames of at most this many bytes',
+    summary:
+      "each message the server sends (echoes and the test's sends) is sent as a fragmented message, in frames of at " +
+      'most this many bytes',
   },
   {
     name: 'reject',
@@ -249,7 +252,9 @@ export const BEHAVIOUR_PARAMETERS: readonly BehaviourParameter[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'bytes/s',
     settable: 'from the next frame written, queued echoes too',
-    summary: 'echoes are written no faster than this, however long it takes (3 MB at 1 byte/s: 35 days)',
+    summary:
+      "messages the server sends (echoes and the test's sends) are written no faster than this, however long it " +
+      'takes (3 MB at 1 byte/s: 35 days)',
   },
   {
     name: 'seed',

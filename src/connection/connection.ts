@@ -16,6 +16,7 @@ import { endsAfterEchoes, FaultEndings, type FaultTarget } from './faults/fault-
 import { queuePolicyFor, QueueSender } from './faults/queue-sender';
 import type { EchoTap } from '../fixture/live-client';
 import { gatherPayloads } from './payload-gatherer';
+import { bytesOf, sendInFrames } from './own-sends';
 import { pingRefusal, PingWaits } from './ping-waits';
 import { answerEvents, listenForPongs, sendCloseFrame, type WebSocketEvents } from './shared-listeners';
 import { ownCloseSent, peerCloseReceived } from '../internals/ws-close-flags';
@@ -256,10 +257,21 @@ export class EchoConnection implements WebSocketEvents, EchoWritten, FaultTarget
     this.backpressure.pong(data);
   }
 
-  /** Sends a message of the server's own (a test's), after every echo before it. */
-  send(data: OutgoingData, isBinary: boolean): void {
+  /**
+   * Sends a message of the server's own (a test's), after every echo before it, whole or in `frames` (payload sizes
+   * adding up to its length, checked by the caller). With a fault queue it joins the queue as an echo would (delay,
+   * throttle, fragment unless `frames` says), but it is no echo: nothing counts it as one.
+   */
+  send(data: OutgoingData, isBinary: boolean, frames?: readonly number[]): void {
+    if (this.queue !== undefined) return this.queue.sendOwn(bytesOf(data), isBinary, frames);
     this.echoes.flush();
-    this.ws.send(data, { binary: isBinary });
+    if (frames === undefined) this.ws.send(data, { binary: isBinary });
+    else sendInFrames(this.ws, bytesOf(data), isBinary, frames);
+  }
+
+  /** Bytes queued for the client and not yet written: ws's and the socket's, and what waits in the fault queue. */
+  get bufferedAmount(): number {
+    return this.queue === undefined ? this.ws.bufferedAmount : this.ws.bufferedAmount + this.queue.waitingBytes;
   }
 
   /** Every close `ws` sends comes here: answering a peer's close, a protocol error, or ours. */

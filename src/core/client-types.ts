@@ -16,6 +16,16 @@ export interface EchoServerEvents {
 /** What `send()` and `broadcast()` take: a string goes as a text message, bytes as a binary one. */
 export type OutgoingData = string | Buffer | Uint8Array | ArrayBuffer;
 
+/** How `send()` sends a message. */
+export interface SendOptions {
+  /**
+   * Sends it as one fragmented message, in frames of exactly these payload sizes, in bytes (a string's UTF-8 bytes):
+   * whole numbers adding up to its length, 0 for an empty frame, at most 65,536 of them. With a `fragment` fault on,
+   * these sizes are used instead of its size (the `delay` and `throttle` still apply).
+   */
+  frames?: readonly number[];
+}
+
 /** How long `nextConnection()` and `nextMessage()` wait. */
 export interface WaitOptions {
   /** Milliseconds before the promise rejects (default 2000; `Infinity` waits for ever). */
@@ -63,7 +73,7 @@ export interface EchoClient {
    * messages and 16 MiB per connection, the oldest going first (the newest is always kept).
    */
   readonly received: readonly ReceivedMessage[];
-  /** Bytes queued for this client and not yet written to its socket. */
+  /** Bytes queued for this client and not yet written to its socket, those waiting for `delay` or `throttle` too. */
   readonly bufferedAmount: number;
   /** Whether the connection can still send (open, no close frame or drop under way). */
   readonly isOpen: boolean;
@@ -75,11 +85,13 @@ export interface EchoClient {
    */
   nextMessage(options?: WaitOptions): Promise<ReceivedMessage>;
   /**
-   * Sends a message to this client: a string as text, a Buffer, Uint8Array or ArrayBuffer as binary.
-   * Throws if the connection is no longer open.
+   * Sends a message to this client: a string as text, a Buffer, Uint8Array or ArrayBuffer as binary; after the echoes
+   * sent before it, and through the connection's faults (`delay`, `throttle`, `fragment`) as they are. `frames` sends
+   * it in frames of those payload sizes. Throws if the connection is no longer open, or for bad `frames`.
    * @example client.send('hello'); client.send(Buffer.from([1, 2, 3]));
+   * @example client.send('hello', { frames: [2, 0, 3] }); // three frames: 'he', '', 'llo'
    */
-  send(data: OutgoingData): void;
+  send(data: OutgoingData, options?: SendOptions): void;
   /**
    * Starts the close handshake with a close frame, whatever the mode (default 1000, no reason);
    * `closed` resolves when it is done. Does nothing if the connection is already ending.

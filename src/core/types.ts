@@ -15,6 +15,7 @@ export type {
   OutgoingData,
   PongReply,
   ReceivedMessage,
+  SendOptions,
   SettableBehaviour,
   WaitOptions,
 } from './client-types';

@@ -14,9 +14,10 @@ const COUNTED_ENDINGS: readonly [keyof Behaviour, (client: PlayedClient, behavio
 ];
 
 /**
- * One playing connection's set behaviours. Each `set` goes to `client.set()` (so `noPong` and `*-after: 0` act on the
- * connection as they would in a test); the server lines that follow are also sent `delay` ms late, and `closeAfter`,
- * `dropAfter` and `resetAfter` count server lines sent (a replay sends no echoes for them to count).
+ * One playing connection's set behaviours. Each `set` but its `delay` goes to `client.set()` (so `noPong`, `fragment`,
+ * `throttle` and `*-after: 0` act on the connection as they would in a test); the server lines that follow are sent
+ * `delay` ms late by the player, and `closeAfter`, `dropAfter` and `resetAfter` count server lines sent (a replay
+ * sends no echoes for them to count).
  */
 export class LineFaults {
   private behaviour: Behaviour = PLAIN_BEHAVIOUR;
@@ -25,9 +26,14 @@ export class LineFaults {
 
   constructor(private readonly client: PlayedClient) {}
 
-  /** Applies a line's `set` (checked when the file was read). */
+  /**
+   * Applies a line's `set` (checked when the file was read). The `delay` stays here: the player waits it before each
+   * server line and ping, so the connection's fault queue must not delay the same send again; `fragment` and
+   * `throttle` go to the connection, whose fault queue shapes the server lines.
+   */
   set(changes: Readonly<Record<string, unknown>>): void {
-    this.client.set(changes);
+    const { delay: _delayedByThePlayer, ...forConnection } = changes;
+    this.client.set(forConnection);
     this.behaviour = behaviourAfterSet(this.behaviour, changes);
     const { delay, seed } = this.behaviour;
     this.pickDelay =

@@ -86,10 +86,10 @@ async function roomToSend(p: Playing, line: MessageLine, step: number): Promise<
   if (!p.client.isOpen) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
 }
 
-/** A server line: sent (whole: see docs/transcripts.md on `frames`). */
+/** A server line: sent, in its recorded `frames` if it has them (a page's mock sends it whole). */
 async function playSend(p: Playing, line: MessageLine, step: number): Promise<void> {
   await roomToSend(p, line, step);
-  p.client.send(outgoingOf(line, p.captures));
+  p.client.send(outgoingOf(line, p.captures), line.frames && { frames: line.frames });
   p.faults.afterSend();
 }
 

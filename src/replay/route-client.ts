@@ -1,5 +1,5 @@
 // A page's mocked WebSocket (Playwright's WebSocketRoute) dressed as the connection the replay player plays on.
-import type { ClientClosed, ReceivedMessage } from '../core/client-types';
+import type { ClientClosed, ReceivedMessage, SendOptions } from '../core/client-types';
 import type { PlayedClient } from './player';
 
 /**
@@ -70,8 +70,8 @@ export class RouteClient implements PlayedClient {
     );
   }
 
-  /** Sends to the page: a string as text, a Buffer as binary. */
-  send(data: string | Buffer): void {
+  /** Sends to the page: a string as text, a Buffer as binary; whole (a page route has no frames). */
+  send(data: string | Buffer, _options?: SendOptions): void {
     if (this.isOpen) this.route.send(data);
   }
 

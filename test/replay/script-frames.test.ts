@@ -1,4 +1,5 @@
-// Frames on replay: server pings sent (their pongs never awaited), pongs and client pings skipped, `frames` checked.
+// Frames on replay: server pings sent (their pongs never awaited), pongs and client pings skipped, `frames` checked
+// and a server line sent in its recorded frames.
 import { startReplay } from '../../src';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
@@ -7,7 +8,7 @@ import { OPEN, scriptFile } from './scripts';
 const portOf = (url: string): number => Number(new URL(url).port);
 
 describe('ping and pong lines', () => {
-  it('sends a server ping without waiting for its pong, and skips server pongs and client pings and pongs', async () => {
+  it('sends a server ping without waiting for its pong, skips server pongs and client pings and pongs, sends frames', async () => {
     const transcript = scriptFile(
       OPEN,
       { c: 1, from: 's', t: 0, ping: Buffer.from('hb').toString('base64') },
@@ -22,8 +23,12 @@ describe('ping and pong lines', () => {
       const raw = await openRawClient(portOf(replay.url)); // answers nothing: no pong comes back
       const ping = await raw.nextFrame();
       expect([ping.opcode, ping.payload.toString()]).toEqual([Opcode.ping, 'hb']);
-      const text = await raw.nextFrame();
-      expect([text.opcode, text.fin, text.payload.toString()]).toEqual([Opcode.text, true, 'after']); // one frame
+      const frames = [await raw.nextFrame(), await raw.nextFrame(), await raw.nextFrame()]; // the recorded frames
+      expect(frames.map((f) => [f.opcode, f.fin, f.payload.toString()])).toEqual([
+        [Opcode.text, false, 'af'],
+        [Opcode.continuation, false, 'te'],
+        [Opcode.continuation, true, 'r'],
+      ]);
       expect(await raw.nextClose()).toEqual({ code: 4000, reason: Buffer.from('done') });
       raw.destroy(); // no close frame back: the server need not wait for one
       await expect(replay.outcome(1)).resolves.toBeUndefined();

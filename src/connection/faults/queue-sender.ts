@@ -32,7 +32,7 @@ export const FRAMES_PER_FLUSH = 256;
  */
 export const QUEUE_SLEEP_MAX_MS = 1000;
 
-/** One echo waiting to be written. */
+/** One echo (or a test's message) waiting to be written. */
 interface QueuedEcho {
   data: Buffer;
   isBinary: boolean;
@@ -40,6 +40,12 @@ interface QueuedEcho {
   readyAt: number;
   /** Bytes already written as frames (fragmenting). */
   written: number;
+  /** False for a test's message: it is no echo, and nobody counts it as one. */
+  isEcho: boolean;
+  /** A test's message in frames of its own: their payload sizes, used instead of the policy's fragment. */
+  frames: readonly number[] | undefined;
+  /** How many of `frames` are written. */
+  frame: number;
 }
 
 /** How the queue writes. */
@@ -137,6 +143,11 @@ export class QueueSender extends CorkingSender {
     if (!this.waitingForSocket) this.pump(); // a sleep timed for the old throttle is timed again
   }
 
+  /** Payload bytes of the messages waiting in the queue, or not yet all written as frames. */
+  get waitingBytes(): number {
+    return this.cost - this.length * QUEUED_ECHO_OVERHEAD;
+  }
+
   /** Echoes waiting. */
   get length(): number {
     return this.queue.length - this.head;
@@ -146,8 +157,21 @@ export class QueueSender extends CorkingSender {
   send(data: Buffer, isBinary: boolean): void {
     // A small message can be a view of a 64 KiB read: copy it, so a queued echo holds only its own bytes.
     const own = data.buffer.byteLength > data.length * 2 + 8192 ? Buffer.from(data) : data;
-    this.queue.push({ data: own, isBinary, readyAt: performance.now() + this.policy.pickDelay(), written: 0 });
+    const readyAt = performance.now() + this.policy.pickDelay();
+    this.queue.push({ data: own, isBinary, readyAt, written: 0, isEcho: true, frames: undefined, frame: 0 });
     this.cost += own.length + QUEUED_ECHO_OVERHEAD;
+    if (this.timer === undefined && !this.waitingForSocket && this.length === 1) this.pump();
+    this.backpressure.afterQueue();
+  }
+
+  /**
+   * Queues a test's message as an echo (its delay, the throttle, after the echoes before it), but not counted as one:
+   * in the policy's fragments, or in `frames` (their payload sizes, adding up to its length) when given.
+   */
+  sendOwn(data: Buffer, isBinary: boolean, frames: readonly number[] | undefined): void {
+    const readyAt = performance.now() + this.policy.pickDelay();
+    this.queue.push({ data, isBinary, readyAt, written: 0, isEcho: false, frames, frame: 0 });
+    this.cost += data.length + QUEUED_ECHO_OVERHEAD;
     if (this.timer === undefined && !this.waitingForSocket && this.length === 1) this.pump();
     this.backpressure.afterQueue();
   }
@@ -194,7 +218,9 @@ export class QueueSender extends CorkingSender {
       if (echo.written === 0 && this.fragment !== this.policy.fragment) this.switchFraming();
       const wait = this.frameDue(echo) - performance.now();
       if (wait >= 1) return this.sleep(wait);
-      const more = this.byHand ? this.addFrame(echo) : this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH);
+      const byHand = this.byHand && echo.frames === undefined; // a test's own frames may be of any size: through ws
+      if (this.byHand && !byHand) this.writeFrames(undefined); // after the frames framed by hand before it
+      const more = byHand ? this.addFrame(echo) : this.writeFrame(echo, ++frames === FRAMES_PER_FLUSH);
       if (!more) return;
     }
     this.writeFrames(undefined);
@@ -224,6 +250,7 @@ export class QueueSender extends CorkingSender {
   }
 
   private frameLength(echo: QueuedEcho): number {
+    if (echo.frames !== undefined) return echo.frames[echo.frame];
     const left = echo.data.length - echo.written;
     return this.fragment === undefined ? left : Math.min(this.fragment, left);
   }
@@ -232,7 +259,7 @@ export class QueueSender extends CorkingSender {
   private writeFrame(echo: QueuedEcho, lastOfBatch: boolean): boolean {
     this.linkFreeAt = this.frameDue(echo);
     const end = echo.written + this.frameLength(echo);
-    const fin = end === echo.data.length;
+    const fin = echo.frames === undefined ? end === echo.data.length : ++echo.frame === echo.frames.length;
     const frame = echo.written === 0 && fin ? echo.data : echo.data.subarray(echo.written, end);
     echo.written = end;
     if (lastOfBatch) this.waitingForSocket = true; // the rest waits until the socket has written this batch
@@ -285,7 +312,7 @@ export class QueueSender extends CorkingSender {
       this.head = 0;
     }
     this.cost -= echo.data.length + QUEUED_ECHO_OVERHEAD;
-    this.written.echoWritten(echo.data, echo.isBinary);
+    if (echo.isEcho) this.written.echoWritten(echo.data, echo.isBinary); // a test's message is not counted
     this.backpressure.resumeIfUnder();
   }
 }
