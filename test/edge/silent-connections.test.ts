@@ -24,6 +24,24 @@ function closedWithin(socket: Socket, ms: number): Promise<string> {
   });
 }
 
+/**
+ * What a connection that sends nothing got when it closed, opened beside one dripping a request a byte at a time
+ * (Node's own check of unfinished requests then leaves the silent one open).
+ */
+async function silentBesideDrip(port: number): Promise<string> {
+  const drip = await openTcp(port);
+  drip.on('error', () => undefined);
+  const request = 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n';
+  let sent = 0;
+  const timer = setInterval(() => drip.writable && drip.write(request[sent++ % request.length]), 100);
+  try {
+    return await closedWithin(await openTcp(port), 5000);
+  } finally {
+    clearInterval(timer);
+    drip.destroy();
+  }
+}
+
 describe('a connection that sends nothing', () => {
   it.each([
     ['HTTP/1.1 only', false],
@@ -31,7 +49,7 @@ describe('a connection that sends nothing', () => {
   ])('is closed by the server (%s) after the handshake timeout, with no answer', async (_name, h2) => {
     const server = await startEchoServer({ port: 0, handshakeTimeout: 0.5, h2 });
     try {
-      expect(await closedWithin(await openTcp(server.port), 5000)).toBe('');
+      expect(await silentBesideDrip(server.port)).toBe('');
     } finally {
       await server.close();
     }
@@ -57,7 +75,7 @@ describe('a connection that sends nothing', () => {
       handshakeTimeout: 0.5,
     });
     try {
-      expect(await closedWithin(await openTcp(recorder.port), 5000)).toBe('');
+      expect(await silentBesideDrip(recorder.port)).toBe('');
     } finally {
       await recorder.close();
     }
