@@ -1,11 +1,6 @@
 // The HTTP(S) server under ws-echo: created with the handshake timeouts, listening, and its URL.
 import { clearTimeout, setTimeout } from 'node:timers';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-} from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer, Socket } from 'node:net';
 import { describeListenError, describeTlsError } from '../core/errors';

@@ -166,7 +166,7 @@ function dial(state: RecorderState, upgrade: [IncomingMessage, Duplex, Buffer], 
   });
 }
 
-/** Runs `step` of a client's upgrade; an unexpected throw answers that client 500 and is logged, the recorder runs on. */
+/** Runs `step` of a client's upgrade; an unexpected throw answers that client 500, logged; the recorder runs on. */
 function guarded(state: RecorderState, req: IncomingMessage, socket: Duplex, step: () => void): void {
   try {
     step();

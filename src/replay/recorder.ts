@@ -92,17 +92,14 @@ function failureMessage(out: string, error: Error): string {
   return `cannot write the transcript ${out}: ${error.message}`;
 }
 
-/** {@link startRecorder} logging through `logger` (the CLI's). Not part of the public API. */
-export async function startRecorderLogging(options: RecorderOptions, logger: Logger): Promise<Recorder> {
-  const target = checkTarget(options.target);
-  const targetTls = checkTargetTls(options.targetTls);
-  const { port: wanted, host, tls, maxConnections, handshakeTimeout } = options;
-  const config = resolveOptions({ port: wanted, host, tls, maxConnections, handshakeTimeout });
+/** What every upgrade shares: the target, the file, the ws server answering clients, the pairs, the limits. */
+function recorderState(
+  options: RecorderOptions,
+  logger: Logger,
+  config: ReturnType<typeof resolveOptions>,
+  file: TranscriptFile,
+): RecorderState {
   const limits = { maxPayload: options.maxPayload ?? config.maxPayload, maxFragments: config.maxFragments };
-  const redacted = new Set((options.redactHeaders ?? []).map((name) => name.toLowerCase()));
-  const file = await TranscriptFile.open(options.out);
-  const shown = shownTarget(target);
-  file.write({ 'ws-echo': 'transcript', version: 1, recorded: new Date().toISOString(), target: shown });
   const chosen = new WeakMap<IncomingMessage, string>();
   const handleProtocols = (_offered: Set<string>, req: IncomingMessage): string | false => chosen.get(req) || false;
   const wss = new WebSocketServer({
@@ -112,22 +109,33 @@ export async function startRecorderLogging(options: RecorderOptions, logger: Log
     handleProtocols,
     autoPong: false,
   });
-  const pairs = new Set<WebSocket>();
-  const totals = newRecorderTotals();
-  const handshake = { handshakeTimeout: config.handshakeTimeoutMs, maxConnections: config.maxConnections, dialling: 0 };
-  const state: RecorderState = {
-    target,
-    targetTls,
+  return {
+    target: checkTarget(options.target),
+    targetTls: checkTargetTls(options.targetTls),
     file,
     wss,
     chosen,
-    pairs,
-    redacted,
+    pairs: new Set<WebSocket>(),
+    redacted: new Set((options.redactHeaders ?? []).map((name) => name.toLowerCase())),
     limits,
     logger,
-    totals,
-    ...handshake,
+    totals: newRecorderTotals(),
+    handshakeTimeout: config.handshakeTimeoutMs,
+    maxConnections: config.maxConnections,
+    dialling: 0,
   };
+}
+
+/** {@link startRecorder} logging through `logger` (the CLI's). Not part of the public API. */
+export async function startRecorderLogging(options: RecorderOptions, logger: Logger): Promise<Recorder> {
+  const shown = shownTarget(checkTarget(options.target));
+  checkTargetTls(options.targetTls);
+  const { port: wanted, host, tls, maxConnections, handshakeTimeout } = options;
+  const config = resolveOptions({ port: wanted, host, tls, maxConnections, handshakeTimeout });
+  const file = await TranscriptFile.open(options.out);
+  file.write({ 'ws-echo': 'transcript', version: 1, recorded: new Date().toISOString(), target: shown });
+  const state = recorderState(options, logger, config, file);
+  const { pairs, totals } = state;
   stopOnFailure(state, options.out);
   const server = createHttpServerFor(config);
   server.on('request', (_req, res) => res.writeHead(426, { 'Content-Type': 'text/plain' }).end('upgrade required\n'));
@@ -138,15 +146,8 @@ export async function startRecorderLogging(options: RecorderOptions, logger: Log
   await listen(server, config.port, config.host);
   const { port } = server.address() as { port: number };
   const url = formatUrl(config.tls !== undefined, config.host, port);
-  logger.log({
-    event: 'recording',
-    url,
-    host: config.host,
-    port,
-    tls: config.tls !== undefined,
-    target: shown,
-    out: options.out,
-  });
+  const where = { url, host: config.host, port, tls: config.tls !== undefined };
+  logger.log({ event: 'recording', ...where, target: shown, out: options.out });
   const startedAt = performance.now();
   const stats = (): RecorderStats => recorderStats(totals, pairs.size / 2, file.lines());
   return {
