@@ -14,7 +14,18 @@ import { listenForSignals } from './signals';
 import { targetTlsFlags, targetTlsFrom } from './target-tls';
 
 /** The server flags `record` takes: where it listens and what it accepts. */
-const RECORD_SERVER_FLAGS = ['--port', '--host', '--cert', '--key', '--max-payload', '--quiet', '--json', '--no-color'];
+const RECORD_SERVER_FLAGS = [
+  '--port',
+  '--host',
+  '--cert',
+  '--key',
+  '--max-payload',
+  '--max-connections',
+  '--handshake-timeout',
+  '--quiet',
+  '--json',
+  '--no-color',
+];
 
 /** The two subcommands, by the word that names them. */
 export const SUBCOMMANDS = ['record', 'replay'] as const;
@@ -47,7 +58,7 @@ export function buildRecordProgram(io: CliIo): Command {
     .requiredOption('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md)')
     .option(
       '--redact-header <name...>',
-      'more request headers written as [redacted] (Authorization, Cookie always are)',
+      'more request headers written as [redacted] (Authorization, Cookie, *token*, *secret*, *key* always are)',
     );
   for (const flag of targetTlsFlags()) program.addOption(flag);
   for (const flag of serverFlags()) if (RECORD_SERVER_FLAGS.includes(flag.long!)) program.addOption(flag);
@@ -78,6 +89,8 @@ async function record(flags: Record<string, unknown>, logger: Logger, signal: Pr
       tls: optionFromFlags('tls', flags),
       targetTls,
       maxPayload: optionFromFlags('maxPayload', flags),
+      maxConnections: optionFromFlags('maxConnections', flags),
+      handshakeTimeout: optionFromFlags('handshakeTimeout', flags),
       redactHeaders: flags.redactHeader as string[] | undefined,
     },
     logger,

@@ -1,7 +1,8 @@
 // The HTTP(S) server under ws-echo: created with the handshake timeouts, listening, and its URL.
-import { createServer as createHttpServer, type Server, type ServerOptions } from 'node:http';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server as NetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { describeListenError, describeTlsError } from '../core/errors';
 import type { ResolvedOptions } from '../options/options';
 
@@ -35,8 +36,36 @@ export function httpTimeouts(config: ResolvedOptions): ServerOptions {
   };
 }
 
-/** An HTTP or HTTPS server whose clients must finish their handshake within the configured time. */
+/**
+ * Closes a connection that has sent nothing `ms` after it came (after its TLS handshake with `secure`): Node's own
+ * timeouts only count from a request's first byte (one begun and not finished gets their 408), so a client that sends
+ * nothing would stay for ever. The wait ends at the connection's first request or upgrade.
+ */
+export function closeSilentConnections(server: Server, ms: number, secure: boolean): void {
+  const waiting = new WeakMap<Socket, NodeJS.Timeout>();
+  const begun = (req: IncomingMessage): void => {
+    const timer = waiting.get(req.socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    waiting.delete(req.socket);
+  };
+  server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.bytesRead === 0 && socket.destroy(), ms);
+    waiting.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', begun).on('upgrade', begun);
+}
+
+/** An HTTP or HTTPS server whose clients must begin and finish their handshake within the configured time. */
 export function createHttpServerFor(config: ResolvedOptions): Server {
+  const server = createPlainOrTls(config);
+  closeSilentConnections(server, config.handshakeTimeoutMs, config.tls !== undefined);
+  return server;
+}
+
+/** An HTTP or HTTPS server with the handshake timeouts. */
+function createPlainOrTls(config: ResolvedOptions): Server {
   const timeouts = httpTimeouts(config);
   if (!config.tls) return createHttpServer(timeouts);
   try {

@@ -2,6 +2,7 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
+import { QUEUED_SEND_OVERHEAD } from '../connection/backpressure';
 import { resetSocket, whenAcknowledged } from '../connection/faults/reset';
 import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
 import { watchDataFrames } from '../internals/ws-frames';
@@ -16,6 +17,25 @@ const SENDABLE = (code: number): boolean => (code >= 1000 && code <= 1003) || (c
  * ws holds for a queued frame, so a flood of empty pings is bounded like a flood of messages.
  */
 export const CONTROL_FRAME_COST = 64;
+
+/**
+ * How the recorder closes a side whose frames ws refused (by its error code), and the reason sent to both sides and
+ * written; any other refusal is a protocol error (1002).
+ */
+const REFUSED_FRAMES: Record<string, { code: number; reason: (maxPayload: number) => string }> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: {
+    code: 1009,
+    reason: (maxPayload) => `message larger than the recorder's max payload (${maxPayload} bytes)`,
+  },
+  WS_ERR_INVALID_UTF8: { code: 1007, reason: () => 'the recorder received invalid UTF-8 text' },
+};
+
+/** The close for a side ws refused with `error`. */
+function refusedClose(error: NodeJS.ErrnoException, maxPayload: number): { code: number; reason: string } {
+  const known = REFUSED_FRAMES[error.code ?? ''];
+  if (known) return { code: known.code, reason: known.reason(maxPayload) };
+  return { code: 1002, reason: `the recorder refused a frame: ${error.message}`.slice(0, 123) };
+}
 
 /** One direction of the pair: who sends (`c`: the client, `s`: the upstream server), and bytes still unwritten. */
 interface Side {
@@ -36,6 +56,8 @@ interface Side {
   compressed: boolean;
   messages: number;
   bytes: number;
+  /** ws refused this side's frames (a message over maxPayload...): how the recorder closed it. */
+  refused?: { code: number; reason: string };
 }
 
 /** How a recorded connection ended, and what passed each way. */
@@ -137,7 +159,9 @@ function relay(pair: Pair, side: Side): void {
     side.bytes += data.length;
     pair.tally(side.from, data.length);
     if (side.peer.readyState !== WebSocket.OPEN) return;
-    passOn(pair, side, data.length, (done) => sendFramed(side.peer, data, isBinary, frames, done));
+    passOn(pair, side, data.length + QUEUED_SEND_OVERHEAD, (done) =>
+      sendFramed(side.peer, data, isBinary, frames, done),
+    );
   });
   for (const kind of ['ping', 'pong'] as const)
     side.socket.on(kind, (data: Buffer) => {
@@ -150,16 +174,17 @@ function relay(pair: Pair, side: Side): void {
 /**
  * Proxies `client` and `upstream` (over their TCP or TLS sockets; both made with `autoPong: false`) as connection
  * `number` of the transcript: every message, ping and pong is written as a line and sent on, a fragmented message in
- * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent wait unwritten
- * for the other side, or while the transcript file is congested; so a peer that never reads costs a bounded amount.
- * Resolves when both are closed, with how it ended.
+ * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent (each message
+ * counting {@link QUEUED_SEND_OVERHEAD} more) wait unwritten for the other side, or while the transcript file is
+ * congested; so a peer that never reads costs a bounded amount. A side whose message is over `maxPayload` is closed
+ * 1009 by the recorder, and the other side too. Resolves when both are closed, with how it ended.
  */
 export function proxyPair(
   number: number,
   [client, upstream]: [WebSocket, WebSocket],
   [clientSocket, upstreamSocket]: [Duplex, Duplex],
   file: TranscriptFile,
-  tally: MessageTally,
+  [tally, maxPayload]: [MessageTally, number],
 ): Promise<PairEnd> {
   const openedAt = performance.now();
   const pair: Pair = { number, file, tally, at: () => Math.round(performance.now() - openedAt) };
@@ -175,12 +200,13 @@ export function proxyPair(
     (side.from === 'c' ? clientSocket : upstreamSocket).on('error', (error: NodeJS.ErrnoException) => {
       side.reset ||= error.code === 'ECONNRESET';
     });
-    side.socket.on('error', () => undefined);
+    side.socket.on('error', (error: NodeJS.ErrnoException) => (side.refused ??= refusedClose(error, maxPayload)));
     side.socket.on('close', (code: number, reason: Buffer) => {
       if (end) return;
-      end = endLine(number, side, pair.at(), code, reason.toString());
+      const how = side.refused ?? { code, reason: reason.toString() };
+      end = endLine(number, side, pair.at(), how.code, how.reason);
       file.write(end);
-      passEndOn(side, code, reason.toString());
+      passEndOn(side, how.code, how.reason);
     });
   }
   return Promise.all(sides.map(({ socket }) => closedOf(socket))).then(() => pairEnd(end!, sides, pair.at()));

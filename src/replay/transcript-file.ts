@@ -1,6 +1,6 @@
 // The transcript being written: lines batched into one write per turn, and a bound the proxy waits on, never passes.
 import { setImmediate } from 'node:timers';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { EchoServerError } from '../core/errors';
 
@@ -19,28 +19,51 @@ export class TranscriptFile {
   private writtenLines = 0;
   private scheduled = false;
   private readonly drainListeners = new Set<() => void>();
+  private readonly failureListeners: ((error: Error) => void)[] = [];
+  /** The first write error (a full disk...): nothing is written after it. */
+  failure: Error | undefined;
 
-  private constructor(private readonly stream: WriteStream) {}
+  private constructor(private readonly stream: WriteStream) {
+    stream.on('error', (error) => {
+      if (this.failure) return;
+      this.failure = error;
+      this.pending = '';
+      this.failureListeners.forEach((listener) => listener(error));
+    });
+  }
 
-  /** Opens `path` for writing (truncating it); rejects with an {@link EchoServerError} naming the file. */
+  /**
+   * Opens `path` for writing (truncating it): a regular file or a new path only (a FIFO, a device or a directory is
+   * refused before opening); rejects with an {@link EchoServerError} naming the file (exit code 2).
+   */
   static async open(path: string): Promise<TranscriptFile> {
+    const fail = (reason: string): EchoServerError =>
+      new EchoServerError(`cannot write the transcript ${path}: ${reason}`, 2);
+    const existing = statSync(path, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) throw fail('it is not a regular file (a FIFO, a device or a directory)');
     const stream = createWriteStream(path);
     try {
       await once(stream, 'open');
     } catch (error) {
-      throw new EchoServerError(`cannot write the transcript ${path}: ${(error as Error).message}`, 2);
+      throw fail((error as Error).message);
     }
-    stream.on('error', () => undefined); // a later failure (a full disk) ends the recording's writes, not the process
     return new TranscriptFile(stream);
   }
 
-  /** Whether the proxy should stop reading until {@link TranscriptFile.whenDrained} fires. */
+  /** Runs `listener` with the first write error (a full disk...), after which the file takes nothing. */
+  onFailure(listener: (error: Error) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Whether the proxy should stop reading until {@link TranscriptFile.whenDrained} fires (never once it failed). */
   get congested(): boolean {
+    if (this.failure) return false;
     return this.stream.writableLength + this.pending.length > TRANSCRIPT_HIGH_WATER;
   }
 
-  /** Queues one line (an object, written as JSON) for this turn's write. */
+  /** Queues one line (an object, written as JSON) for this turn's write; nothing once the file failed. */
   write(line: object): void {
+    if (this.failure) return;
     this.pending += JSON.stringify(line) + '\n';
     this.pendingLines++;
     if (this.scheduled) return;
@@ -61,9 +84,9 @@ export class TranscriptFile {
     this.pending = '';
     this.pendingLines = 0;
     this.writingLines += lines;
-    this.stream.write(text, () => {
+    this.stream.write(text, (error) => {
       this.writingLines -= lines;
-      this.writtenLines += lines;
+      if (!error) this.writtenLines += lines;
       this.afterWrite();
     });
   };

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EchoServerError } from '../core/errors';
+import { isRedacted } from './redaction';
 
 /** TLS options for a `wss://` target: Node's `tls.connect` options of these names, PEM strings or Buffers. */
 export interface TargetTlsOptions {
@@ -73,15 +74,12 @@ const NOT_PASSED_ON = new Set([
   'sec-websocket-protocol',
 ]);
 
-/** Headers written as `[redacted]` whatever the flags say. */
-export const ALWAYS_REDACTED = ['authorization', 'cookie', 'sec-websocket-key'];
-
-/** A request's headers as one string each (lower-case names), `redacted` ones hidden. */
-export function headersOf(req: IncomingMessage, redacted: Set<string>): Record<string, string> {
+/** A request's headers as one string each (lower-case names), secret ones ({@link isRedacted}) hidden. */
+export function headersOf(req: IncomingMessage, redacted: ReadonlySet<string>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
-    headers[name] = redacted.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+    headers[name] = isRedacted(name, redacted) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
 }
@@ -101,18 +99,31 @@ export function refuse(socket: Duplex, status: number, body: string): void {
   socket.end(`${head}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-/** The target URL checked; throws an {@link EchoServerError} (exit code 2). */
+/** The target URL checked: ws:// or wss://, no fragment; throws an {@link EchoServerError} (exit code 2). */
 export function checkTarget(target: unknown): URL {
   const url = typeof target === 'string' && URL.canParse(target) ? new URL(target) : undefined;
   if (url?.protocol !== 'ws:' && url?.protocol !== 'wss:')
     throw new EchoServerError(`target must be a ws:// or wss:// URL, got ${JSON.stringify(target)}`, 2);
+  if (url.href.includes('#'))
+    throw new EchoServerError('target must not have a #fragment (a WebSocket URL cannot carry one)', 2);
   return url;
 }
 
-/** The upstream URL for a client's request: the target's path joined with the client's path and query. */
-export function upstreamUrl(target: URL, requestUrl: string): string {
-  const base = target.href.replace(/\/$/, '').replace(/\?.*$/, '');
-  return base + (requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`);
+/**
+ * The upstream URL for a client's request: the target's path joined with the client's path, the target's query
+ * first and the client's after it (`ws://h/base?token=abc` and `/x?y=1`: `ws://h/base/x?token=abc&y=1`); undefined
+ * when they make no WebSocket URL (a `#` in the request).
+ */
+export function upstreamUrl(target: URL, requestUrl: string): string | undefined {
+  if (requestUrl.includes('#')) return undefined;
+  const query = requestUrl.indexOf('?');
+  const path = query === -1 ? requestUrl : requestUrl.slice(0, query);
+  const queries = [target.search.slice(1), query === -1 ? '' : requestUrl.slice(query + 1)].filter(Boolean);
+  const { protocol, username, password, host, pathname } = target;
+  const userinfo = username !== '' || password !== '' ? `${username}${password ? `:${password}` : ''}@` : '';
+  const base = `${protocol}//${userinfo}${host}${pathname.replace(/\/$/, '')}`;
+  const url = base + (path.startsWith('/') ? path : `/${path}`) + (queries.length > 0 ? `?${queries.join('&')}` : '');
+  return URL.canParse(url) ? url : undefined;
 }
 
 /**

@@ -37,6 +37,7 @@ export function routeByPreface(socket: Socket, timeoutMs: number, routes: Prefac
     clearTimeout(timer);
     socket.destroy();
   };
-  const timer = setTimeout(() => hand(routes.http1), timeoutMs);
+  // A client that sent nothing at all has nothing to answer (and HTTP/1.1 would wait for it again): it is closed.
+  const timer = setTimeout(() => (seen.length === 0 ? onGone() : hand(routes.http1)), timeoutMs);
   socket.on('data', onData).once('end', onGone).once('close', onGone).on('error', onGone);
 }
