@@ -55,7 +55,8 @@ export function buildRecordProgram(io: CliIo): Command {
   const program = new Command('ws-echo record')
     .description('Listen like the server, proxy each client to --target, and write the conversation to --out.')
     .requiredOption('--target <url>', 'the ws:// or wss:// server to record')
-    .requiredOption('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md)')
+    .requiredOption('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md): a new or empty file')
+    .option('--force', 'replace an --out file that exists and is not empty')
     .option(
       '--redact-header <name...>',
       'more request headers written as [redacted] (Authorization, Cookie, *token*, *secret*, *key* always are)',
@@ -84,6 +85,7 @@ async function record(flags: Record<string, unknown>, logger: Logger, signal: Pr
     {
       target: flags.target as string,
       out: flags.out as string,
+      overwrite: flags.force === true,
       port: optionFromFlags('port', flags),
       host: optionFromFlags('host', flags),
       tls: optionFromFlags('tls', flags),

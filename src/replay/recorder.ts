@@ -20,8 +20,10 @@ export type { TargetTlsOptions } from './upstream-request';
 export interface RecorderOptions {
   /** The server to record: `ws://` or `wss://` URL; each client's path and query are appended to its path. */
   target: string;
-  /** The transcript file to write (JSON Lines, docs/transcripts.md); truncated first. */
+  /** The transcript file to write (JSON Lines, docs/transcripts.md): a new or empty file unless `overwrite`. */
   out: string;
+  /** Replace `out` when it exists and is not empty (default false: refused, exit code 2). */
+  overwrite?: boolean;
   /** Port to listen on (default 8080; 0 takes a free one). */
   port?: number;
   /** Interface to bind (default 127.0.0.1). */
@@ -132,7 +134,7 @@ export async function startRecorderLogging(options: RecorderOptions, logger: Log
   checkTargetTls(options.targetTls);
   const { port: wanted, host, tls, maxConnections, handshakeTimeout } = options;
   const config = resolveOptions({ port: wanted, host, tls, maxConnections, handshakeTimeout });
-  const file = await TranscriptFile.open(options.out);
+  const file = await TranscriptFile.open(options.out, options.overwrite === true);
   file.write({ 'ws-echo': 'transcript', version: 1, recorded: new Date().toISOString(), target: shown });
   const state = recorderState(options, logger, config, file);
   const { pairs, totals } = state;

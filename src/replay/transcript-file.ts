@@ -33,14 +33,25 @@ export class TranscriptFile {
   }
 
   /**
-   * Opens `path` for writing (truncating it): a regular file or a new path only (a FIFO, a device or a directory is
-   * refused before opening); rejects with an {@link EchoServerError} naming the file (exit code 2).
+   * Opens `path` for writing: a new path, an empty file, or (with `overwrite`) a file to truncate; a FIFO, a device or
+   * a directory is refused before opening, and so is a non-empty file without `overwrite` (a recording is not lost by
+   * restarting the recorder); rejects with an {@link EchoServerError} naming the file (exit code 2).
    */
-  static async open(path: string): Promise<TranscriptFile> {
-    const fail = (reason: string): EchoServerError =>
-      new EchoServerError(`cannot write the transcript ${path}: ${reason}`, 2);
+  static async open(path: string, overwrite = false): Promise<TranscriptFile> {
+    const fail = (reason: string, cliReason = reason): EchoServerError =>
+      new EchoServerError(
+        `cannot write the transcript ${path}: ${reason}`,
+        2,
+        undefined,
+        `cannot write the transcript ${path}: ${cliReason}`,
+      );
     const existing = statSync(path, { throwIfNoEntry: false });
     if (existing && !existing.isFile()) throw fail('it is not a regular file (a FIFO, a device or a directory)');
+    if (existing && existing.size > 0 && !overwrite)
+      throw fail(
+        `it exists (${existing.size} bytes); pass overwrite: true to replace it, or choose another out`,
+        `it exists (${existing.size} bytes); pass --force to replace it, or choose another --out`,
+      );
     const stream = createWriteStream(path);
     try {
       await once(stream, 'open');
