@@ -159,9 +159,9 @@ function relay(pair: Pair, side: Side): void {
     side.bytes += data.length;
     pair.tally(side.from, data.length);
     if (side.peer.readyState !== WebSocket.OPEN) return;
-    passOn(pair, side, data.length + QUEUED_SEND_OVERHEAD, (done) =>
-      sendFramed(side.peer, data, isBinary, frames, done),
-    );
+    // Each frame sent on is a send ws queues: many empty fragments cost as many sends as as many messages.
+    const cost = data.length + QUEUED_SEND_OVERHEAD * (frames?.length ?? 1);
+    passOn(pair, side, cost, (done) => sendFramed(side.peer, data, isBinary, frames, done));
   });
   for (const kind of ['ping', 'pong'] as const)
     side.socket.on(kind, (data: Buffer) => {
@@ -174,8 +174,8 @@ function relay(pair: Pair, side: Side): void {
 /**
  * Proxies `client` and `upstream` (over their TCP or TLS sockets; both made with `autoPong: false`) as connection
  * `number` of the transcript: every message, ping and pong is written as a line and sent on, a fragmented message in
- * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent (each message
- * counting {@link QUEUED_SEND_OVERHEAD} more) wait unwritten for the other side, or while the transcript file is
+ * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent (each frame sent
+ * on counting {@link QUEUED_SEND_OVERHEAD} more) wait unwritten for the other side, or while the transcript file is
  * congested; so a peer that never reads costs a bounded amount. A side whose message is over `maxPayload` is closed
  * 1009 by the recorder, and the other side too. Resolves when both are closed, with how it ended.
  */
