@@ -170,9 +170,9 @@ export interface RecordingEvent {
 export interface RecordEndEvent {
   event: 'record-end';
   id: number;
-  /** A close handshake, a drop (no close frame), or a reset (ECONNRESET). */
-  how: 'close' | 'drop' | 'reset';
-  by: 'client' | 'server';
+  /** A close handshake, a drop (no close frame), a reset (ECONNRESET), or the recorder stopping (no ending written). */
+  how: 'close' | 'drop' | 'reset' | 'stopped';
+  by: 'client' | 'server' | 'recorder';
   /** A close's code (1005: the close frame had none) and reason. */
   code?: number;
   reason?: string;

@@ -60,10 +60,10 @@ interface Side {
   refused?: { code: number; reason: string };
 }
 
-/** How a recorded connection ended, and what passed each way. */
+/** How a recorded connection ended (`stopped` by the recorder: no ending line written), and what passed each way. */
 export interface PairEnd {
-  how: 'close' | 'drop' | 'reset';
-  by: 'client' | 'server';
+  how: 'close' | 'drop' | 'reset' | 'stopped';
+  by: 'client' | 'server' | 'recorder';
   code?: number;
   reason?: string;
   durationMs: number;
@@ -177,7 +177,8 @@ function relay(pair: Pair, side: Side): void {
  * its frames. Reading from a side stops while more than {@link BACKPRESSURE_HIGH_WATER} bytes it sent (each frame sent
  * on counting {@link QUEUED_SEND_OVERHEAD} more) wait unwritten for the other side, or while the transcript file is
  * congested; so a peer that never reads costs a bounded amount. A side whose message is over `maxPayload` is closed
- * 1009 by the recorder, and the other side too. Resolves when both are closed, with how it ended.
+ * 1009 by the recorder, and the other side too. A pair still open when `stopping()` (the recorder closes it) gets no
+ * ending line. Resolves when both are closed, with how it ended.
  */
 export function proxyPair(
   number: number,
@@ -185,11 +186,12 @@ export function proxyPair(
   [clientSocket, upstreamSocket]: [Duplex, Duplex],
   file: TranscriptFile,
   [tally, maxPayload]: [MessageTally, number],
+  stopping: () => boolean,
 ): Promise<PairEnd> {
   const openedAt = performance.now();
   const pair: Pair = { number, file, tally, at: () => Math.round(performance.now() - openedAt) };
   const sides = [sideOf('c', client, upstream, upstreamSocket), sideOf('s', upstream, client, clientSocket)];
-  let end: EndLine | undefined;
+  let end: EndLine | 'stopped' | undefined;
   for (const side of sides) {
     watchDataFrames(side.socket, (size, _fin, compressed) => {
       side.frames.push(size);
@@ -203,6 +205,7 @@ export function proxyPair(
     side.socket.on('error', (error: NodeJS.ErrnoException) => (side.refused ??= refusedClose(error, maxPayload)));
     side.socket.on('close', (code: number, reason: Buffer) => {
       if (end) return;
+      if (stopping()) return void (end = 'stopped'); // the recorder closes both sides itself
       const how = side.refused ?? { code, reason: reason.toString() };
       end = endLine(number, side, pair.at(), how.code, how.reason);
       file.write(end);
@@ -212,13 +215,18 @@ export function proxyPair(
   return Promise.all(sides.map(({ socket }) => closedOf(socket))).then(() => pairEnd(end!, sides, pair.at()));
 }
 
-/** What the recorder logs of a pair that ended with `line`. */
-function pairEnd(line: EndLine, [c, s]: Side[], durationMs: number): PairEnd {
-  const { event: how, by, code, reason } = line;
+/** What the recorder logs of a pair that ended with `line` (or that the recorder's stop ended). */
+function pairEnd(line: EndLine | 'stopped', [c, s]: Side[], durationMs: number): PairEnd {
+  const ended: Pick<PairEnd, 'how' | 'by' | 'code' | 'reason'> =
+    line === 'stopped'
+      ? { how: 'stopped', by: 'recorder' }
+      : {
+          how: line.event,
+          by: line.by === 'c' ? 'client' : 'server',
+          ...(line.event === 'close' ? { code: line.code, reason: line.reason } : {}),
+        };
   return {
-    how,
-    by: by === 'c' ? 'client' : 'server',
-    ...(how === 'close' ? { code, reason } : {}),
+    ...ended,
     durationMs,
     messagesFromClient: c.messages,
     messagesFromServer: s.messages,

@@ -30,6 +30,8 @@ export interface RecorderState {
   maxConnections: number;
   /** Clients whose target is being dialled now. */
   dialling: number;
+  /** The recorder is stopping: the pairs it closes now are written with no ending line. */
+  stopping: boolean;
   logger: Logger;
   totals: RecorderTotals;
 }
@@ -120,13 +122,18 @@ function startPair(
     logger.log({ event: 'connection', id, remote: remoteOf(req.socket), path, ...negotiated });
     pairs.add(client).add(upstream);
     const tally = (from: 'c' | 's', bytes: number): void => tallyMessage(totals, from, bytes);
-    void proxyPair(id, [client, upstream], [socket, upstreamSocket], file, [tally, state.limits.maxPayload]).then(
-      (end) => {
-        pairs.delete(client);
-        pairs.delete(upstream);
-        logger.log({ event: 'record-end', id, ...end });
-      },
-    );
+    void proxyPair(
+      id,
+      [client, upstream],
+      [socket, upstreamSocket],
+      file,
+      [tally, state.limits.maxPayload],
+      () => state.stopping,
+    ).then((end) => {
+      pairs.delete(client);
+      pairs.delete(upstream);
+      logger.log({ event: 'record-end', id, ...end });
+    });
   });
   // ws answers nothing to a client already gone: its upstream goes too.
   if (socket.destroyed && !pairs.has(upstream)) upstream.terminate();

@@ -59,7 +59,8 @@ export interface Recorder {
    */
   readonly failed: Error | undefined;
   /**
-   * Stops listening, closes every pair (1001 to both sides) and finishes the file. Rejects with an EchoServerError
+   * Stops listening, closes every pair (1001 to both sides; no ending line is written for them, so on replay they stay
+   * open after their last message) and finishes the file. Rejects with an EchoServerError
    * naming the file (exit code 1) when the transcript could not be written ({@link Recorder.failed}).
    */
   close(): Promise<void>;
@@ -125,6 +126,7 @@ function recorderState(
     handshakeTimeout: config.handshakeTimeoutMs,
     maxConnections: config.maxConnections,
     dialling: 0,
+    stopping: false,
   };
 }
 
@@ -162,6 +164,7 @@ export async function startRecorderLogging(options: RecorderOptions, logger: Log
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      state.stopping = true; // the recorder's own stop ends no conversation: no ending line is written for it
       for (const socket of pairs) socket.close(1001, 'recorder stopping');
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       for (const socket of pairs) socket.terminate();
