@@ -78,6 +78,17 @@ export function buildReplayProgram(io: CliIo): Command {
   return program;
 }
 
+/** Warns that --target-* flags do nothing for a ws:// target, or that --target-insecure checks no certificate. */
+function warnOfTargetTls(flags: Record<string, unknown>, logger: Logger): void {
+  const given = targetTlsFlags()
+    .map((flag) => flag.long!)
+    .filter((long) => flags[new Option(long).attributeName()] !== undefined);
+  if (given.length > 0 && new URL(flags.target as string).protocol === 'ws:')
+    logger.log({ event: 'warning', message: `${given.join(', ')}: no effect, the target is ws:// (no TLS)` });
+  else if (flags.targetInsecure)
+    logger.log({ event: 'warning', message: "--target-insecure: the target's certificate is not checked" });
+}
+
 /** Runs `ws-echo record` until a signal, logging through `logger`. */
 async function record(flags: Record<string, unknown>, logger: Logger, signal: Promise<string>): Promise<void> {
   const targetTls = targetTlsFrom(flags);
@@ -97,8 +108,7 @@ async function record(flags: Record<string, unknown>, logger: Logger, signal: Pr
     },
     logger,
   );
-  if (targetTls?.rejectUnauthorized === false)
-    logger.log({ event: 'warning', message: "--target-insecure: the target's certificate is not checked" });
+  warnOfTargetTls(flags, logger);
   const received = await signal;
   logger.log({ event: 'shutdown', reason: received, connections: recorder.connections() });
   await recorder.close();

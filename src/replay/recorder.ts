@@ -10,6 +10,7 @@ import { resolveOptions } from '../options/options';
 import { newRecorderTotals, recorderStats, summaryOf, type RecorderStats } from './recorder-stats';
 import { upgradeHandler, type RecorderState } from './recorder-upgrade';
 import { shownTarget } from './redaction';
+import { checkTargetTlsMaterial } from './target-tls-material';
 import { TranscriptFile } from './transcript-file';
 import { checkTarget, checkTargetTls, type TargetTlsOptions } from './upstream-request';
 
@@ -133,7 +134,7 @@ function recorderState(
 /** {@link startRecorder} logging through `logger` (the CLI's). Not part of the public API. */
 export async function startRecorderLogging(options: RecorderOptions, logger: Logger): Promise<Recorder> {
   const shown = shownTarget(checkTarget(options.target));
-  checkTargetTls(options.targetTls);
+  checkTargetTlsMaterial(checkTargetTls(options.targetTls));
   const { port: wanted, host, tls, maxConnections, handshakeTimeout } = options;
   const config = resolveOptions({ port: wanted, host, tls, maxConnections, handshakeTimeout });
   const file = await TranscriptFile.open(options.out, options.overwrite === true);
