@@ -30,10 +30,21 @@ const RECORD_SERVER_FLAGS = [
 /** The two subcommands, by the word that names them. */
 export const SUBCOMMANDS = ['record', 'replay'] as const;
 
+/** Options a program needs, checked after parsing so that a misspelled flag is reported as unknown first. */
+const REQUIRED: Record<string, string[]> = {
+  'ws-echo record': ['--target <url>', '--out <file>'],
+  'ws-echo replay': [],
+};
+
 /** Parses `argv` with `program`; the flags, or the exit code when there is nothing to run. */
 function parse(program: Command, argv: string[]): Record<string, unknown> | number {
   try {
     program.parse(argv);
+    for (const flags of REQUIRED[program.name()] ?? []) {
+      // commander's own words for a missing required option
+      if (program.getOptionValue(new Option(flags).attributeName()) === undefined)
+        program.error(`error: required option '${flags}' not specified`, { exitCode: 2 });
+    }
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     throw error;
@@ -54,8 +65,8 @@ function configured(program: Command, io: CliIo): Command {
 export function buildRecordProgram(io: CliIo): Command {
   const program = new Command('ws-echo record')
     .description('Listen like the server, proxy each client to --target, and write the conversation to --out.')
-    .requiredOption('--target <url>', 'the ws:// or wss:// server to record')
-    .requiredOption('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md): a new or empty file')
+    .option('--target <url>', 'the ws:// or wss:// server to record (required)')
+    .option('--out <file>', 'the transcript to write (JSON Lines; docs/transcripts.md): a new or empty file (required)')
     .option('--force', 'replace an --out file that exists and is not empty')
     .option(
       '--redact-header <name...>',
@@ -73,6 +84,7 @@ export function buildReplayProgram(io: CliIo): Command {
     .description('Serve a transcript: each connection plays the recorded one with its path (or the first).')
     .argument('<transcript>', 'the transcript file (JSON Lines; docs/transcripts.md)')
     .addOption(new Option('--replay-speed <n|max>', "recorded times divided by n; 'max': no waits").default('1'))
+    .addOption(new Option('--speed <n|max>', 'the same as --replay-speed').conflicts('replaySpeed').hideHelp())
     .addOption(new Option('--replay-end <end>', 'after the script').choices(['close', 'stay-open', 'loop']))
     .showHelpAfterError('(run ws-echo replay --help for usage)');
   return program;
@@ -119,7 +131,8 @@ async function replay(program: Command, logger: Logger, signal: Promise<string>)
   const flags = program.opts();
   // Each connection's script runs in the process that holds it; one process keeps a replay's log and outcomes whole.
   if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
-  const speed = flags.replaySpeed === 'max' ? 'max' : Number(flags.replaySpeed);
+  const given = (flags.speed ?? flags.replaySpeed) as string;
+  const speed = given === 'max' ? 'max' : Number(given);
   const settings = playSettings(speed, flags.replayEnd ?? 'close');
   const transcript = readTranscript(program.args[0]);
   const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };

@@ -27,7 +27,10 @@ describe('a connection still open when the recorder stops', () => {
     await recorder.close();
     await upstream.close();
     expect((await closed)[0]).toBe(1001); // the client is still told the recorder went away
-    const lines = readFileSync(feed, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(feed, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.filter((line) => line.event !== undefined).map((line) => line.event)).toEqual(['open']);
     expect(lines.at(-1)).toMatchObject({ c: 1, from: 's', text: 'one' });
     expect(await sink.next('record-end')).toMatchObject({ how: 'stopped', by: 'recorder' });
