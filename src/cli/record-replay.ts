@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { EchoServerError } from '../core/errors';
 import type { Logger } from '../log/logger';
 import { createLogger } from '../log/logger';
+import { previewOf } from '../log/log-format';
+import type { MessageEvent } from '../core/log-events';
 import { startRecorderLogging } from '../replay/recorder';
 import { playEveryConnection, playSettings, readTranscript, replayServerOptions } from '../replay/replay-server';
 import { startEchoServerLogging } from '../server/server';
@@ -126,6 +128,18 @@ async function record(flags: Record<string, unknown>, logger: Logger, signal: Pr
   await recorder.close();
 }
 
+/** The payload of a message a script sent, as bytes. */
+function bytesOf(data: string | Buffer | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof data === 'string') return Buffer.from(data);
+  if (Buffer.isBuffer(data)) return data;
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
+/** A sent message's fields in a `message` log line. */
+function messageOf(bytes: Buffer, isBinary: boolean): Pick<MessageEvent, 'type' | 'size' | 'preview' | 'truncated'> {
+  return { type: isBinary ? 'binary' : 'text', size: bytes.length, ...previewOf(bytes, isBinary) };
+}
+
 /** Runs `ws-echo replay` until a signal; each mismatch is logged as a warning with its diff. */
 async function replay(program: Command, logger: Logger, signal: Promise<string>): Promise<void> {
   const flags = program.opts();
@@ -137,13 +151,20 @@ async function replay(program: Command, logger: Logger, signal: Promise<string>)
   const transcript = readTranscript(program.args[0]);
   const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };
   const server = await startEchoServerLogging(options, logger);
-  playEveryConnection(server, transcript, settings, (error) =>
-    logger.log({ event: 'warning', message: error.message }),
-  );
+  logger.log({ event: 'replaying', file: program.args[0], connections: transcript.connections.length });
+  const sent = { bytes: 0 }; // the server counts echoes only: what the script sends is added to the summary's "out"
+  const report = (error: Error): void => logger.log({ event: 'warning', message: error.message });
+  playEveryConnection(server, transcript, settings, report, (id, data) => {
+    const bytes = bytesOf(data);
+    sent.bytes += bytes.length;
+    if (logger.logsMessages)
+      logger.log({ event: 'message', id, sent: true, ...messageOf(bytes, typeof data !== 'string') });
+  });
   const received = await signal;
   logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
   await server.close();
-  logger.log(summaryEvent(server.stats()));
+  const summary = summaryEvent(server.stats());
+  logger.log({ ...summary, bytesEchoed: summary.bytesEchoed + sent.bytes });
 }
 
 /** Runs `ws-echo record ...` or `ws-echo replay ...` (`argv` as `process.argv`); resolves with the exit code. */

@@ -45,10 +45,12 @@ export interface FaultEvent {
   /** What happened, one line. */
   detail: string;
 }
-/** A message arrived from a client. */
+/** A message arrived from a client (or, with `sent`, a replay's script sent one to it). */
 export interface MessageEvent {
   event: 'message';
   id: number;
+  /** `ws-echo replay` sent it, as its transcript says. */
+  sent?: true;
   type: 'text' | 'binary';
   size: number;
   /** Text: up to 80 characters; binary: up to 16 bytes in hex. */
@@ -154,6 +156,14 @@ export interface LogDroppedEvent {
   count: number;
 }
 
+/** `ws-echo replay` has read its transcript and plays it to each client: after `listening`, even with `--quiet`. */
+export interface ReplayingEvent {
+  event: 'replaying';
+  /** The transcript (or HAR) file. */
+  file: string;
+  /** Connections it scripts. */
+  connections: number;
+}
 /** `ws-echo record` is listening and writing its transcript: its first line, even with `--quiet`. */
 export interface RecordingEvent {
   event: 'recording';
@@ -216,6 +226,7 @@ export type LogEvent =
   | StdinEndEvent
   | LogDroppedEvent
   | RecordingEvent
+  | ReplayingEvent
   | RecordEndEvent
   | RecordSummaryEvent;
 
@@ -226,6 +237,7 @@ export type LogEvent =
 export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
   'listening',
   'recording',
+  'replaying',
   'record-summary',
   'warning',
   'error',
@@ -240,6 +252,7 @@ export const QUIET_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
 export const MILESTONE_EVENTS: ReadonlySet<LogEvent['event']> = new Set([
   'listening',
   'recording',
+  'replaying',
   'record-summary',
   'stdin-end',
   'shutdown',

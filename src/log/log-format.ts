@@ -147,7 +147,7 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `${c.cyan(`#${event.id}`)} ${c.magenta(event.fault)}: ${event.detail}`;
     case 'message': {
       const preview = event.type === 'text' ? quote(event.preview) : `<${event.preview}>`;
-      return `${c.cyan(`#${event.id}`)} ${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;
+      return `${c.cyan(`#${event.id}`)} ${event.sent ? 'sent ' : ''}${event.type} ${formatBytes(event.size)} ${c.dim(preview + (event.truncated ? '…' : ''))}`;
     }
     case 'close': {
       const how = (event.clean ? c.green('clean') : c.yellow('abnormal')) + (event.cause ? ` (${event.cause})` : '');
@@ -178,6 +178,8 @@ export function formatPretty(event: LogEvent, c: Chalk): string {
       return `stdin → ${plural(event.connections, 'connection')}: text ${formatBytes(event.size)} ${c.dim(quote(event.preview) + (event.truncated ? '…' : ''))}`;
     case 'stdin-end':
       return 'stdin ended; still serving (Ctrl+C or SIGTERM stops the server)';
+    case 'replaying':
+      return `${c.green('ws-echo')} replaying ${quote(event.file)} (${plural(event.connections, 'connection')} scripted)`;
     case 'recording':
       // Kept free of prefixes, like the server's listening line, so scripts can pick the URL out of it.
       return `${c.green('ws-echo')} recording ${event.target} to ${quote(event.out)}, listening on ${event.url}`;

@@ -4,7 +4,7 @@ import type { EchoClient } from '../core/client-types';
 import { EchoServerError } from '../core/errors';
 import type { EchoServer, EchoServerOptions } from '../core/types';
 import { startEchoServer } from '../server/server';
-import { play, ReplayMismatchError, scriptFor, type PlaySettings, type ReplayEnd } from './player';
+import { play, ReplayMismatchError, scriptFor, type PlayedClient, type PlaySettings, type ReplayEnd } from './player';
 import { isHar, transcriptOfHar } from './har';
 import { parseTranscript, type Transcript } from './transcript';
 
@@ -83,19 +83,51 @@ export function replayServerOptions(transcript: Transcript): EchoServerOptions {
   return { echo: false, record: true, protocols, ...(deflate ? { deflate } : {}) };
 }
 
+/** Told of each message a script sends (its lines and its rules' answers), to count them. */
+export type SentTally = (id: number, data: string | Buffer | ArrayBuffer | ArrayBufferView) => void;
+
+/** `client` as the player uses it, each message it sends told to `sent` (the server counts only echoes). */
+function counting(client: EchoClient, sent: SentTally): PlayedClient {
+  return {
+    get id() {
+      return client.id;
+    },
+    get isOpen() {
+      return client.isOpen;
+    },
+    get bufferedAmount() {
+      return client.bufferedAmount;
+    },
+    get closed() {
+      return client.closed;
+    },
+    send: (data, options) => {
+      client.send(data, options);
+      sent(client.id, data);
+    },
+    close: (code, reason) => client.close(code, reason),
+    drop: () => client.drop(),
+    set: (behaviour) => client.set(behaviour),
+    ping: (data) => client.ping(data),
+    nextMessage: (options) => client.nextMessage(options),
+  };
+}
+
 /**
- * Makes every connection of `server` play `transcript`; `report` hears of each mismatch (the CLI logs it). Returns
- * each connection's outcome by id.
+ * Makes every connection of `server` play `transcript`; `report` hears of each mismatch (the CLI logs it), `sent`
+ * of each message a script sends. Returns each connection's outcome by id.
  */
 export function playEveryConnection(
   server: Pick<EchoServer, 'on'>,
   transcript: Transcript,
   settings: PlaySettings,
   report: (error: ReplayMismatchError) => void,
+  sent?: SentTally,
 ): Map<number, Promise<void>> {
   const outcomes = new Map<number, Promise<void>>();
   server.on('connection', (_event, client) => {
-    const outcome = play(client, scriptFor(transcript.connections, client.path), settings);
+    const played = sent ? counting(client, sent) : client;
+    const outcome = play(played, scriptFor(transcript.connections, client.path), settings);
     outcome.catch((error: unknown) => {
       if (error instanceof ReplayMismatchError) report(error);
     });
