@@ -8,6 +8,9 @@ import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
 import { watchDataFrames } from '../internals/ws-frames';
 import type { EndLine, MessageLine } from './transcript';
 import type { TranscriptFile } from './transcript-file';
+import { pairEnd, type PairEnd } from './pair-end';
+
+export type { PairEnd } from './pair-end';
 
 /** Close codes a close frame may carry on to the other side (RFC 6455 §7.4); others end it with 1000. */
 const SENDABLE = (code: number): boolean => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 4999);
@@ -58,19 +61,6 @@ interface Side {
   bytes: number;
   /** ws refused this side's frames (a message over maxPayload...): how the recorder closed it. */
   refused?: { code: number; reason: string };
-}
-
-/** How a recorded connection ended (`stopped` by the recorder: no ending line written), and what passed each way. */
-export interface PairEnd {
-  how: 'close' | 'drop' | 'reset' | 'stopped';
-  by: 'client' | 'server' | 'recorder';
-  code?: number;
-  reason?: string;
-  durationMs: number;
-  messagesFromClient: number;
-  messagesFromServer: number;
-  bytesFromClient: number;
-  bytesFromServer: number;
 }
 
 /** Told of each message as it passes (the recorder's totals). */
@@ -213,26 +203,6 @@ export function proxyPair(
     });
   }
   return Promise.all(sides.map(({ socket }) => closedOf(socket))).then(() => pairEnd(end!, sides, pair.at()));
-}
-
-/** What the recorder logs of a pair that ended with `line` (or that the recorder's stop ended). */
-function pairEnd(line: EndLine | 'stopped', [c, s]: Side[], durationMs: number): PairEnd {
-  const ended: Pick<PairEnd, 'how' | 'by' | 'code' | 'reason'> =
-    line === 'stopped'
-      ? { how: 'stopped', by: 'recorder' }
-      : {
-          how: line.event,
-          by: line.by === 'c' ? 'client' : 'server',
-          ...(line.event === 'close' ? { code: line.code, reason: line.reason } : {}),
-        };
-  return {
-    ...ended,
-    durationMs,
-    messagesFromClient: c.messages,
-    messagesFromServer: s.messages,
-    bytesFromClient: c.bytes,
-    bytesFromServer: s.bytes,
-  };
 }
 
 /** The line for how `side` ended the connection. */
