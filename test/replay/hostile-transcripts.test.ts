@@ -48,6 +48,11 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
   ],
   ['a server json line 20,000 deep', `{"c":1,"from":"s","t":0,"json":${DEEP}}`, /:3: .*deeper than 100 levels/],
   [
+    'a rule whose RegExp nests repeats',
+    JSON.stringify({ c: 1, rule: { match: '^(a+)+$', reply: 'x' } }),
+    /:3: "rule": when: .*repeats a group that itself repeats/,
+  ],
+  [
     'close code 99999',
     JSON.stringify({ c: 1, event: 'close', by: 's', t: 0, code: 99999 }),
     /:3: "code" must be a close code .*99999/,
