@@ -4,7 +4,14 @@ import { EchoServerError } from '../core/errors';
 import type { Logger } from '../log/logger';
 import { createLogger } from '../log/logger';
 import { startRecorderLogging } from '../replay/recorder';
-import { playEveryConnection, playSettings, readTranscript, replayServerOptions } from '../replay/replay-server';
+import { ReplayFailedError } from '../replay/player';
+import {
+  playEveryConnection,
+  playSettings,
+  readTranscript,
+  replayServerOptions,
+  speedFromFlag,
+} from '../replay/replay-server';
 import { startEchoServerLogging } from '../server/server';
 import { summaryEvent } from '../stats/summary';
 import { HELP_WIDTH } from './help-text';
@@ -107,13 +114,13 @@ async function replay(program: Command, logger: Logger, signal: Promise<string>)
   const flags = program.opts();
   // Each connection's script runs in the process that holds it; one process keeps a replay's log and outcomes whole.
   if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
-  const speed = flags.replaySpeed === 'max' ? 'max' : Number(flags.replaySpeed);
+  const speed = speedFromFlag(String(flags.replaySpeed));
   const settings = playSettings(speed, flags.replayEnd ?? 'close');
   const transcript = readTranscript(program.args[0]);
   const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };
   const server = await startEchoServerLogging(options, logger);
   playEveryConnection(server, transcript, settings, (error) =>
-    logger.log({ event: 'warning', message: error.message }),
+    logger.log({ event: error instanceof ReplayFailedError ? 'error' : 'warning', message: error.message }),
   );
   const received = await signal;
   logger.log({ event: 'shutdown', reason: received, connections: server.connections() });
