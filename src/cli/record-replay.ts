@@ -6,7 +6,14 @@ import { createLogger } from '../log/logger';
 import { previewOf } from '../log/log-format';
 import type { MessageEvent } from '../core/log-events';
 import { startRecorderLogging } from '../replay/recorder';
-import { playEveryConnection, playSettings, readTranscript, replayServerOptions } from '../replay/replay-server';
+import { ReplayFailedError } from '../replay/player';
+import {
+  playEveryConnection,
+  playSettings,
+  readTranscript,
+  replayServerOptions,
+  speedFromFlag,
+} from '../replay/replay-server';
 import { startEchoServerLogging } from '../server/server';
 import { summaryEvent } from '../stats/summary';
 import { HELP_WIDTH } from './help-text';
@@ -145,15 +152,15 @@ async function replay(program: Command, logger: Logger, signal: Promise<string>)
   const flags = program.opts();
   // Each connection's script runs in the process that holds it; one process keeps a replay's log and outcomes whole.
   if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
-  const given = (flags.speed ?? flags.replaySpeed) as string;
-  const speed = given === 'max' ? 'max' : Number(given);
+  const speed = speedFromFlag(String(flags.speed ?? flags.replaySpeed));
   const settings = playSettings(speed, flags.replayEnd ?? 'close');
   const transcript = readTranscript(program.args[0]);
   const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };
   const server = await startEchoServerLogging(options, logger);
   logger.log({ event: 'replaying', file: program.args[0], connections: transcript.connections.length });
   const sent = { bytes: 0 }; // the server counts echoes only: what the script sends is added to the summary's "out"
-  const report = (error: Error): void => logger.log({ event: 'warning', message: error.message });
+  const report = (error: Error): void =>
+    logger.log({ event: error instanceof ReplayFailedError ? 'error' : 'warning', message: error.message });
   playEveryConnection(server, transcript, settings, report, (id, data) => {
     const bytes = bytesOf(data);
     sent.bytes += bytes.length;

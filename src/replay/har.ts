@@ -41,6 +41,49 @@ export function isHar(value: unknown): value is { log: { entries: HarEntry[] } }
   return typeof value === 'object' && value !== null && Array.isArray(log?.entries);
 }
 
+/** What is wrong with a HAR header list (`request.headers`, `response.headers`), or undefined. */
+function headersFault(headers: unknown, field: string): string | undefined {
+  if (headers === undefined) return undefined;
+  if (!Array.isArray(headers)) return `${field} must be an array of {"name", "value"}`;
+  const index = headers.findIndex(
+    (header: { name?: unknown; value?: unknown } | null) =>
+      typeof header?.name !== 'string' || !['string', 'undefined'].includes(typeof header.value),
+  );
+  return index < 0 ? undefined : `${field}[${index}] must be {"name": string, "value": string}`;
+}
+
+/** What is wrong with a WebSocket entry's `_webSocketMessages`, or undefined. */
+function framesFault(frames: unknown): string | undefined {
+  if (frames === undefined) return undefined;
+  if (!Array.isArray(frames)) return '_webSocketMessages must be an array of frames';
+  for (const [index, frame] of (frames as (Partial<HarFrame> | null)[]).entries()) {
+    const at = `_webSocketMessages[${index}]`;
+    if (typeof frame !== 'object' || frame === null) return `${at} must be an object`;
+    if (typeof frame.type !== 'string' || typeof frame.opcode !== 'number') return `${at} needs "type" and "opcode"`;
+    if (!isMessage(frame as HarFrame)) continue;
+    if (typeof frame.time !== 'number' || !Number.isFinite(frame.time)) return `${at}.time must be a number`;
+    if (typeof frame.data !== 'string') return `${at}.data must be a string (base64 for opcode 2)`;
+  }
+  return undefined;
+}
+
+/** What is wrong with entry `entry` (read as a WebSocket or not), or undefined. */
+function entryFault(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'must be an object';
+  const { request, response, _webSocketMessages: frames } = entry as Record<string, unknown>;
+  for (const [name, part] of [
+    ['request', request],
+    ['response', response],
+  ] as const)
+    if (part !== undefined && (typeof part !== 'object' || part === null)) return `${name} must be an object`;
+  if (!isWebSocket(entry as HarEntry)) return undefined;
+  return (
+    headersFault((request as HarEntry['request'])?.headers, 'request.headers') ??
+    headersFault((response as HarEntry['response'])?.headers, 'response.headers') ??
+    framesFault(frames)
+  );
+}
+
 /** Whether an entry is a WebSocket: DevTools' and Playwright's `_resourceType`, or a 101 answer. */
 const isWebSocket = (entry: HarEntry): boolean => entry._resourceType === 'websocket' || entry.response?.status === 101;
 
@@ -102,6 +145,11 @@ function connectionOf(entry: HarEntry, c: number, file: string): RecordedConnect
  * {@link EchoServerError} (exit code 2) when the HAR has no WebSocket entry.
  */
 export function transcriptOfHar(har: { log: { entries: HarEntry[] } }, file = 'har'): Transcript {
+  har.log.entries.forEach((entry, index) => {
+    const fault = entryFault(entry);
+    if (fault !== undefined)
+      throw new EchoServerError(`${file}: entry ${index + 1}: ${fault} (the format: docs/transcripts.md)`, 2);
+  });
   const entries = har.log.entries.filter(isWebSocket);
   if (entries.length === 0)
     throw new EchoServerError(`${file}: a HAR with no WebSocket entry (_resourceType "websocket" or status 101)`, 2);

@@ -10,6 +10,12 @@ import type { MessageLine } from './transcript';
 /** How much of a message a diff shows, in characters. */
 const SHOWN = 200;
 
+/**
+ * Longest text a `"match": "regexp"` line is tried on; a longer message does not match. A RegExp runs whole and
+ * synchronously, holding up every other connection of the process.
+ */
+export const MAX_REGEXP_INPUT_BYTES = 64 * 1024;
+
 /** A message as a diff shows it: text quoted, binary as base64, cut at {@link SHOWN} characters. */
 export function showMessage(data: string | Buffer, isBinary: boolean): string {
   const text = isBinary ? `binary ${(data as Buffer).toString('base64')}` : `text ${JSON.stringify(data)}`;
@@ -44,6 +50,7 @@ export function matches(line: MessageLine, message: ReceivedMessage, captures: R
   if (message.isBinary) return false;
   const text = message.data as string;
   if (how === 'regexp') {
+    if (text.length > MAX_REGEXP_INPUT_BYTES || Buffer.byteLength(text) > MAX_REGEXP_INPUT_BYTES) return false;
     const found = new RegExp(line.text!).exec(text);
     if (found?.groups) Object.assign(captures, found.groups);
     return found !== null;

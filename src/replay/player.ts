@@ -6,7 +6,7 @@ import type { RuleCaptures } from '../core/rule-types';
 import { LineFaults } from './line-faults';
 import { matches, outgoingOf, showExpected, showMessage } from './match';
 import { dueTime, pause, type Clock } from './script-time';
-import { inboxFor, type Inbox } from './script-rules';
+import { inboxFor, type Inbox } from './script-inbox';
 import type { EndLine, MessageLine, RecordedConnection, ScriptStep } from './transcript';
 
 /** The close code of a replay mismatch: the client sent something the transcript did not expect. */
@@ -21,6 +21,10 @@ export type PlayedClient = Pick<
 > & {
   /** A page's mocked WebSocket: no frames, pings or faults to set (their lines are skipped). */
   readonly mock?: boolean;
+  /** Stops reading from the client while the script has enough unread (a server's client; a mock cannot). */
+  pause?(): void;
+  /** Reads from the client again. */
+  resume?(): void;
 };
 
 /** What a replay does after the script's last message line. */
@@ -50,6 +54,24 @@ export class ReplayMismatchError extends Error {
   }
 }
 
+/** The close code when playing failed for a reason other than the client (a bug, or a line no check caught). */
+export const CLOSE_REPLAY_FAILED = 1011;
+
+/** Playing a connection's script failed unexpectedly: the connection was closed with {@link CLOSE_REPLAY_FAILED}. */
+export class ReplayFailedError extends Error {
+  constructor(
+    /** The connection (`#3` in the log). */
+    readonly client: number,
+    /** The step of the script that failed. */
+    readonly step: number,
+    /** What went wrong. */
+    override readonly cause: Error,
+  ) {
+    super(`#${client} replay failed at step ${step}: ${cause.message}`);
+    this.name = 'ReplayFailedError';
+  }
+}
+
 /** What a mismatch shows as having come when the client left instead. */
 const CONNECTION_ENDED = 'the connection ended';
 
@@ -62,6 +84,10 @@ interface Playing {
   inbox: Inbox;
   faults: LineFaults;
   stop: AbortSignal;
+  /** Lines this round played that send or read a message (a loop round that played none stays open instead). */
+  played: number;
+  /** A mock's server lines and bytes sent since the player last let the page catch up ({@link paceMock}). */
+  mockSent: { lines: number; bytes: number };
 }
 
 /** What a step of the script does, by kind: the table {@link STEPS} plays. */
@@ -134,20 +160,53 @@ const STEPS: Record<StepKind, (p: Playing, line: never, step: number) => Promise
   pause: async () => undefined,
 };
 
+/** The kinds that send or read a message: a loop round with none of them played nothing. */
+const PLAYS: ReadonlySet<StepKind> = new Set(['send', 'ping', 'expect']);
+
+/**
+ * What a page's mock takes before the player pauses {@link MOCK_PACE_MS}: server lines, or their bytes. A mock reports
+ * no `bufferedAmount` and Playwright's send is not acknowledged, so what a page has not taken in is bounded by rate
+ * (at most 64 lines or 64 KiB per 5 ms: 12,800 lines or 12.5 MiB a second).
+ */
+export const MOCK_PACE = { lines: 64, bytes: 64 * 1024 };
+/** The pause, in ms, after {@link MOCK_PACE} to a page's mock. */
+export const MOCK_PACE_MS = 5;
+
+/** About how many bytes a server line sends (base64 as its bytes; JSON as its text, not filled in). */
+const lineBytes = (line: MessageLine): number =>
+  line.text?.length ?? (line.binary !== undefined ? (line.binary.length * 3) / 4 : JSON.stringify(line.json).length);
+
+/** After a server line to a mock: a pause once {@link MOCK_PACE} lines or bytes have been sent since the last. */
+async function paceMock(p: Playing, line: MessageLine): Promise<void> {
+  p.mockSent.lines++;
+  p.mockSent.bytes += lineBytes(line);
+  if (p.mockSent.lines < MOCK_PACE.lines && p.mockSent.bytes < MOCK_PACE.bytes) return;
+  p.mockSent = { lines: 0, bytes: 0 };
+  await sleep(MOCK_PACE_MS);
+}
+
 /** Plays one line: its time first (for the kinds that have one), then its `set`, then what its kind does. */
 async function playStep(p: Playing, line: ScriptStep, step: number): Promise<void> {
   const kind = kindOf(line);
   if (TIMED.has(kind)) await dueTime(p.clock, line as MessageLine, p.settings, p.stop);
   if (line.set !== undefined && !p.client.mock && p.client.isOpen) p.faults.set(line.set);
   await STEPS[kind](p, line as never, step);
+  if (PLAYS.has(kind) && !(kind === 'ping' && p.client.mock)) p.played++;
+  if (kind === 'send' && p.client.mock) await paceMock(p, line as MessageLine);
 }
 
 /** Plays the script once; resolves true if the connection is still open at its end. */
 async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean> {
   p.clock = { anchorNow: performance.now(), anchorT: 0, lastT: 0 };
   p.captures = {};
+  p.played = 0;
   for (const [index, line] of script.steps.entries()) {
-    await playStep(p, line, index + 1);
+    try {
+      await playStep(p, line, index + 1);
+    } catch (error) {
+      if (error instanceof ReplayMismatchError) throw error;
+      throw new ReplayFailedError(p.client.id, index + 1, error instanceof Error ? error : new Error(String(error)));
+    }
     if (!p.client.isOpen) return false;
   }
   return p.client.isOpen;
@@ -156,7 +215,8 @@ async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean
 /**
  * Plays `script` on `client`: resolves when it has played to the end (and the connection closed, unless `stay-open`;
  * with `loop`, when the client leaves after a whole round); rejects with {@link ReplayMismatchError} after closing
- * the connection with {@link CLOSE_REPLAY_MISMATCH}.
+ * the connection with {@link CLOSE_REPLAY_MISMATCH}, or with {@link ReplayFailedError} after closing it with
+ * {@link CLOSE_REPLAY_FAILED} when playing failed otherwise.
  */
 export async function play(client: PlayedClient, script: RecordedConnection, settings: PlaySettings): Promise<void> {
   let rounds = 0;
@@ -170,15 +230,22 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     inbox: inboxFor(client, script.rules), // one inbox for the connection: its rules' `times` count across rounds
     faults: new LineFaults(client),
     stop: ended.signal,
+    played: 0,
+    mockSent: { lines: 0, bytes: 0 },
   };
   try {
     while (await playOnce(p, script)) {
       rounds++;
       if (settings.end !== 'loop') break;
+      if (p.played === 0) {
+        await client.closed; // a round that sent and read nothing would only spin: the connection stays open
+        break;
+      }
       await nextTurn(); // each round on a new turn: a looping script with no waits cannot starve other connections
     }
     if (settings.end === 'stay-open') await client.closed;
   } catch (error) {
+    if (error instanceof ReplayFailedError && client.isOpen) client.close(CLOSE_REPLAY_FAILED, 'replay failed');
     if (!(error instanceof ReplayMismatchError)) throw error;
     if (error.came === CONNECTION_ENDED && p.inbox.endedByRule) return; // a rule's close or drop ended it
     if (client.isOpen) client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);

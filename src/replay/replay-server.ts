@@ -1,10 +1,18 @@
 // startReplay(): a server whose every connection plays a transcript, on the echo server with echo off.
-import { readFileSync } from 'node:fs';
 import type { EchoClient } from '../core/client-types';
+import { readBoundedFile } from '../core/bounded-file';
 import { EchoServerError } from '../core/errors';
 import type { EchoServer, EchoServerOptions } from '../core/types';
 import { startEchoServer } from '../server/server';
-import { play, ReplayMismatchError, scriptFor, type PlayedClient, type PlaySettings, type ReplayEnd } from './player';
+import {
+  play,
+  ReplayFailedError,
+  ReplayMismatchError,
+  scriptFor,
+  type PlayedClient,
+  type PlaySettings,
+  type ReplayEnd,
+} from './player';
 import { isHar, transcriptOfHar } from './har';
 import { parseTranscript, type Transcript } from './transcript';
 
@@ -33,6 +41,25 @@ export interface ReplayServer extends EchoServer {
 const OUTCOMES_KEPT = 1000;
 
 const ENDS: readonly ReplayEnd[] = ['close', 'stay-open', 'loop'];
+
+/** Largest transcript or HAR file a replay reads (bytes): it is read whole, and its lines kept for every connection. */
+export const MAX_TRANSCRIPT_BYTES = 256 * 1024 * 1024;
+
+/** `--replay-speed` as written: a decimal number (`2`, `0.5`, `1e-3`) or `max`. */
+const SPEED_TEXT = /^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * `--replay-speed` parsed strictly: `max`, or a decimal number above 0; throws {@link EchoServerError} (exit code 2)
+ * echoing the text as given.
+ */
+export function speedFromFlag(text: string): number | 'max' {
+  const speed = SPEED_TEXT.test(text) ? Number(text) : NaN;
+  if (text === 'max' || (speed > 0 && Number.isFinite(speed))) return text === 'max' ? 'max' : speed;
+  throw new EchoServerError(
+    `--replay-speed must be a decimal number above 0 (such as 2 or 0.5) or 'max', got ${JSON.stringify(text)}`,
+    2,
+  );
+}
 
 /** The play settings checked; throws {@link EchoServerError} (exit code 2) naming the bad one. */
 export function playSettings(speed: unknown = 1, end: unknown = 'close'): PlaySettings {
@@ -63,12 +90,12 @@ function wholeJson(text: string): unknown {
  * {@link EchoServerError} (exit code 2).
  */
 export function readTranscript(path: string): Transcript {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new EchoServerError(`cannot read the transcript ${path}: ${(error as Error).message}`, 2);
-  }
+  const text = readBoundedFile(
+    path,
+    MAX_TRANSCRIPT_BYTES,
+    (reason) => new EchoServerError(`cannot read the transcript ${path}: ${reason}`, 2),
+    (size) => `it is ${size} bytes, over the ${MAX_TRANSCRIPT_BYTES / 1024 / 1024} MiB a replay reads`,
+  ).toString('utf8');
   const whole = wholeJson(text);
   return isHar(whole) ? transcriptOfHar(whole, path) : parseTranscript(text, path);
 }
@@ -114,14 +141,15 @@ function counting(client: EchoClient, sent: SentTally): PlayedClient {
 }
 
 /**
- * Makes every connection of `server` play `transcript`; `report` hears of each mismatch (the CLI logs it), `sent`
- * of each message a script sends. Returns each connection's outcome by id.
+ * Makes every connection of `server` play `transcript`; `report` hears of each mismatch and each failure (a
+ * {@link ReplayFailedError}: the connection was closed with 1011; the CLI logs both), `sent` of each message a script
+ * sends. Returns each outcome by id.
  */
 export function playEveryConnection(
   server: Pick<EchoServer, 'on'>,
   transcript: Transcript,
   settings: PlaySettings,
-  report: (error: ReplayMismatchError) => void,
+  report: (error: ReplayMismatchError | ReplayFailedError) => void,
   sent?: SentTally,
 ): Map<number, Promise<void>> {
   const outcomes = new Map<number, Promise<void>>();
@@ -129,7 +157,8 @@ export function playEveryConnection(
     const played = sent ? counting(client, sent) : client;
     const outcome = play(played, scriptFor(transcript.connections, client.path), settings);
     outcome.catch((error: unknown) => {
-      if (error instanceof ReplayMismatchError) report(error);
+      if (error instanceof ReplayMismatchError || error instanceof ReplayFailedError) report(error);
+      else report(new ReplayFailedError(client.id, 0, error instanceof Error ? error : new Error(String(error))));
     });
     outcomes.set(client.id, outcome);
     if (outcomes.size > OUTCOMES_KEPT) outcomes.delete(outcomes.keys().next().value!);

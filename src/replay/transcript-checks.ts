@@ -1,6 +1,7 @@
 // The checks of a transcript's lines when the file is read: each returns what is wrong with a line, or undefined.
 import { PLAIN_BEHAVIOUR } from '../behaviour/behaviour';
 import { behaviourAfterSet } from '../behaviour/settings';
+import { nestedRepeatFault } from '../rules/regexp-safety';
 import { ignoreFault } from './json-pointers';
 import { scriptRuleOf } from './script-rules';
 import type { EndLine, LineMatch, MessageLine, TranscriptLine } from './transcript';
@@ -12,6 +13,48 @@ export const LINE_MATCHES: readonly LineMatch[] = ['exact', 'json-subset', 'rege
 const BODIES = ['text', 'binary', 'json', 'ping', 'pong'] as const;
 /** Largest payload of a ping or pong (a control frame, RFC 6455 §5.5). */
 const CONTROL_PAYLOAD_MAX = 125;
+
+/** Deepest nesting of arrays and objects a line's JSON may have: matching and filling it recurse once per level. */
+export const MAX_JSON_DEPTH = 100;
+/** Longest close reason, in UTF-8 bytes (RFC 6455 §5.5: a control frame's payload is at most 125 bytes). */
+const CLOSE_REASON_MAX_BYTES = 123;
+
+/** Whether `value` nests arrays and objects deeper than `left` levels (stops looking past the limit). */
+function deeperThan(value: unknown, left: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (left === 0) return true;
+  return Object.values(value).some((inner) => deeperThan(inner, left - 1));
+}
+
+/** A value as an error shows it: a number as written (`Infinity` for 1e400), anything else as JSON. */
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+/** A close code a server may send (RFC 6455 §7.4), or 1005: the close frame had none. */
+const isSendableCode = (code: number): boolean =>
+  code === 1005 || (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+
+/** Checks a client line's pattern when it is played as a RegExp or JSON: it compiles, and not deeper than allowed. */
+function patternFault(line: MessageLine): string | undefined {
+  if (line.match === 'regexp' && typeof line.text === 'string') {
+    try {
+      new RegExp(line.text);
+    } catch (error) {
+      return `"text" is not a valid RegExp for "match": "regexp": ${(error as Error).message}`;
+    }
+    return nestedRepeatFault(line.text);
+  }
+  let value = line.json;
+  if (value === undefined && typeof line.text === 'string' && (line.match === 'json-subset' || line.ignore)) {
+    try {
+      value = JSON.parse(line.text);
+    } catch {
+      return line.match === 'json-subset'
+        ? '"match": "json-subset" needs "json", or "text" that parses as JSON'
+        : undefined;
+    }
+  }
+  return deeperThan(value, MAX_JSON_DEPTH) ? `the line's JSON nests deeper than ${MAX_JSON_DEPTH} levels` : undefined;
+}
 
 /** Checks `wait` and `set`, which hand-written message, ending and pause lines may carry. */
 function scriptFieldsFault(line: { wait?: unknown; set?: unknown }): string | undefined {
@@ -81,7 +124,7 @@ function bodyFault(line: MessageLine): string | undefined {
   if (line.text !== undefined && typeof line.text !== 'string') return '"text" must be a string';
   if (line.binary !== undefined && typeof line.binary !== 'string') return '"binary" must be base64 text';
   if (line.match === 'regexp' && typeof line.text !== 'string') return '"match": "regexp" needs "text" (the pattern)';
-  return framesFault(line) ?? ignoreFieldFault(line);
+  return framesFault(line) ?? ignoreFieldFault(line) ?? patternFault(line);
 }
 
 /** Checks the fields of a message line; returns what is wrong, or undefined. */
@@ -89,8 +132,9 @@ function messageFault(line: MessageLine): string | undefined {
   if (line.from !== 'c' && line.from !== 's') return `"from" must be "c" or "s", got ${JSON.stringify(line.from)}`;
   if (line.from === 'c' && line.wait !== undefined)
     return '"wait" goes on server, ending or pause lines: a client line waits for the client';
-  if (line.wait === undefined && (typeof line.t !== 'number' || !(line.t >= 0)))
-    return '"t" must be a number of ms, 0 or more (or give "wait")';
+  if (line.t !== undefined && !(typeof line.t === 'number' && line.t >= 0 && Number.isFinite(line.t)))
+    return `"t" must be a number of ms, 0 or more, got ${shown(line.t)}`;
+  if (line.wait === undefined && line.t === undefined) return '"t" must be a number of ms, 0 or more (or give "wait")';
   if (line.match !== undefined && !LINE_MATCHES.includes(line.match))
     return `"match" must be one of ${LINE_MATCHES.join(', ')}, got ${JSON.stringify(line.match)}`;
   return bodyFault(line) ?? scriptFieldsFault(line);
@@ -100,11 +144,21 @@ function messageFault(line: MessageLine): string | undefined {
 function endFault(line: EndLine): string | undefined {
   if (line.by !== 'c' && line.by !== 's') return `"by" must be "c" or "s"`;
   if (line.by === 'c' && line.wait !== undefined) return '"wait" goes on an ending by the server ("by": "s")';
-  if (line.wait === undefined && (typeof line.t !== 'number' || !(line.t >= 0)))
-    return '"t" must be a number of ms, 0 or more (or give "wait")';
-  if (line.event === 'close' && line.code !== undefined && !Number.isInteger(line.code))
-    return '"code" must be a number';
-  return scriptFieldsFault(line);
+  if (line.t !== undefined && !(typeof line.t === 'number' && line.t >= 0 && Number.isFinite(line.t)))
+    return `"t" must be a number of ms, 0 or more, got ${shown(line.t)}`;
+  if (line.wait === undefined && line.t === undefined) return '"t" must be a number of ms, 0 or more (or give "wait")';
+  return closeFault(line) ?? scriptFieldsFault(line);
+}
+
+/** Checks a close line's code (one a server may send, RFC 6455 §7.4) and reason (at most 123 bytes of UTF-8). */
+function closeFault(line: EndLine): string | undefined {
+  if (line.event !== 'close') return undefined;
+  if (line.code !== undefined && !(Number.isInteger(line.code) && isSendableCode(line.code)))
+    return `"code" must be a close code a server may send (1000-1003, 1007-1014, 3000-4999; 1005 for none), got ${JSON.stringify(line.code)}`;
+  if (line.reason !== undefined && typeof line.reason !== 'string') return '"reason" must be a string';
+  if (line.reason !== undefined && Buffer.byteLength(line.reason) > CLOSE_REASON_MAX_BYTES)
+    return `"reason" must be at most ${CLOSE_REASON_MAX_BYTES} bytes of UTF-8, got ${Buffer.byteLength(line.reason)}`;
+  return undefined;
 }
 
 /** Checks a rule line. */

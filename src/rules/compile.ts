@@ -2,6 +2,7 @@
 import type { EchoRule, JsonPattern, RuleCaptures, RuleMessage } from '../core/rule-types';
 import { answerBuilder, callRuleFunction, referencesOfAnswer, type AnswerBuilder } from './answers';
 import { checkJsonPattern, isPlainObject, matchJson } from './json-pattern';
+import { nestedRepeatFault } from './regexp-safety';
 
 /** A message being matched: its bytes, and its text and JSON worked out once, when a rule first asks. */
 export interface Incoming {
@@ -75,6 +76,8 @@ function matcherOf(when: unknown): { match: Matcher; names: string[] | undefined
   if (typeof when === 'string')
     return { match: (m) => (!m.isBinary && m.text() === when ? NO_CAPTURES : undefined), names: [] };
   if (when instanceof RegExp) {
+    const nested = nestedRepeatFault(when.source);
+    if (nested !== undefined) throw new Error(`when: ${nested}`);
     const groups = new RegExp(`${when.source}|`).exec('')!;
     const names = [...groups.keys()].map(String).concat(Object.keys(groups.groups ?? {}));
     return { match: regExpMatcher(when), names };

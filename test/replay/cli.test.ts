@@ -62,7 +62,9 @@ describe('ws-echo record and ws-echo replay', () => {
     const feed = scratchFile('none.jsonl');
     const result = await runCliToEnd(['replay', feed, '--replay-speed', 'fast']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("replay speed (--replay-speed, speed) must be a number above 0 or 'max'");
+    expect(result.stderr).toContain(
+      '--replay-speed must be a decimal number above 0 (such as 2 or 0.5) or \'max\', got "fast"',
+    );
     const workers = await runCliToEnd(['replay', feed, '--workers', '2']);
     expect(workers.code).toBe(2);
     expect(workers.stderr).toContain('ws-echo replay runs in one process: drop --workers');
