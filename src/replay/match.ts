@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonPattern, RuleCaptures } from '../core/rule-types';
 import type { ReceivedMessage } from '../core/client-types';
-import { matchJson } from '../rules/json-pattern';
+import { keepCapture, matchJson } from '../rules/json-pattern';
 import { CaptureTexts, fillJson } from '../rules/templates';
 import { withoutPointers } from './json-pointers';
 import type { MessageLine } from './transcript';
@@ -52,7 +52,7 @@ export function matches(line: MessageLine, message: ReceivedMessage, captures: R
   if (how === 'regexp') {
     if (text.length > MAX_REGEXP_INPUT_BYTES || Buffer.byteLength(text) > MAX_REGEXP_INPUT_BYTES) return false;
     const found = new RegExp(line.text!).exec(text);
-    if (found?.groups) Object.assign(captures, found.groups);
+    for (const [name, value] of Object.entries(found?.groups ?? {})) keepCapture(captures, name, value);
     return found !== null;
   }
   if (line.ignore !== undefined) return matchesIgnoring(line, line.ignore, text, captures);

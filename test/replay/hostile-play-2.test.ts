@@ -4,18 +4,17 @@ import { startReplay } from '../../src';
 import { BACKPRESSURE_HIGH_WATER } from '../../src/core/constants';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
-import { OPEN, scriptFile } from './scripts';
+import { loggingClient, OPEN, scriptFile } from './scripts';
 
 const REPLY_BYTES = 200 * 1024;
 
 describe("a script's rule answering a client that never reads", () => {
   it('stops reading the client past 1 MiB unwritten, and resumes once it reads: every answer comes', async () => {
     const count = 60;
-    const transcript = scriptFile(
-      { c: '*', rule: { match: '^hb', reply: 'r'.repeat(REPLY_BYTES) } },
-      OPEN,
-      { c: 1, wait: 1e9 },
-    );
+    const transcript = scriptFile({ c: '*', rule: { match: '^hb', reply: 'r'.repeat(REPLY_BYTES) } }, OPEN, {
+      c: 1,
+      wait: 1e9,
+    });
     const replay = await startReplay({ transcript, port: 0 });
     try {
       const client = await openRawClient(Number(new URL(replay.url).port));
@@ -30,6 +29,41 @@ describe("a script's rule answering a client that never reads", () => {
       for (let i = 0; i < count; i++) expect((await client.nextFrame()).payload.length).toBe(REPLY_BYTES);
       expect(server.paused).toBe(false);
       client.destroy();
+    } finally {
+      await replay.close();
+    }
+  });
+});
+
+describe('a key named __proto__ in a transcript', () => {
+  it("an ignore pointer through /__proto__ follows only the message's own keys (Object.prototype is untouched)", async () => {
+    const transcript = scriptFile(
+      OPEN,
+      { c: 1, from: 'c', t: 0, json: { op: 'hello' }, ignore: ['/__proto__/hasOwnProperty', '/__proto__'] },
+      { c: 1, from: 's', t: 0, text: 'welcome' },
+    );
+    const replay = await startReplay({ transcript, port: 0, speed: 'max' });
+    try {
+      const client = loggingClient(replay.url);
+      client.ws.once('open', () => client.ws.send('{"op":"hello","__proto__":{"hasOwnProperty":1}}'));
+      expect(await client.messagesUntil(1)).toEqual(['welcome']);
+      expect(Object.hasOwn(Object.prototype, 'hasOwnProperty')).toBe(true);
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it('a server line sends it as a key, and a capture named __proto__ is filled in', async () => {
+    const transcript = scriptFile(
+      OPEN,
+      { c: 1, from: 'c', t: 0, match: 'regexp', text: '^(?<__proto__>\\w+)$' },
+      { c: 1, from: 's', t: 0, json: JSON.parse('{"__proto__":{"a":1},"got":"$__proto__"}') },
+    );
+    const replay = await startReplay({ transcript, port: 0, speed: 'max' });
+    try {
+      const client = loggingClient(replay.url);
+      client.ws.once('open', () => client.ws.send('hi'));
+      expect(await client.messagesUntil(1)).toEqual(['{"__proto__":{"a":1},"got":"hi"}']);
     } finally {
       await replay.close();
     }
