@@ -118,8 +118,8 @@ export function inboxFor(client: PlayedClient, rules: readonly EchoRule[] | unde
   };
   const held: ReceivedMessage[] = []; // read while answers waited unwritten: bounded by what was read before the pause
   const answer = (message: ReceivedMessage): void => {
-    if (!client.isOpen) return;
-    const taken = runner === undefined ? 'no' : answered(client, runner, message);
+    // a message that came before the client left is kept for the script; rules answer only an open connection
+    const taken = runner === undefined || !client.isOpen ? 'no' : answered(client, runner, message);
     endedByRule ||= taken === 'ended';
     if (taken === 'yes' && !gate.holds('answers') && gate.answersWaiting()) void catchUp();
     if (taken !== 'no') return;

@@ -69,3 +69,27 @@ describe('a key named __proto__ in a transcript', () => {
     }
   });
 });
+
+describe('a client that leaves during a wait line, with client lines still to come', () => {
+  it('rejects with "the connection ended" at the next client line, after the messages it sent are matched', async () => {
+    const transcript = scriptFile(
+      OPEN,
+      { c: 1, wait: 300 },
+      { c: 1, from: 'c', t: 0, text: 'sent before leaving' },
+      { c: 1, from: 's', t: 0, text: 'never sent' },
+      { c: 1, from: 'c', t: 0, text: 'never sent either' },
+    );
+    const replay = await startReplay({ transcript, port: 0 });
+    try {
+      const client = loggingClient(replay.url);
+      client.ws.once('open', () => {
+        client.ws.send('sent before leaving');
+        client.ws.close(1000);
+      });
+      const server = await replay.nextConnection();
+      await expect(replay.outcome(server)).rejects.toMatchObject({ step: 4, came: 'the connection ended' });
+    } finally {
+      await replay.close();
+    }
+  });
+});
