@@ -1,6 +1,7 @@
 // The checks of a transcript's lines when the file is read: each returns what is wrong with a line, or undefined.
 import { PLAIN_BEHAVIOUR } from '../behaviour/behaviour';
 import { behaviourAfterSet } from '../behaviour/settings';
+import { MAX_SEND_FRAMES } from '../fixture/outgoing';
 import { nestedRepeatFault } from '../rules/regexp-safety';
 import { ignoreFault } from './json-pointers';
 import { scriptRuleOf } from './script-rules';
@@ -76,12 +77,14 @@ function payloadBytes(line: MessageLine): number {
   return line.binary !== undefined ? Buffer.from(line.binary, 'base64').length : Buffer.byteLength(line.text ?? '');
 }
 
-/** Checks `frames`: positive whole numbers adding up to the payload, on text or binary lines. */
+/** Checks `frames`: whole numbers adding up to the payload, on text or binary lines; a server line's at most 65,536. */
 function framesFault(line: MessageLine): string | undefined {
   if (line.frames === undefined) return undefined;
   if (line.text === undefined && line.binary === undefined) return '"frames" goes with "text" or "binary"';
   if (!Array.isArray(line.frames) || !line.frames.every((n) => Number.isInteger(n) && n >= 0) || !line.frames.length)
     return '"frames" must be an array of whole numbers, each the payload bytes of one frame';
+  if (line.from === 's' && line.frames.length > MAX_SEND_FRAMES)
+    return `"frames" lists ${line.frames.length} frames; a server line is sent in at most ${MAX_SEND_FRAMES}`;
   const sum = line.frames.reduce((a, b) => a + b, 0);
   const bytes = payloadBytes(line);
   return sum === bytes ? undefined : `"frames" add up to ${sum} bytes, but the payload is ${bytes}`;

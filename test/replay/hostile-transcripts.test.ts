@@ -62,6 +62,11 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
     JSON.stringify({ c: 1, event: 'close', by: 's', t: 0, code: 4000, reason: 'r'.repeat(124) }),
     /:3: "reason" must be at most 123 bytes/,
   ],
+  [
+    'a server line in more frames than send() takes',
+    JSON.stringify({ c: 1, from: 's', t: 0, text: 'a'.repeat(65537), frames: Array(65537).fill(1) }),
+    /:3: "frames" lists 65537 frames; a server line is sent in at most 65536/,
+  ],
 ];
 
 describe('a replay refuses at start', () => {
