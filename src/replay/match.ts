@@ -1,5 +1,6 @@
 // A client's message against a transcript's client line: exact, JSON subset, RegExp or any; and the diff when not.
 import { isDeepStrictEqual } from 'node:util';
+import { escapeClientText } from '../core/escape';
 import type { JsonPattern, RuleCaptures } from '../core/rule-types';
 import type { ReceivedMessage } from '../core/client-types';
 import { keepCapture, matchJson } from '../rules/json-pattern';
@@ -26,9 +27,10 @@ export function showMessage(data: string | Buffer, isBinary: boolean): string {
 export function showExpected(line: MessageLine): string {
   const how = line.match ?? 'exact';
   if (how === 'any') return 'any message (match: any)';
-  const ignoring = line.ignore === undefined ? '' : `, ignoring ${line.ignore.join(', ')}`;
-  if (line.json !== undefined) return `JSON ${JSON.stringify(line.json)} (match: ${how}${ignoring})`;
-  if (line.ignore !== undefined) return `JSON ${line.text!} (match: ${how}${ignoring})`;
+  // the transcript's own text is escaped as a client's is: a line's controls cannot act on the terminal or split the log
+  const ignoring = line.ignore === undefined ? '' : `, ignoring ${escapeClientText(line.ignore.join(', '))}`;
+  if (line.json !== undefined) return `JSON ${escapeClientText(JSON.stringify(line.json))} (match: ${how}${ignoring})`;
+  if (line.ignore !== undefined) return `JSON ${escapeClientText(line.text!)} (match: ${how}${ignoring})`;
   return `${showMessage(line.binary !== undefined ? Buffer.from(line.binary, 'base64') : line.text!, line.binary !== undefined)} (match: ${how})`;
 }
 

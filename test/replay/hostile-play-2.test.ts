@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startReplay } from '../../src';
 import { BACKPRESSURE_HIGH_WATER } from '../../src/core/constants';
+import type { ReplayMismatchError } from '../../src/replay/player';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
 import { loggingClient, OPEN, scriptFile } from './scripts';
@@ -88,6 +89,30 @@ describe('a client that leaves during a wait line, with client lines still to co
       });
       const server = await replay.nextConnection();
       await expect(replay.outcome(server)).rejects.toMatchObject({ step: 4, came: 'the connection ended' });
+    } finally {
+      await replay.close();
+    }
+  });
+});
+
+describe("a mismatch's warning", () => {
+  it("shows a line's ignore pointers and JSON text with their controls escaped", async () => {
+    const transcript = scriptFile(OPEN, {
+      c: 1,
+      from: 'c',
+      t: 0,
+      text: '{"a":\n"\u007f"}',
+      ignore: ['/\u001b[2J\nwarning: FAKE'],
+    });
+    const replay = await startReplay({ transcript, port: 0 });
+    try {
+      const client = loggingClient(replay.url);
+      client.ws.once('open', () => client.ws.send('{}'));
+      const server = await replay.nextConnection();
+      const error = (await replay.outcome(server).catch((e: Error) => e)) as ReplayMismatchError;
+      expect(error.expected).toBe(
+        'JSON {"a":\\u000a"\\u007f"} (match: exact, ignoring /\\u001b[2J\\u000awarning: FAKE)',
+      );
     } finally {
       await replay.close();
     }
