@@ -1,6 +1,7 @@
 // The transcript file: its line shapes (JSON Lines, docs/transcripts.md), reading one back with clear errors.
 import { EchoServerError } from '../core/errors';
 import type { EchoRule } from '../core/rule-types';
+import { CaptureNames } from './capture-names';
 import { lineFault } from './transcript-checks';
 import { scriptRuleOf } from './script-rules';
 
@@ -162,11 +163,15 @@ export function parseTranscript(text: string, file = 'transcript'): Transcript {
     throw bad(file, 1, 'the first line must be {"ws-echo":"transcript","version":1,...}');
   const byNumber = new Map<number, RecordedConnection>();
   const rules: { c: number | '*'; rule: EchoRule; number: number }[] = [];
+  const captures = new CaptureNames();
   lines.slice(1).forEach((raw, index) => {
     const number = index + 2;
     if (raw.trim() === '') return;
     const line = parseLine(file, number, raw) as TranscriptLine;
-    const fault = typeof line === 'object' && line !== null ? lineFault(line) : 'each line is a JSON object';
+    const fault =
+      typeof line === 'object' && line !== null
+        ? (lineFault(line) ?? captures.fault(line))
+        : 'each line is a JSON object';
     if (fault) throw bad(file, number, fault);
     if ('rule' in line) return void rules.push({ c: line.c, rule: scriptRuleOf(line.rule), number });
     addLine(byNumber, line, () => bad(file, number, `connection ${line.c}: an open line must come first, and once`));

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startReplay } from '../../src';
 import { BACKPRESSURE_HIGH_WATER } from '../../src/core/constants';
 import type { ReplayMismatchError } from '../../src/replay/player';
+import { readTranscript } from '../../src/replay/replay-server';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
 import { loggingClient, OPEN, scriptFile } from './scripts';
@@ -116,5 +117,38 @@ describe("a mismatch's warning", () => {
     } finally {
       await replay.close();
     }
+  });
+});
+
+describe('a server line using a capture no earlier client line of its connection makes', () => {
+  const use = { c: 1, from: 's', t: 0, json: { got: '$id', price: '$$5' } };
+  it.each([
+    ['no client line captures', [{ c: 1, from: 'c', t: 0, match: 'any' }, use]],
+    [
+      'captured only at an ignored pointer',
+      [{ c: 1, from: 'c', t: 0, match: 'json-subset', json: { id: '$id' }, ignore: ['/id'] }, use],
+    ],
+    ['captured only by a later line', [use, { c: 1, from: 'c', t: 0, match: 'regexp', text: '(?<id>.+)' }]],
+    [
+      'captured on another connection',
+      [
+        { c: 1, from: 'c', t: 0, match: 'regexp', text: '(?<id>.+)' },
+        { ...OPEN, c: 2 },
+        { ...use, c: 2 },
+      ],
+    ],
+  ])('is refused at start (%s), naming the line, the capture and where captures come from', (_what, lines) => {
+    const file = scriptFile(OPEN, ...lines);
+    expect(() => readTranscript(file)).toThrow(
+      /script\.jsonl:\d: "\$id" is not captured by an earlier client line .*regexp/,
+    );
+  });
+
+  it('is accepted once a client line captures it (json-subset or regexp)', () => {
+    for (const capture of [
+      { c: 1, from: 'c', t: 0, match: 'json-subset', json: { id: '$id' } },
+      { c: 1, from: 'c', t: 0, match: 'regexp', text: '^(?<id>\\d+)$' },
+    ])
+      expect(readTranscript(scriptFile(OPEN, capture, use)).connections).toHaveLength(1);
   });
 });
