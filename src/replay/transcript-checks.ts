@@ -2,6 +2,7 @@
 import { PLAIN_BEHAVIOUR } from '../behaviour/behaviour';
 import { behaviourAfterSet } from '../behaviour/settings';
 import { MAX_SEND_FRAMES } from '../fixture/outgoing';
+import { closestName } from '../core/suggest';
 import { nestedRepeatFault } from '../rules/regexp-safety';
 import { ignoreFault } from './json-pointers';
 import { scriptRuleOf } from './script-rules';
@@ -176,12 +177,43 @@ function ruleFault(line: { c: unknown; rule: unknown }): string | undefined {
   return undefined;
 }
 
+/** The fields each kind of line may have, as a table: any other is refused (a misspelt one would be ignored). */
+const LINE_FIELDS = {
+  'a message line': [
+    'c',
+    'from',
+    't',
+    'text',
+    'binary',
+    'json',
+    'ping',
+    'pong',
+    'frames',
+    'match',
+    'ignore',
+    'wait',
+    'set',
+  ],
+  'an ending line': ['c', 'event', 'by', 't', 'code', 'reason', 'wait', 'set'],
+  'a rule line': ['c', 'rule'],
+} as const;
+
+/** Names a field `line` (of the kind) may not have, with the closest valid one and the list of them. */
+function unknownFieldFault(line: object, kind: keyof typeof LINE_FIELDS): string | undefined {
+  const fields: readonly string[] = LINE_FIELDS[kind];
+  const unknown = Object.keys(line).find((key) => !fields.includes(key));
+  if (unknown === undefined) return undefined;
+  const near = closestName(unknown, fields);
+  const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
+  return `unknown field ${JSON.stringify(unknown)}${hint}; ${kind} has: ${fields.join(', ')}`;
+}
+
 /** Checks one line after the header; returns what is wrong, or undefined. */
 export function lineFault(line: TranscriptLine): string | undefined {
-  if ('rule' in line) return ruleFault(line);
+  if ('rule' in line) return unknownFieldFault(line, 'a rule line') ?? ruleFault(line);
   if (!Number.isInteger(line.c) || (line.c as number) < 1)
     return '"c" (the connection number) must be a whole number, 1 or more';
-  if ('from' in line) return messageFault(line);
+  if ('from' in line) return unknownFieldFault(line, 'a message line') ?? messageFault(line);
   if (!('event' in line)) {
     const extra = Object.keys(line).find((key) => !['c', 'wait', 'set'].includes(key));
     if (extra !== undefined || (line.wait === undefined && line.set === undefined))
@@ -191,5 +223,5 @@ export function lineFault(line: TranscriptLine): string | undefined {
   if (line.event === 'open') return typeof line.path === 'string' ? undefined : 'an open line needs "path"';
   if (line.event !== 'close' && line.event !== 'drop' && line.event !== 'reset')
     return `"event" must be open, close, drop or reset, or the line a message with "from"`;
-  return endFault(line);
+  return unknownFieldFault(line, 'an ending line') ?? endFault(line);
 }

@@ -67,6 +67,21 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
     JSON.stringify({ c: 1, from: 's', t: 0, text: 'a'.repeat(65537), frames: Array(65537).fill(1) }),
     /:3: "frames" lists 65537 frames; a server line is sent in at most 65536/,
   ],
+  [
+    'a misspelt field on a message line',
+    JSON.stringify({ c: 1, from: 'c', t: 0, macth: 'json-subset', json: {} }),
+    /:3: unknown field "macth" \(did you mean "match"\?\); a message line has: c, from, t, .*match, ignore, wait, set/,
+  ],
+  [
+    'a misspelt field on an ending line',
+    JSON.stringify({ c: 1, event: 'close', by: 's', t: 0, cdoe: 1000 }),
+    /:3: unknown field "cdoe" \(did you mean "code"\?\); an ending line has: c, event, by, t, code, reason, wait, set/,
+  ],
+  [
+    'an unknown field on a rule line',
+    JSON.stringify({ c: '*', rule: { match: 'a', reply: 'b' }, times: 2 }),
+    /:3: unknown field "times"; a rule line has: c, rule/,
+  ],
 ];
 
 describe('a replay refuses at start', () => {
