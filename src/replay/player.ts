@@ -37,6 +37,9 @@ export interface PlaySettings {
   end: ReplayEnd;
 }
 
+/** Where a step is, as errors name it: `feed.jsonl:7 (step 2)`, or `step 2` for a script built in code. */
+const placeOf = (step: number, line: string | undefined): string => (line ? `${line} (step ${step})` : `step ${step}`);
+
 /** A connection did not follow the transcript: which step, what was expected and what came. */
 export class ReplayMismatchError extends Error {
   constructor(
@@ -48,8 +51,10 @@ export class ReplayMismatchError extends Error {
     readonly expected: string,
     /** What came instead, as the diff shows it. */
     readonly came: string,
+    /** Where the line is written (`feed.jsonl:7`; a HAR's entry and message), when the script came from a file. */
+    readonly line?: string,
   ) {
-    super(`#${client} replay mismatch at step ${step}:\n  expected: ${expected}\n  came:     ${came}`);
+    super(`#${client} replay mismatch at ${placeOf(step, line)}:\n  expected: ${expected}\n  came:     ${came}`);
     this.name = 'ReplayMismatchError';
   }
 }
@@ -66,8 +71,10 @@ export class ReplayFailedError extends Error {
     readonly step: number,
     /** What went wrong. */
     override readonly cause: Error,
+    /** Where the line is written, when the script came from a file. */
+    readonly line?: string,
   ) {
-    super(`#${client} replay failed at step ${step}: ${cause.message}`);
+    super(`#${client} replay failed at ${placeOf(step, line)}: ${cause.message}`);
     this.name = 'ReplayFailedError';
   }
 }
@@ -206,8 +213,11 @@ async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean
     try {
       await playStep(p, line, index + 1);
     } catch (error) {
-      if (error instanceof ReplayMismatchError) throw error;
-      throw new ReplayFailedError(p.client.id, index + 1, error instanceof Error ? error : new Error(String(error)));
+      const place = script.places?.[index];
+      if (error instanceof ReplayMismatchError)
+        throw new ReplayMismatchError(error.client, error.step, error.expected, error.came, place);
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw new ReplayFailedError(p.client.id, index + 1, cause, place);
     }
   }
   return p.client.isOpen;

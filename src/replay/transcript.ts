@@ -98,6 +98,8 @@ export type ScriptStep = MessageLine | EndLine | PauseLine;
 export interface RecordedConnection {
   open: OpenLine;
   steps: ScriptStep[];
+  /** Where each step is written, as a mismatch names it (`feed.jsonl:7`, `capture.har: entry 3, message 2`). */
+  places?: string[];
   /** Its rules and those for every connection (`"c": "*"`), in file order, as the `rules` option takes them. */
   rules?: EchoRule[];
 }
@@ -125,17 +127,19 @@ function parseLine(file: string, number: number, text: string): unknown {
 function addLine(
   byNumber: Map<number, RecordedConnection>,
   line: ScriptStep | OpenLine,
+  place: string,
   where: () => EchoServerError,
 ): void {
   if ('event' in line && line.event === 'open') {
     if (byNumber.has(line.c)) throw where();
     const defaults = { protocol: '', extensions: '', headers: {}, at: '' };
-    byNumber.set(line.c, { open: { ...defaults, ...line } as OpenLine, steps: [] });
+    byNumber.set(line.c, { open: { ...defaults, ...line } as OpenLine, steps: [], places: [] });
     return;
   }
   const connection = byNumber.get(line.c);
   if (!connection) throw where();
   connection.steps.push(line);
+  connection.places?.push(place);
 }
 
 /** Gives each connection its rules and those for every connection, in file order. */
@@ -174,7 +178,9 @@ export function parseTranscript(text: string, file = 'transcript'): Transcript {
         : 'each line is a JSON object';
     if (fault) throw bad(file, number, fault);
     if ('rule' in line) return void rules.push({ c: line.c, rule: scriptRuleOf(line.rule), number });
-    addLine(byNumber, line, () => bad(file, number, `connection ${line.c}: an open line must come first, and once`));
+    addLine(byNumber, line, `${file}:${number}`, () =>
+      bad(file, number, `connection ${line.c}: an open line must come first, and once`),
+    );
   });
   if (byNumber.size === 0) throw bad(file, lines.length, 'no connection in the transcript');
   giveRules(byNumber, rules, (number, c) => bad(file, number, `a rule for connection ${c}, which has no open line`));

@@ -152,3 +152,20 @@ describe('a server line using a capture no earlier client line of its connection
       expect(readTranscript(scriptFile(OPEN, capture, use)).connections).toHaveLength(1);
   });
 });
+
+describe('a mismatch', () => {
+  it('names the file line of the client line (and keeps the step)', async () => {
+    const transcript = scriptFile(OPEN, { c: 1, from: 's', t: 0, text: 'hi' }, { c: 1, from: 'c', t: 0, text: 'yes' });
+    const replay = await startReplay({ transcript, port: 0, speed: 'max' });
+    try {
+      const client = loggingClient(replay.url);
+      client.ws.once('open', () => client.ws.send('no'));
+      const server = await replay.nextConnection();
+      const error = (await replay.outcome(server).catch((e: Error) => e)) as ReplayMismatchError;
+      expect([error.line, error.step]).toEqual([`${transcript}:4`, 2]);
+      expect(error.message).toMatch(`#1 replay mismatch at ${transcript}:4 (step 2):\n`);
+    } finally {
+      await replay.close();
+    }
+  });
+});
