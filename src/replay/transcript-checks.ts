@@ -91,11 +91,15 @@ function framesFault(line: MessageLine): string | undefined {
   return sum === bytes ? undefined : `"frames" add up to ${sum} bytes, but the payload is ${bytes}`;
 }
 
+/** Base64 as Node reads it without dropping anything: groups of 4, the last maybe 2 or 3 (padded or not). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
 /** Checks a ping or pong line's payload. */
 function controlFault(line: MessageLine): string | undefined {
   const field = line.ping !== undefined ? 'ping' : 'pong';
   const value = line[field];
-  if (typeof value !== 'string') return `"${field}" must be its payload as base64 ("" for none)`;
+  if (typeof value !== 'string' || !BASE64.test(value))
+    return `"${field}" must be its payload as base64 ("" for none), got ${JSON.stringify(value)}`;
   if (Buffer.from(value, 'base64').length > CONTROL_PAYLOAD_MAX)
     return `"${field}" payload must be at most ${CONTROL_PAYLOAD_MAX} bytes`;
   if (line.match !== undefined || line.frames !== undefined || line.ignore !== undefined)
@@ -126,7 +130,8 @@ function bodyFault(line: MessageLine): string | undefined {
   if (bodies.length !== 1) return 'a message has exactly one of "text", "binary", "json", "ping", "pong"';
   if (line.ping !== undefined || line.pong !== undefined) return controlFault(line);
   if (line.text !== undefined && typeof line.text !== 'string') return '"text" must be a string';
-  if (line.binary !== undefined && typeof line.binary !== 'string') return '"binary" must be base64 text';
+  if (line.binary !== undefined && (typeof line.binary !== 'string' || !BASE64.test(line.binary)))
+    return `"binary" must be base64 (A-Z, a-z, 0-9, + and /, = at the end), got ${JSON.stringify(line.binary)}`;
   if (line.match === 'regexp' && typeof line.text !== 'string') return '"match": "regexp" needs "text" (the pattern)';
   return framesFault(line) ?? ignoreFieldFault(line) ?? patternFault(line);
 }

@@ -68,6 +68,16 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
     /:3: "frames" lists 65537 frames; a server line is sent in at most 65536/,
   ],
   [
+    'binary that is not base64',
+    JSON.stringify({ c: 1, from: 's', t: 0, binary: 'AQI#' }),
+    /:3: "binary" must be base64 .*got "AQI#"/,
+  ],
+  [
+    'a ping payload that is not base64',
+    JSON.stringify({ c: 1, from: 's', t: 0, ping: 'a b' }),
+    /:3: "ping" must be its payload as base64 \("" for none\), got "a b"/,
+  ],
+  [
     'a misspelt field on a message line',
     JSON.stringify({ c: 1, from: 'c', t: 0, macth: 'json-subset', json: {} }),
     /:3: unknown field "macth" \(did you mean "match"\?\); a message line has: c, from, t, .*match, ignore, wait, set/,
