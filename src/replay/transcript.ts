@@ -163,6 +163,8 @@ function giveRules(
 export function parseTranscript(text: string, file = 'transcript'): Transcript {
   const lines = text.split('\n');
   const header = parseLine(file, 1, lines[0] ?? '') as TranscriptHeader;
+  if (header?.['ws-echo'] === 'transcript' && typeof header.version === 'number' && header.version !== 1)
+    throw bad(file, 1, `version ${header.version} is not known; this ws-echo reads transcripts of version 1`);
   if (header?.['ws-echo'] !== 'transcript' || header.version !== 1)
     throw bad(file, 1, 'the first line must be {"ws-echo":"transcript","version":1,...}');
   const byNumber = new Map<number, RecordedConnection>();

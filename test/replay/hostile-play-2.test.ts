@@ -1,4 +1,5 @@
 // While a replay plays (second round): rules' answers bounded, prototypes untouched, endings and failures reported.
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startReplay } from '../../src';
 import { BACKPRESSURE_HIGH_WATER } from '../../src/core/constants';
@@ -6,6 +7,7 @@ import type { ReplayMismatchError } from '../../src/replay/player';
 import { readTranscript } from '../../src/replay/replay-server';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
+import { scratchFile } from './conversation';
 import { loggingClient, OPEN, scriptFile } from './scripts';
 
 const REPLY_BYTES = 200 * 1024;
@@ -167,5 +169,22 @@ describe('a mismatch', () => {
     } finally {
       await replay.close();
     }
+  });
+});
+
+describe('a transcript of another version, and a misspelt rule key', () => {
+  it('says which version this ws-echo reads', () => {
+    const file = scratchFile('v2.jsonl');
+    writeFileSync(file, `${JSON.stringify({ 'ws-echo': 'transcript', version: 2 })}\n${JSON.stringify(OPEN)}\n`);
+    expect(() => readTranscript(file)).toThrow(
+      /v2\.jsonl:1: version 2 is not known; this ws-echo reads transcripts of version 1/,
+    );
+  });
+
+  it("lists a script rule's keys without echo, with the closest", () => {
+    const file = scriptFile({ c: '*', rule: { match: 'a', rpely: 'b' } }, OPEN);
+    expect(() => readTranscript(file)).toThrow(
+      /:2: "rule": unknown key "rpely" \(did you mean "reply"\?\); a script's rule has when or match \(and flags\), reply, send, close, drop, times \(/,
+    );
   });
 });
