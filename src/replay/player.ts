@@ -35,6 +35,8 @@ export interface PlaySettings {
   /** Times are divided by this; `'max'` sends server lines without waiting. */
   speed: number | 'max';
   end: ReplayEnd;
+  /** Hears a warning about one connection (the CLI logs it): once per connection whose server pings are refused. */
+  warn?: (message: string) => void;
 }
 
 /** Where a step is, as errors name it: `feed.jsonl:7 (step 2)`, or `step 2` for a script built in code. */
@@ -93,6 +95,8 @@ interface Playing {
   stop: AbortSignal;
   /** Lines this round played that send or read a message (a loop round that played none stays open instead). */
   played: number;
+  /** Whether a server ping was refused (warned of once). */
+  pingsRefused: boolean;
   /** A mock's server lines and bytes sent since the player last let the page catch up ({@link paceMock}). */
   mockSent: { lines: number; bytes: number };
 }
@@ -126,11 +130,26 @@ async function playSend(p: Playing, line: MessageLine, step: number): Promise<vo
   p.faults.afterSend();
 }
 
-/** A server ping: sent; its pong (or none) does not hold the script. A page's mock has no pings: skipped. */
+/** How long, in ms, a script waits after a server ping was refused (1,000 already wait for their pongs): no spin. */
+export const PING_REFUSED_WAIT_MS = 100;
+
+/**
+ * A server ping: sent; its pong (or none) does not hold the script, but the line takes at least a turn. A ping refused
+ * at once (a client that leaves 1,000 unanswered) is skipped, warned of once per connection, and the script waits
+ * {@link PING_REFUSED_WAIT_MS}. A page's mock has no pings: skipped.
+ */
 async function playPing(p: Playing, line: MessageLine, step: number): Promise<void> {
   if (p.client.mock) return;
   await roomToSend(p, line, step);
-  p.client.ping(Buffer.from(line.ping!, 'base64')).catch(() => undefined);
+  const ping = p.client.ping(Buffer.from(line.ping!, 'base64')).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const refused = await Promise.race([ping, nextTurn().then(() => undefined)]);
+  if (refused === undefined || !p.client.isOpen) return;
+  if (!p.pingsRefused) p.settings.warn?.(`#${p.client.id} server ping lines skipped: ${refused.message}`);
+  p.pingsRefused = true;
+  await pause(PING_REFUSED_WAIT_MS, p.stop);
 }
 
 /** A client line: the client's next message, matched. */
@@ -243,6 +262,7 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     stop: ended.signal,
     played: 0,
     mockSent: { lines: 0, bytes: 0 },
+    pingsRefused: false,
   };
   try {
     while (await playOnce(p, script)) {

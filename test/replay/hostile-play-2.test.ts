@@ -1,10 +1,12 @@
 // While a replay plays (second round): rules' answers bounded, prototypes untouched, endings and failures reported.
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startReplay } from '../../src';
+import { performance } from 'node:perf_hooks';
+import { startEchoServer, startReplay } from '../../src';
 import { BACKPRESSURE_HIGH_WATER } from '../../src/core/constants';
 import type { ReplayMismatchError } from '../../src/replay/player';
-import { readTranscript } from '../../src/replay/replay-server';
+import { playEveryConnection, readTranscript } from '../../src/replay/replay-server';
+import { waitUntil } from '../helpers/probe';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
 import { scratchFile } from './conversation';
@@ -186,5 +188,29 @@ describe('a transcript of another version, and a misspelt rule key', () => {
     expect(() => readTranscript(file)).toThrow(
       /:2: "rule": unknown key "rpely" \(did you mean "reply"\?\); a script's rule has when or match \(and flags\), reply, send, close, drop, times \(/,
     );
+  });
+});
+
+describe('a loop of server pings to a client that never pongs', () => {
+  it('warns once when pings are refused, and waits instead of spinning', async () => {
+    const ping = Buffer.alloc(125, 7).toString('base64');
+    const transcript = readTranscript(
+      scriptFile(OPEN, { c: 1, from: 's', t: 0, ping }, { c: 1, from: 's', t: 0, ping }),
+    );
+    const server = await startEchoServer({ port: 0, echo: false });
+    const warnings: string[] = [];
+    const settings = { speed: 'max' as const, end: 'loop' as const, warn: (message: string) => warnings.push(message) };
+    playEveryConnection(server, transcript, settings, () => undefined);
+    try {
+      const client = await openRawClient(server.port); // reads every ping, answers none
+      await waitUntil(() => warnings.length > 0);
+      const start = performance.eventLoopUtilization();
+      await sleep(500);
+      expect(performance.eventLoopUtilization(start).utilization).toBeLessThan(0.3);
+      expect(warnings).toEqual(['#1 server ping lines skipped: ping(): 1000 pings already wait for their pongs']);
+      client.destroy();
+    } finally {
+      await server.close();
+    }
   });
 });
