@@ -68,7 +68,8 @@ function scriptFieldsFault(line: { wait?: unknown; set?: unknown }): string | un
   try {
     behaviourAfterSet(PLAIN_BEHAVIOUR, line.set as Record<string, unknown>);
   } catch (error) {
-    return `"set": ${(error as Error).message.replace(/^set\(\): /, '')}`;
+    // a replay counts server lines where an echo server counts echoes
+    return `"set": ${(error as Error).message.replace(/^set\(\): /, '').replace(/\becho(es)?\b/g, (_echo, es?: string) => (es ? 'server lines' : 'server line'))}`;
   }
   return undefined;
 }

@@ -68,6 +68,11 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
     /:3: "frames" lists 65537 frames; a server line is sent in at most 65536/,
   ],
   [
+    'a "set" count that is not whole, in server lines',
+    JSON.stringify({ c: 1, from: 's', t: 0, text: 'a', set: { closeAfter: -1 } }),
+    /:3: "set": closeAfter must be a whole number of at least 0 server lines, got -1/,
+  ],
+  [
     'binary that is not base64',
     JSON.stringify({ c: 1, from: 's', t: 0, binary: 'AQI#' }),
     /:3: "binary" must be base64 .*got "AQI#"/,
