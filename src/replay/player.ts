@@ -25,7 +25,18 @@ export type PlayedClient = Pick<
   pause?(): void;
   /** Reads from the client again. */
   resume?(): void;
+  /** Closes as `close` does, naming what ended it in the log (a server's client; a mock closes with `close`). */
+  closeAs?(code: number | undefined, reason: string | undefined, cause: string): void;
 };
+
+/** What the log says ended a connection the transcript closed. */
+const CLOSED_BY_TRANSCRIPT = 'closed by the transcript';
+
+/** Closes `client` for the transcript: its close line, or a mismatch or failure. */
+function closeForTranscript(client: PlayedClient, code: number | undefined, reason: string | undefined): void {
+  if (client.closeAs) client.closeAs(code, reason, CLOSED_BY_TRANSCRIPT);
+  else client.close(code, reason);
+}
 
 /** What a replay does after the script's last message line. */
 export type ReplayEnd = 'close' | 'stay-open' | 'loop';
@@ -171,7 +182,7 @@ async function playEnd(p: Playing, line: EndLine): Promise<void> {
     return;
   }
   await dueTime(p.clock, line, p.settings, p.stop);
-  if (line.event === 'close') client.close(line.code === 1005 ? undefined : line.code, line.reason);
+  if (line.event === 'close') closeForTranscript(client, line.code === 1005 ? undefined : line.code, line.reason);
   else if (line.event === 'drop') client.drop();
   else client.set({ resetAfter: 0 }); // the reset-after fault: an RST once the client has taken in what was sent
   await client.closed;
@@ -276,10 +287,11 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     }
     if (settings.end === 'stay-open') await client.closed;
   } catch (error) {
-    if (error instanceof ReplayFailedError && client.isOpen) client.close(CLOSE_REPLAY_FAILED, 'replay failed');
+    if (error instanceof ReplayFailedError && client.isOpen)
+      closeForTranscript(client, CLOSE_REPLAY_FAILED, 'replay failed');
     if (!(error instanceof ReplayMismatchError)) throw error;
     if (error.came === CONNECTION_ENDED && p.inbox.endedByRule) return; // a rule's close or drop ended it
-    if (client.isOpen) client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
+    if (client.isOpen) closeForTranscript(client, CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
     else if (settings.end === 'loop' && rounds > 0 && error.came === CONNECTION_ENDED) return; // the way a loop ends
     throw error;
   }

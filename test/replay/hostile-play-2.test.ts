@@ -214,3 +214,18 @@ describe('a loop of server pings to a client that never pongs', () => {
     }
   });
 });
+
+describe("a transcript's close", () => {
+  it('is logged as closed by the transcript, not by a test', async () => {
+    const transcript = scriptFile(OPEN, { c: 1, event: 'close', by: 's', t: 0, code: 4001, reason: 'done' });
+    const replay = await startReplay({ transcript, port: 0 });
+    try {
+      const client = loggingClient(replay.url);
+      const server = await replay.nextConnection();
+      expect(await client.closed).toEqual({ code: 4001, reason: 'done' });
+      expect((await server.closed).cause).toBe('closed by the transcript');
+    } finally {
+      await replay.close();
+    }
+  });
+});
