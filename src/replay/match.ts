@@ -27,7 +27,7 @@ export function showMessage(data: string | Buffer, isBinary: boolean): string {
 export function showExpected(line: MessageLine): string {
   const how = line.match ?? 'exact';
   if (how === 'any') return 'any message (match: any)';
-  // the transcript's own text is escaped as a client's is: a line's controls cannot act on the terminal or split the log
+  // a line's own text escaped as a client's is: its controls cannot act on the terminal or split the log
   const ignoring = line.ignore === undefined ? '' : `, ignoring ${escapeClientText(line.ignore.join(', '))}`;
   if (line.json !== undefined) return `JSON ${escapeClientText(JSON.stringify(line.json))} (match: ${how}${ignoring})`;
   if (line.ignore !== undefined) return `JSON ${escapeClientText(line.text!)} (match: ${how}${ignoring})`;
