@@ -229,3 +229,29 @@ describe("a transcript's close", () => {
     }
   });
 });
+
+describe("a HAR's mismatch", () => {
+  it('names the entry and the message in the HAR', async () => {
+    const file = scratchFile('capture.har');
+    const frames = [
+      { type: 'send', time: 1, opcode: 9, data: '' },
+      { type: 'send', time: 1, opcode: 1, data: 'expected' },
+    ];
+    const entry = {
+      _resourceType: 'websocket',
+      request: { url: 'ws://x/feed', headers: [] },
+      _webSocketMessages: frames,
+    };
+    writeFileSync(file, JSON.stringify({ log: { entries: [{ request: { url: 'http://x/' } }, entry] } }));
+    const replay = await startReplay({ transcript: file, port: 0, speed: 'max' });
+    try {
+      const client = loggingClient(`${replay.url}/feed`);
+      client.ws.once('open', () => client.ws.send('other'));
+      const server = await replay.nextConnection();
+      const error = (await replay.outcome(server).catch((e: Error) => e)) as ReplayMismatchError;
+      expect(error.line).toBe(`${file}: entry 2, message 2`);
+    } finally {
+      await replay.close();
+    }
+  });
+});
