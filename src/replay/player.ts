@@ -106,6 +106,8 @@ interface Playing {
   stop: AbortSignal;
   /** Lines this round played that send or read a message (a loop round that played none stays open instead). */
   played: number;
+  /** Aborted when a round of the script ends: its repeated (`every`) lines stop. */
+  roundEnd: AbortController;
   /** Whether a server ping was refused (warned of once). */
   pingsRefused: boolean;
   /** A mock's server lines and bytes sent since the player last let the page catch up ({@link paceMock}). */
@@ -134,11 +136,27 @@ async function roomToSend(p: Playing, line: MessageLine, step: number): Promise<
   if (!p.client.isOpen) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
 }
 
-/** A server line: sent, in its recorded `frames` if it has them (a page's mock sends it whole). */
+/** A server line: sent, in its recorded `frames` if it has them (a page's mock sends it whole); `every`: repeated. */
 async function playSend(p: Playing, line: MessageLine, step: number): Promise<void> {
   await roomToSend(p, line, step);
   p.client.send(outgoingOf(line, p.captures), line.frames && { frames: line.frames });
   p.faults.afterSend();
+  if (line.every !== undefined) void repeat(p, line, p.captures, p.roundEnd.signal);
+}
+
+/**
+ * Sends a server line again every `line.every` ms (as written: speed does not change it) until the round of the
+ * script ends or the client leaves; each waits, as any server line, while over 1 MiB waits for the client.
+ */
+async function repeat(p: Playing, line: MessageLine, captures: RuleCaptures, roundEnd: AbortSignal): Promise<void> {
+  const { client } = p;
+  const ended = (): boolean => roundEnd.aborted || !client.isOpen;
+  while (!ended()) {
+    await pause(line.every!, roundEnd);
+    while (!ended() && client.bufferedAmount > BACKPRESSURE_HIGH_WATER) await sleep(5);
+    if (ended()) return;
+    client.send(outgoingOf(line, captures), line.frames && { frames: line.frames });
+  }
 }
 
 /** How long, in ms, a script waits after a server ping was refused (1,000 already wait for their pongs): no spin. */
@@ -237,6 +255,16 @@ async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean
   p.clock = { anchorNow: performance.now(), anchorT: 0, lastT: 0 };
   p.captures = {};
   p.played = 0;
+  p.roundEnd = new AbortController();
+  try {
+    return await playSteps(p, script);
+  } finally {
+    p.roundEnd.abort(); // the round's repeated lines stop with it
+  }
+}
+
+/** Plays the steps of one round; resolves true if the connection is still open at their end. */
+async function playSteps(p: Playing, script: RecordedConnection): Promise<boolean> {
   for (const [index, line] of script.steps.entries()) {
     // Once the client has left, only its own lines play: each takes a message it sent before leaving, or mismatches
     if (!p.client.isOpen && kindOf(line) !== 'expect') continue;
@@ -274,6 +302,7 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     played: 0,
     mockSent: { lines: 0, bytes: 0 },
     pingsRefused: false,
+    roundEnd: new AbortController(),
   };
   try {
     while (await playOnce(p, script)) {

@@ -16,6 +16,9 @@ const BODIES = ['text', 'binary', 'json', 'ping', 'pong'] as const;
 /** Largest payload of a ping or pong (a control frame, RFC 6455 §5.5). */
 const CONTROL_PAYLOAD_MAX = 125;
 
+/** The shortest `every` of a server line, in ms: a repeated line cannot flood a client faster. */
+export const MIN_EVERY_MS = 10;
+
 /** Deepest nesting of arrays and objects a line's JSON may have: matching and filling it recurse once per level. */
 export const MAX_JSON_DEPTH = 100;
 /** Longest close reason, in UTF-8 bytes (RFC 6455 §5.5: a control frame's payload is at most 125 bytes). */
@@ -147,7 +150,17 @@ function messageFault(line: MessageLine): string | undefined {
   if (line.wait === undefined && line.t === undefined) return '"t" must be a number of ms, 0 or more (or give "wait")';
   if (line.match !== undefined && !LINE_MATCHES.includes(line.match))
     return `"match" must be one of ${LINE_MATCHES.join(', ')}, got ${JSON.stringify(line.match)}`;
-  return bodyFault(line) ?? scriptFieldsFault(line);
+  return bodyFault(line) ?? everyFault(line) ?? scriptFieldsFault(line);
+}
+
+/** Checks `every`: a number of ms, at least {@link MIN_EVERY_MS}, on a server line that sends a message. */
+function everyFault(line: MessageLine): string | undefined {
+  if (line.every === undefined) return undefined;
+  if (line.from !== 's' || line.ping !== undefined || line.pong !== undefined)
+    return '"every" goes on server lines that send a message ("text", "binary" or "json")';
+  if (!(typeof line.every === 'number' && Number.isFinite(line.every) && line.every >= MIN_EVERY_MS))
+    return `"every" must be a number of ms, at least ${MIN_EVERY_MS}, got ${shown(line.every)}`;
+  return undefined;
 }
 
 /** Checks an ending line. */
@@ -199,6 +212,7 @@ const LINE_FIELDS = {
     'ignore',
     'wait',
     'set',
+    'every',
   ],
   'an ending line': ['c', 'event', 'by', 't', 'code', 'reason', 'wait', 'set'],
   'a rule line': ['c', 'rule'],

@@ -62,6 +62,8 @@ export interface MessageLine extends ScriptFields {
   pong?: string;
   /** A fragmented message: the payload bytes of each frame as the sender framed it (absent: one frame). */
   frames?: number[];
+  /** Hand-written, server lines: sent again every this many ms (at least 10) until the script ends. */
+  every?: number;
   /** Hand-written, client lines matched as JSON: RFC 6901 pointers left out of the comparison on both sides. */
   ignore?: string[];
 }

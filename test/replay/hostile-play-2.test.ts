@@ -255,3 +255,32 @@ describe("a HAR's mismatch", () => {
     }
   });
 });
+
+describe('a server line with "every"', () => {
+  it('is sent again every so many ms while the script goes on, and stops when the script ends', async () => {
+    const transcript = scriptFile(
+      OPEN,
+      { c: 1, from: 's', t: 0, text: 'beat', every: 20 },
+      { c: 1, from: 'c', t: 0, text: 'bye' },
+      { c: 1, from: 's', t: 0, text: 'done' },
+    );
+    const replay = await startReplay({ transcript, port: 0, end: 'stay-open' });
+    try {
+      const client = loggingClient(replay.url);
+      expect(await client.messagesUntil(3)).toEqual(['beat', 'beat', 'beat']);
+      client.ws.send('bye');
+      await waitUntil(() => client.messages.some(({ data }) => data === 'done'));
+      const count = client.messages.length;
+      await sleep(100); // the script has ended: no more beats
+      expect(client.messages.length).toBe(count);
+      client.ws.close();
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it('is refused below 10 ms, naming the line', () => {
+    const file = scriptFile(OPEN, { c: 1, from: 's', t: 0, text: 'beat', every: 5 });
+    expect(() => readTranscript(file)).toThrow(/:3: "every" must be a number of ms, at least 10, got 5/);
+  });
+});
