@@ -154,6 +154,7 @@ async function replay(program: Command, logger: Logger, signal: Promise<string>)
   if (flags.workers > 1) throw new EchoServerError('ws-echo replay runs in one process: drop --workers', 2);
   const speed = speedFromFlag(String(flags.speed ?? flags.replaySpeed));
   const settings = playSettings(speed, flags.replayEnd ?? 'close');
+  settings.warn = (message) => logger.log({ event: 'warning', message });
   const transcript = readTranscript(program.args[0]);
   const options = { ...optionsFrom(flags), rules: undefined, ...replayServerOptions(transcript) };
   const server = await startEchoServerLogging(options, logger);

@@ -126,9 +126,11 @@ function openOf(entry: HarEntry, c: number, file: string): OpenLine {
 }
 
 /** One entry as a connection: text (opcode 1) and binary (opcode 2, base64) frames in order; others skipped. */
-function connectionOf(entry: HarEntry, c: number, file: string): RecordedConnection {
+function connectionOf(entry: HarEntry, c: number, file: string, entryNumber: number): RecordedConnection {
   const open = openOf(entry, c, file);
-  const frames = (entry._webSocketMessages ?? []).filter(isMessage);
+  const all = entry._webSocketMessages ?? [];
+  const frames = all.filter(isMessage);
+  const places = frames.map((frame) => `${file}: entry ${entryNumber}, message ${all.indexOf(frame) + 1}`);
   const started = Date.parse(open.at);
   const zero = Number.isNaN(started) ? (frames.length > 0 ? frameMs(frames[0]) : 0) : started;
   const steps = frames.map((frame): MessageLine => {
@@ -136,7 +138,7 @@ function connectionOf(entry: HarEntry, c: number, file: string): RecordedConnect
     const body = frame.opcode === 2 ? { binary: frame.data } : { text: frame.data };
     return { c, from: FROM[frame.type]!, t, ...body };
   });
-  return { open, steps };
+  return { open, steps, places };
 }
 
 /**
@@ -153,7 +155,9 @@ export function transcriptOfHar(har: { log: { entries: HarEntry[] } }, file = 'h
   const entries = har.log.entries.filter(isWebSocket);
   if (entries.length === 0)
     throw new EchoServerError(`${file}: a HAR with no WebSocket entry (_resourceType "websocket" or status 101)`, 2);
-  const connections = entries.map((entry, index) => connectionOf(entry, index + 1, file));
+  const connections = entries.map((entry, index) =>
+    connectionOf(entry, index + 1, file, har.log.entries.indexOf(entry) + 1),
+  );
   const target = entries[0].request?.url ?? '';
   const header = { 'ws-echo': 'transcript', version: 1, recorded: connections[0].open.at, target } as const;
   return { header, connections };

@@ -21,17 +21,21 @@ export function ignoreFault(ignore: unknown): string | undefined {
   return `"ignore" holds ${JSON.stringify(bad)}, not a JSON pointer (RFC 6901: "/" then keys separated by "/", ~0 for ~ and ~1 for /)`;
 }
 
-/** Leaves the location out of `value`: an object's key is deleted, an array's element becomes null (lengths stay). */
+/**
+ * Leaves the location out of `value`: an object's key is deleted, an array's element becomes null (lengths stay).
+ * Only own properties are followed: `/__proto__/x` names a key `__proto__` the message itself has (JSON.parse makes
+ * it an own key), never Object.prototype.
+ */
 function leaveOut(value: unknown, tokens: string[]): void {
   let parent = value;
   for (const token of tokens.slice(0, -1)) {
-    if (typeof parent !== 'object' || parent === null) return;
+    if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, token)) return;
     parent = (parent as Record<string, unknown>)[token];
   }
   const last = tokens[tokens.length - 1];
   if (Array.isArray(parent)) {
     if (/^(0|[1-9]\d*)$/.test(last) && Number(last) < parent.length) parent[Number(last)] = null;
-  } else if (typeof parent === 'object' && parent !== null) {
+  } else if (typeof parent === 'object' && parent !== null && Object.hasOwn(parent, last)) {
     delete (parent as Record<string, unknown>)[last];
   }
 }

@@ -1,8 +1,9 @@
 // A client's message against a transcript's client line: exact, JSON subset, RegExp or any; and the diff when not.
 import { isDeepStrictEqual } from 'node:util';
+import { escapeClientText } from '../core/escape';
 import type { JsonPattern, RuleCaptures } from '../core/rule-types';
 import type { ReceivedMessage } from '../core/client-types';
-import { matchJson } from '../rules/json-pattern';
+import { keepCapture, matchJson } from '../rules/json-pattern';
 import { CaptureTexts, fillJson } from '../rules/templates';
 import { withoutPointers } from './json-pointers';
 import type { MessageLine } from './transcript';
@@ -26,9 +27,10 @@ export function showMessage(data: string | Buffer, isBinary: boolean): string {
 export function showExpected(line: MessageLine): string {
   const how = line.match ?? 'exact';
   if (how === 'any') return 'any message (match: any)';
-  const ignoring = line.ignore === undefined ? '' : `, ignoring ${line.ignore.join(', ')}`;
-  if (line.json !== undefined) return `JSON ${JSON.stringify(line.json)} (match: ${how}${ignoring})`;
-  if (line.ignore !== undefined) return `JSON ${line.text!} (match: ${how}${ignoring})`;
+  // a line's own text escaped as a client's is: its controls cannot act on the terminal or split the log
+  const ignoring = line.ignore === undefined ? '' : `, ignoring ${escapeClientText(line.ignore.join(', '))}`;
+  if (line.json !== undefined) return `JSON ${escapeClientText(JSON.stringify(line.json))} (match: ${how}${ignoring})`;
+  if (line.ignore !== undefined) return `JSON ${escapeClientText(line.text!)} (match: ${how}${ignoring})`;
   return `${showMessage(line.binary !== undefined ? Buffer.from(line.binary, 'base64') : line.text!, line.binary !== undefined)} (match: ${how})`;
 }
 
@@ -52,7 +54,7 @@ export function matches(line: MessageLine, message: ReceivedMessage, captures: R
   if (how === 'regexp') {
     if (text.length > MAX_REGEXP_INPUT_BYTES || Buffer.byteLength(text) > MAX_REGEXP_INPUT_BYTES) return false;
     const found = new RegExp(line.text!).exec(text);
-    if (found?.groups) Object.assign(captures, found.groups);
+    for (const [name, value] of Object.entries(found?.groups ?? {})) keepCapture(captures, name, value);
     return found !== null;
   }
   if (line.ignore !== undefined) return matchesIgnoring(line, line.ignore, text, captures);

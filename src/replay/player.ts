@@ -8,11 +8,22 @@ import { matches, outgoingOf, showExpected, showMessage } from './match';
 import { dueTime, pause, type Clock } from './script-time';
 import { inboxFor, type Inbox } from './script-inbox';
 import type { EndLine, MessageLine, RecordedConnection, ScriptStep } from './transcript';
+import {
+  CLOSE_REPLAY_FAILED,
+  CLOSE_REPLAY_MISMATCH,
+  CONNECTION_ENDED,
+  REPLAY_MISMATCH_REASON,
+  ReplayFailedError,
+  ReplayMismatchError,
+} from './replay-errors';
 
-/** The close code of a replay mismatch: the client sent something the transcript did not expect. */
-export const CLOSE_REPLAY_MISMATCH = 4400;
-/** The close reason of a replay mismatch. */
-export const REPLAY_MISMATCH_REASON = 'replay mismatch';
+export {
+  CLOSE_REPLAY_FAILED,
+  CLOSE_REPLAY_MISMATCH,
+  REPLAY_MISMATCH_REASON,
+  ReplayFailedError,
+  ReplayMismatchError,
+} from './replay-errors';
 
 /** What the player uses of a connection: a server's {@link EchoClient}, or a page's mocked WebSocket (route-client). */
 export type PlayedClient = Pick<
@@ -25,7 +36,18 @@ export type PlayedClient = Pick<
   pause?(): void;
   /** Reads from the client again. */
   resume?(): void;
+  /** Closes as `close` does, naming what ended it in the log (a server's client; a mock closes with `close`). */
+  closeAs?(code: number | undefined, reason: string | undefined, cause: string): void;
 };
+
+/** What the log says ended a connection the transcript closed. */
+const CLOSED_BY_TRANSCRIPT = 'closed by the transcript';
+
+/** Closes `client` for the transcript: its close line, or a mismatch or failure. */
+function closeForTranscript(client: PlayedClient, code: number | undefined, reason: string | undefined): void {
+  if (client.closeAs) client.closeAs(code, reason, CLOSED_BY_TRANSCRIPT);
+  else client.close(code, reason);
+}
 
 /** What a replay does after the script's last message line. */
 export type ReplayEnd = 'close' | 'stay-open' | 'loop';
@@ -35,45 +57,9 @@ export interface PlaySettings {
   /** Times are divided by this; `'max'` sends server lines without waiting. */
   speed: number | 'max';
   end: ReplayEnd;
+  /** Hears a warning about one connection (the CLI logs it): once per connection whose server pings are refused. */
+  warn?: (message: string) => void;
 }
-
-/** A connection did not follow the transcript: which step, what was expected and what came. */
-export class ReplayMismatchError extends Error {
-  constructor(
-    /** The connection (`#3` in the log). */
-    readonly client: number,
-    /** The step of the script (1 is its first line after the open). */
-    readonly step: number,
-    /** What the transcript expected, as the diff shows it. */
-    readonly expected: string,
-    /** What came instead, as the diff shows it. */
-    readonly came: string,
-  ) {
-    super(`#${client} replay mismatch at step ${step}:\n  expected: ${expected}\n  came:     ${came}`);
-    this.name = 'ReplayMismatchError';
-  }
-}
-
-/** The close code when playing failed for a reason other than the client (a bug, or a line no check caught). */
-export const CLOSE_REPLAY_FAILED = 1011;
-
-/** Playing a connection's script failed unexpectedly: the connection was closed with {@link CLOSE_REPLAY_FAILED}. */
-export class ReplayFailedError extends Error {
-  constructor(
-    /** The connection (`#3` in the log). */
-    readonly client: number,
-    /** The step of the script that failed. */
-    readonly step: number,
-    /** What went wrong. */
-    override readonly cause: Error,
-  ) {
-    super(`#${client} replay failed at step ${step}: ${cause.message}`);
-    this.name = 'ReplayFailedError';
-  }
-}
-
-/** What a mismatch shows as having come when the client left instead. */
-const CONNECTION_ENDED = 'the connection ended';
 
 /** One connection at play: its client, settings, clock, captures, inbox, set behaviours and the signal of its end. */
 interface Playing {
@@ -86,6 +72,10 @@ interface Playing {
   stop: AbortSignal;
   /** Lines this round played that send or read a message (a loop round that played none stays open instead). */
   played: number;
+  /** Aborted when a round of the script ends: its repeated (`every`) lines stop. */
+  roundEnd: AbortController;
+  /** Whether a server ping was refused (warned of once). */
+  pingsRefused: boolean;
   /** A mock's server lines and bytes sent since the player last let the page catch up ({@link paceMock}). */
   mockSent: { lines: number; bytes: number };
 }
@@ -112,18 +102,49 @@ async function roomToSend(p: Playing, line: MessageLine, step: number): Promise<
   if (!p.client.isOpen) throw new ReplayMismatchError(p.client.id, step, showExpected(line), CONNECTION_ENDED);
 }
 
-/** A server line: sent, in its recorded `frames` if it has them (a page's mock sends it whole). */
+/** A server line: sent, in its recorded `frames` if it has them (a page's mock sends it whole); `every`: repeated. */
 async function playSend(p: Playing, line: MessageLine, step: number): Promise<void> {
   await roomToSend(p, line, step);
   p.client.send(outgoingOf(line, p.captures), line.frames && { frames: line.frames });
   p.faults.afterSend();
+  if (line.every !== undefined) void repeat(p, line, p.captures, p.roundEnd.signal);
 }
 
-/** A server ping: sent; its pong (or none) does not hold the script. A page's mock has no pings: skipped. */
+/**
+ * Sends a server line again every `line.every` ms (as written: speed does not change it) until the round of the
+ * script ends or the client leaves; each waits, as any server line, while over 1 MiB waits for the client.
+ */
+async function repeat(p: Playing, line: MessageLine, captures: RuleCaptures, roundEnd: AbortSignal): Promise<void> {
+  const { client } = p;
+  const ended = (): boolean => roundEnd.aborted || !client.isOpen;
+  while (!ended()) {
+    await pause(line.every!, roundEnd);
+    while (!ended() && client.bufferedAmount > BACKPRESSURE_HIGH_WATER) await sleep(5);
+    if (ended()) return;
+    client.send(outgoingOf(line, captures), line.frames && { frames: line.frames });
+  }
+}
+
+/** How long, in ms, a script waits after a server ping was refused (1,000 already wait for their pongs): no spin. */
+export const PING_REFUSED_WAIT_MS = 100;
+
+/**
+ * A server ping: sent; its pong (or none) does not hold the script, but the line takes at least a turn. A ping refused
+ * at once (a client that leaves 1,000 unanswered) is skipped, warned of once per connection, and the script waits
+ * {@link PING_REFUSED_WAIT_MS}. A page's mock has no pings: skipped.
+ */
 async function playPing(p: Playing, line: MessageLine, step: number): Promise<void> {
   if (p.client.mock) return;
   await roomToSend(p, line, step);
-  p.client.ping(Buffer.from(line.ping!, 'base64')).catch(() => undefined);
+  const ping = p.client.ping(Buffer.from(line.ping!, 'base64')).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  const refused = await Promise.race([ping, nextTurn().then(() => undefined)]);
+  if (refused === undefined || !p.client.isOpen) return;
+  if (!p.pingsRefused) p.settings.warn?.(`#${p.client.id} server ping lines skipped: ${refused.message}`);
+  p.pingsRefused = true;
+  await pause(PING_REFUSED_WAIT_MS, p.stop);
 }
 
 /** A client line: the client's next message, matched. */
@@ -145,7 +166,7 @@ async function playEnd(p: Playing, line: EndLine): Promise<void> {
     return;
   }
   await dueTime(p.clock, line, p.settings, p.stop);
-  if (line.event === 'close') client.close(line.code === 1005 ? undefined : line.code, line.reason);
+  if (line.event === 'close') closeForTranscript(client, line.code === 1005 ? undefined : line.code, line.reason);
   else if (line.event === 'drop') client.drop();
   else client.set({ resetAfter: 0 }); // the reset-after fault: an RST once the client has taken in what was sent
   await client.closed;
@@ -200,14 +221,28 @@ async function playOnce(p: Playing, script: RecordedConnection): Promise<boolean
   p.clock = { anchorNow: performance.now(), anchorT: 0, lastT: 0 };
   p.captures = {};
   p.played = 0;
+  p.roundEnd = new AbortController();
+  try {
+    return await playSteps(p, script);
+  } finally {
+    p.roundEnd.abort(); // the round's repeated lines stop with it
+  }
+}
+
+/** Plays the steps of one round; resolves true if the connection is still open at their end. */
+async function playSteps(p: Playing, script: RecordedConnection): Promise<boolean> {
   for (const [index, line] of script.steps.entries()) {
+    // Once the client has left, only its own lines play: each takes a message it sent before leaving, or mismatches
+    if (!p.client.isOpen && kindOf(line) !== 'expect') continue;
     try {
       await playStep(p, line, index + 1);
     } catch (error) {
-      if (error instanceof ReplayMismatchError) throw error;
-      throw new ReplayFailedError(p.client.id, index + 1, error instanceof Error ? error : new Error(String(error)));
+      const place = script.places?.[index];
+      if (error instanceof ReplayMismatchError)
+        throw new ReplayMismatchError(error.client, error.step, error.expected, error.came, place);
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw new ReplayFailedError(p.client.id, index + 1, cause, place);
     }
-    if (!p.client.isOpen) return false;
   }
   return p.client.isOpen;
 }
@@ -232,6 +267,8 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     stop: ended.signal,
     played: 0,
     mockSent: { lines: 0, bytes: 0 },
+    pingsRefused: false,
+    roundEnd: new AbortController(),
   };
   try {
     while (await playOnce(p, script)) {
@@ -245,10 +282,11 @@ export async function play(client: PlayedClient, script: RecordedConnection, set
     }
     if (settings.end === 'stay-open') await client.closed;
   } catch (error) {
-    if (error instanceof ReplayFailedError && client.isOpen) client.close(CLOSE_REPLAY_FAILED, 'replay failed');
+    if (error instanceof ReplayFailedError && client.isOpen)
+      closeForTranscript(client, CLOSE_REPLAY_FAILED, 'replay failed');
     if (!(error instanceof ReplayMismatchError)) throw error;
     if (error.came === CONNECTION_ENDED && p.inbox.endedByRule) return; // a rule's close or drop ended it
-    if (client.isOpen) client.close(CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
+    if (client.isOpen) closeForTranscript(client, CLOSE_REPLAY_MISMATCH, REPLAY_MISMATCH_REASON);
     else if (settings.end === 'loop' && rounds > 0 && error.came === CONNECTION_ENDED) return; // the way a loop ends
     throw error;
   }

@@ -1,4 +1,6 @@
 // A script's inbox: the client's messages read as they come (its rules answer first), a few kept unread, then paused.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BACKPRESSURE_HIGH_WATER } from '../core/constants';
 import type { ReceivedMessage } from '../core/client-types';
 import type { EchoRule } from '../core/rule-types';
 import type { RuleRunner } from '../rules/runner';
@@ -20,35 +22,73 @@ export interface Inbox {
   readonly endedByRule: boolean;
 }
 
-/** The messages read but not yet read by the script, their bytes, and whether the client was paused for them. */
+/** How often, in ms, a client paused for its rules' unwritten answers is checked for having taken them in. */
+const DRAIN_CHECK_MS = 5;
+
+/** Why reading from a client stops: the script has too much unread, or rules' answers wait unwritten. */
+type HoldReason = 'unread' | 'answers';
+
+/** Reading from a client, stopped while any reason holds it and resumed once none does. */
+class ReadGate {
+  private readonly reasons = new Set<HoldReason>();
+
+  constructor(private readonly client: PlayedClient) {}
+
+  /** Stops reading for `reason` (a client that cannot pause is left as it is). */
+  hold(reason: HoldReason): void {
+    if (this.reasons.size === 0) this.client.pause?.();
+    this.reasons.add(reason);
+  }
+
+  /** Ends `reason`'s hold; reading resumes once nothing holds it. */
+  release(reason: HoldReason): void {
+    if (!this.reasons.delete(reason) || this.reasons.size > 0) return;
+    if (this.client.isOpen) this.client.resume?.();
+  }
+
+  /** Whether `reason` holds reading. */
+  holds(reason: HoldReason): boolean {
+    return this.reasons.has(reason);
+  }
+
+  /** Whether over {@link BACKPRESSURE_HIGH_WATER} waits unwritten to a client that can be paused. */
+  answersWaiting(): boolean {
+    return this.client.pause !== undefined && this.client.bufferedAmount > BACKPRESSURE_HIGH_WATER;
+  }
+
+  /** Resolves once the client has taken in what waited (down to the high water), or has left. */
+  async written(): Promise<void> {
+    while (this.client.isOpen && this.answersWaiting()) await sleep(DRAIN_CHECK_MS);
+  }
+}
+
+/** The messages read but not yet read by the script and their bytes; past the bounds, reading stops. */
 class Unread {
   readonly messages: ReceivedMessage[] = [];
   private bytes = 0;
-  paused = false;
 
-  constructor(private readonly client: PlayedClient) {}
+  constructor(
+    private readonly client: PlayedClient,
+    private readonly gate: ReadGate,
+  ) {}
 
   /** Keeps a message; past the bounds, stops reading from the client (a mock, which cannot, is closed with 1008). */
   push(message: ReceivedMessage): void {
     this.messages.push(message);
     this.bytes += message.data.length;
-    if (!this.full() || this.paused) return;
+    if (!this.full() || this.gate.holds('unread')) return;
     if (this.client.pause === undefined) {
       if (this.messages.length > MOCK_UNREAD_MAX_MESSAGES) this.client.close(1008, 'too many messages unread');
       return;
     }
-    this.client.pause();
-    this.paused = true;
+    this.gate.hold('unread');
   }
 
   /** The oldest kept message; reading from the client resumes once the script has caught up below the bounds. */
   shift(): ReceivedMessage | undefined {
     const message = this.messages.shift();
     if (message !== undefined) this.bytes -= message.data.length;
-    if (this.paused && !this.full()) {
-      this.paused = false;
-      if (this.client.isOpen) this.client.resume?.();
-    }
+    if (!this.full()) this.gate.release('unread');
     return message;
   }
 
@@ -61,10 +101,13 @@ class Unread {
 /**
  * The inbox of a connection: every message is read as it comes and tried against the script's rules first (so a
  * heartbeat is answered while the script waits for its time); one no rule takes waits for the script, bounded.
+ * Reading stops while the script has too much unread, and while over 1 MiB of answers waits for a client that does
+ * not read (a script waiting for a message then waits with it: the client must read to go on, as with echoes).
  */
 export function inboxFor(client: PlayedClient, rules: readonly EchoRule[] | undefined): Inbox {
   const runner: RuleRunner | undefined = rules?.length ? runnerFor(rules) : undefined;
-  const unread = new Unread(client);
+  const gate = new ReadGate(client);
+  const unread = new Unread(client, gate);
   let waiter: ((message: ReceivedMessage | undefined) => void) | undefined;
   let ended = false;
   let endedByRule = false;
@@ -73,13 +116,28 @@ export function inboxFor(client: PlayedClient, rules: readonly EchoRule[] | unde
     waiter = undefined;
     waiting?.(message);
   };
-  const take = (message: ReceivedMessage): void => {
-    if (!client.isOpen) return;
-    const taken = runner === undefined ? 'no' : answered(client, runner, message);
+  const held: ReceivedMessage[] = []; // read while answers waited unwritten: bounded by what was read before the pause
+  const answer = (message: ReceivedMessage): void => {
+    // a message that came before the client left is kept for the script; rules answer only an open connection
+    const taken = runner === undefined || !client.isOpen ? 'no' : answered(client, runner, message);
     endedByRule ||= taken === 'ended';
+    if (taken === 'yes' && !gate.holds('answers') && gate.answersWaiting()) void catchUp();
     if (taken !== 'no') return;
     if (waiter) hand(message);
     else unread.push(message);
+  };
+  const catchUp = async (): Promise<void> => {
+    gate.hold('answers'); // a client that does not read its answers is not read either (the echoes' 1 MiB bound)
+    do {
+      await gate.written();
+      while (client.isOpen && held.length > 0 && !gate.answersWaiting()) answer(held.shift()!);
+    } while (client.isOpen && held.length > 0);
+    held.length = 0;
+    gate.release('answers');
+  };
+  const take = (message: ReceivedMessage): void => {
+    if (gate.holds('answers')) held.push(message);
+    else answer(message);
   };
   void (async () => {
     try {

@@ -1,5 +1,6 @@
 // Rules that answer at any point while a connection plays its script (heartbeats): one `--rules FILE` rule per line.
 import { DEFAULT_MAX_PAYLOAD } from '../core/constants';
+import { closestName } from '../core/suggest';
 import type { ReceivedMessage } from '../core/client-types';
 import type { EchoRule } from '../core/rule-types';
 import { compileRules, type CompiledRules } from '../rules/compile';
@@ -11,12 +12,22 @@ import type { PlayedClient } from './player';
 /** Largest message a script's rule may answer with. */
 const MAX_ANSWER_BYTES = DEFAULT_MAX_PAYLOAD;
 
+/** The keys a script's rule may have: a `--rules FILE` rule's, but `echo` (a replay echoes nothing). */
+const RULE_KEYS: readonly string[] = ['when', 'match', 'flags', 'reply', 'send', 'close', 'drop', 'times'];
+const RULE_KEYS_SHOWN = 'when or match (and flags), reply, send, close, drop, times';
+
 /** A line's `rule` checked and made the API's rule; throws an Error saying what is wrong. */
 export function scriptRuleOf(written: unknown): EchoRule {
   if (isPlainObject(written) && 'echo' in written)
     throw new Error(
       '"echo" has no place in a script\'s rule: a replay echoes nothing (give reply, send, close or drop)',
     );
+  const unknown = isPlainObject(written) ? Object.keys(written).find((key) => !RULE_KEYS.includes(key)) : undefined;
+  if (unknown !== undefined) {
+    const near = closestName(unknown, RULE_KEYS);
+    const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
+    throw new Error(`unknown key ${JSON.stringify(unknown)}${hint}; a script's rule has ${RULE_KEYS_SHOWN}`);
+  }
   const rule = apiRule(written);
   try {
     compileRules([rule]);

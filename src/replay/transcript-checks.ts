@@ -1,6 +1,8 @@
 // The checks of a transcript's lines when the file is read: each returns what is wrong with a line, or undefined.
 import { PLAIN_BEHAVIOUR } from '../behaviour/behaviour';
 import { behaviourAfterSet } from '../behaviour/settings';
+import { MAX_SEND_FRAMES } from '../fixture/outgoing';
+import { closestName } from '../core/suggest';
 import { nestedRepeatFault } from '../rules/regexp-safety';
 import { ignoreFault } from './json-pointers';
 import { scriptRuleOf } from './script-rules';
@@ -13,6 +15,9 @@ export const LINE_MATCHES: readonly LineMatch[] = ['exact', 'json-subset', 'rege
 const BODIES = ['text', 'binary', 'json', 'ping', 'pong'] as const;
 /** Largest payload of a ping or pong (a control frame, RFC 6455 §5.5). */
 const CONTROL_PAYLOAD_MAX = 125;
+
+/** The shortest `every` of a server line, in ms: a repeated line cannot flood a client faster. */
+export const MIN_EVERY_MS = 10;
 
 /** Deepest nesting of arrays and objects a line's JSON may have: matching and filling it recurse once per level. */
 export const MAX_JSON_DEPTH = 100;
@@ -66,7 +71,8 @@ function scriptFieldsFault(line: { wait?: unknown; set?: unknown }): string | un
   try {
     behaviourAfterSet(PLAIN_BEHAVIOUR, line.set as Record<string, unknown>);
   } catch (error) {
-    return `"set": ${(error as Error).message.replace(/^set\(\): /, '')}`;
+    // a replay counts server lines where an echo server counts echoes
+    return `"set": ${(error as Error).message.replace(/^set\(\): /, '').replace(/\becho(es)?\b/g, (_echo, es?: string) => (es ? 'server lines' : 'server line'))}`;
   }
   return undefined;
 }
@@ -76,22 +82,28 @@ function payloadBytes(line: MessageLine): number {
   return line.binary !== undefined ? Buffer.from(line.binary, 'base64').length : Buffer.byteLength(line.text ?? '');
 }
 
-/** Checks `frames`: positive whole numbers adding up to the payload, on text or binary lines. */
+/** Checks `frames`: whole numbers adding up to the payload, on text or binary lines; a server line's at most 65,536. */
 function framesFault(line: MessageLine): string | undefined {
   if (line.frames === undefined) return undefined;
   if (line.text === undefined && line.binary === undefined) return '"frames" goes with "text" or "binary"';
   if (!Array.isArray(line.frames) || !line.frames.every((n) => Number.isInteger(n) && n >= 0) || !line.frames.length)
     return '"frames" must be an array of whole numbers, each the payload bytes of one frame';
+  if (line.from === 's' && line.frames.length > MAX_SEND_FRAMES)
+    return `"frames" lists ${line.frames.length} frames; a server line is sent in at most ${MAX_SEND_FRAMES}`;
   const sum = line.frames.reduce((a, b) => a + b, 0);
   const bytes = payloadBytes(line);
   return sum === bytes ? undefined : `"frames" add up to ${sum} bytes, but the payload is ${bytes}`;
 }
 
+/** Base64 as Node reads it without dropping anything: groups of 4, the last maybe 2 or 3 (padded or not). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
 /** Checks a ping or pong line's payload. */
 function controlFault(line: MessageLine): string | undefined {
   const field = line.ping !== undefined ? 'ping' : 'pong';
   const value = line[field];
-  if (typeof value !== 'string') return `"${field}" must be its payload as base64 ("" for none)`;
+  if (typeof value !== 'string' || !BASE64.test(value))
+    return `"${field}" must be its payload as base64 ("" for none), got ${JSON.stringify(value)}`;
   if (Buffer.from(value, 'base64').length > CONTROL_PAYLOAD_MAX)
     return `"${field}" payload must be at most ${CONTROL_PAYLOAD_MAX} bytes`;
   if (line.match !== undefined || line.frames !== undefined || line.ignore !== undefined)
@@ -122,7 +134,8 @@ function bodyFault(line: MessageLine): string | undefined {
   if (bodies.length !== 1) return 'a message has exactly one of "text", "binary", "json", "ping", "pong"';
   if (line.ping !== undefined || line.pong !== undefined) return controlFault(line);
   if (line.text !== undefined && typeof line.text !== 'string') return '"text" must be a string';
-  if (line.binary !== undefined && typeof line.binary !== 'string') return '"binary" must be base64 text';
+  if (line.binary !== undefined && (typeof line.binary !== 'string' || !BASE64.test(line.binary)))
+    return `"binary" must be base64 (A-Z, a-z, 0-9, + and /, = at the end), got ${JSON.stringify(line.binary)}`;
   if (line.match === 'regexp' && typeof line.text !== 'string') return '"match": "regexp" needs "text" (the pattern)';
   return framesFault(line) ?? ignoreFieldFault(line) ?? patternFault(line);
 }
@@ -137,7 +150,17 @@ function messageFault(line: MessageLine): string | undefined {
   if (line.wait === undefined && line.t === undefined) return '"t" must be a number of ms, 0 or more (or give "wait")';
   if (line.match !== undefined && !LINE_MATCHES.includes(line.match))
     return `"match" must be one of ${LINE_MATCHES.join(', ')}, got ${JSON.stringify(line.match)}`;
-  return bodyFault(line) ?? scriptFieldsFault(line);
+  return bodyFault(line) ?? everyFault(line) ?? scriptFieldsFault(line);
+}
+
+/** Checks `every`: a number of ms, at least {@link MIN_EVERY_MS}, on a server line that sends a message. */
+function everyFault(line: MessageLine): string | undefined {
+  if (line.every === undefined) return undefined;
+  if (line.from !== 's' || line.ping !== undefined || line.pong !== undefined)
+    return '"every" goes on server lines that send a message ("text", "binary" or "json")';
+  if (!(typeof line.every === 'number' && Number.isFinite(line.every) && line.every >= MIN_EVERY_MS))
+    return `"every" must be a number of ms, at least ${MIN_EVERY_MS}, got ${shown(line.every)}`;
+  return undefined;
 }
 
 /** Checks an ending line. */
@@ -173,12 +196,44 @@ function ruleFault(line: { c: unknown; rule: unknown }): string | undefined {
   return undefined;
 }
 
+/** The fields each kind of line may have, as a table: any other is refused (a misspelt one would be ignored). */
+const LINE_FIELDS = {
+  'a message line': [
+    'c',
+    'from',
+    't',
+    'text',
+    'binary',
+    'json',
+    'ping',
+    'pong',
+    'frames',
+    'match',
+    'ignore',
+    'wait',
+    'set',
+    'every',
+  ],
+  'an ending line': ['c', 'event', 'by', 't', 'code', 'reason', 'wait', 'set'],
+  'a rule line': ['c', 'rule'],
+} as const;
+
+/** Names a field `line` (of the kind) may not have, with the closest valid one and the list of them. */
+function unknownFieldFault(line: object, kind: keyof typeof LINE_FIELDS): string | undefined {
+  const fields: readonly string[] = LINE_FIELDS[kind];
+  const unknown = Object.keys(line).find((key) => !fields.includes(key));
+  if (unknown === undefined) return undefined;
+  const near = closestName(unknown, fields);
+  const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
+  return `unknown field ${JSON.stringify(unknown)}${hint}; ${kind} has: ${fields.join(', ')}`;
+}
+
 /** Checks one line after the header; returns what is wrong, or undefined. */
 export function lineFault(line: TranscriptLine): string | undefined {
-  if ('rule' in line) return ruleFault(line);
+  if ('rule' in line) return unknownFieldFault(line, 'a rule line') ?? ruleFault(line);
   if (!Number.isInteger(line.c) || (line.c as number) < 1)
     return '"c" (the connection number) must be a whole number, 1 or more';
-  if ('from' in line) return messageFault(line);
+  if ('from' in line) return unknownFieldFault(line, 'a message line') ?? messageFault(line);
   if (!('event' in line)) {
     const extra = Object.keys(line).find((key) => !['c', 'wait', 'set'].includes(key));
     if (extra !== undefined || (line.wait === undefined && line.set === undefined))
@@ -188,5 +243,5 @@ export function lineFault(line: TranscriptLine): string | undefined {
   if (line.event === 'open') return typeof line.path === 'string' ? undefined : 'an open line needs "path"';
   if (line.event !== 'close' && line.event !== 'drop' && line.event !== 'reset')
     return `"event" must be open, close, drop or reset, or the line a message with "from"`;
-  return endFault(line);
+  return unknownFieldFault(line, 'an ending line') ?? endFault(line);
 }

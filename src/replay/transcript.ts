@@ -1,6 +1,7 @@
 // The transcript file: its line shapes (JSON Lines, docs/transcripts.md), reading one back with clear errors.
 import { EchoServerError } from '../core/errors';
 import type { EchoRule } from '../core/rule-types';
+import { CaptureNames } from './capture-names';
 import { lineFault } from './transcript-checks';
 import { scriptRuleOf } from './script-rules';
 
@@ -61,6 +62,8 @@ export interface MessageLine extends ScriptFields {
   pong?: string;
   /** A fragmented message: the payload bytes of each frame as the sender framed it (absent: one frame). */
   frames?: number[];
+  /** Hand-written, server lines: sent again every this many ms (at least 10) until the script ends. */
+  every?: number;
   /** Hand-written, client lines matched as JSON: RFC 6901 pointers left out of the comparison on both sides. */
   ignore?: string[];
 }
@@ -97,6 +100,8 @@ export type ScriptStep = MessageLine | EndLine | PauseLine;
 export interface RecordedConnection {
   open: OpenLine;
   steps: ScriptStep[];
+  /** Where each step is written, as a mismatch names it (`feed.jsonl:7`, `capture.har: entry 3, message 2`). */
+  places?: string[];
   /** Its rules and those for every connection (`"c": "*"`), in file order, as the `rules` option takes them. */
   rules?: EchoRule[];
 }
@@ -124,17 +129,19 @@ function parseLine(file: string, number: number, text: string): unknown {
 function addLine(
   byNumber: Map<number, RecordedConnection>,
   line: ScriptStep | OpenLine,
+  place: string,
   where: () => EchoServerError,
 ): void {
   if ('event' in line && line.event === 'open') {
     if (byNumber.has(line.c)) throw where();
     const defaults = { protocol: '', extensions: '', headers: {}, at: '' };
-    byNumber.set(line.c, { open: { ...defaults, ...line } as OpenLine, steps: [] });
+    byNumber.set(line.c, { open: { ...defaults, ...line } as OpenLine, steps: [], places: [] });
     return;
   }
   const connection = byNumber.get(line.c);
   if (!connection) throw where();
   connection.steps.push(line);
+  connection.places?.push(place);
 }
 
 /** Gives each connection its rules and those for every connection, in file order. */
@@ -158,18 +165,26 @@ function giveRules(
 export function parseTranscript(text: string, file = 'transcript'): Transcript {
   const lines = text.split('\n');
   const header = parseLine(file, 1, lines[0] ?? '') as TranscriptHeader;
+  if (header?.['ws-echo'] === 'transcript' && typeof header.version === 'number' && header.version !== 1)
+    throw bad(file, 1, `version ${header.version} is not known; this ws-echo reads transcripts of version 1`);
   if (header?.['ws-echo'] !== 'transcript' || header.version !== 1)
     throw bad(file, 1, 'the first line must be {"ws-echo":"transcript","version":1,...}');
   const byNumber = new Map<number, RecordedConnection>();
   const rules: { c: number | '*'; rule: EchoRule; number: number }[] = [];
+  const captures = new CaptureNames();
   lines.slice(1).forEach((raw, index) => {
     const number = index + 2;
     if (raw.trim() === '') return;
     const line = parseLine(file, number, raw) as TranscriptLine;
-    const fault = typeof line === 'object' && line !== null ? lineFault(line) : 'each line is a JSON object';
+    const fault =
+      typeof line === 'object' && line !== null
+        ? (lineFault(line) ?? captures.fault(line))
+        : 'each line is a JSON object';
     if (fault) throw bad(file, number, fault);
     if ('rule' in line) return void rules.push({ c: line.c, rule: scriptRuleOf(line.rule), number });
-    addLine(byNumber, line, () => bad(file, number, `connection ${line.c}: an open line must come first, and once`));
+    addLine(byNumber, line, `${file}:${number}`, () =>
+      bad(file, number, `connection ${line.c}: an open line must come first, and once`),
+    );
   });
   if (byNumber.size === 0) throw bad(file, lines.length, 'no connection in the transcript');
   giveRules(byNumber, rules, (number, c) => bad(file, number, `a rule for connection ${c}, which has no open line`));

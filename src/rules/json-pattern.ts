@@ -11,9 +11,14 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
   !Array.isArray(value) &&
   (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
+/** Keeps a capture as `captures`' own key (one named `__proto__` is a capture, not the object's prototype). */
+export function keepCapture(captures: RuleCaptures, name: string, value: unknown): void {
+  Object.defineProperty(captures, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Named groups of a RegExp leaf into `captures`. */
 function captureGroups(match: RegExpExecArray, captures: RuleCaptures): void {
-  if (match.groups) for (const [name, text] of Object.entries(match.groups)) captures[name] = text;
+  if (match.groups) for (const [name, text] of Object.entries(match.groups)) keepCapture(captures, name, text);
 }
 
 /** Whether `value` matches `pattern` (see {@link JsonPattern}); what the pattern captures goes into `captures`. */
@@ -22,7 +27,7 @@ export function matchJson(pattern: JsonPattern, value: unknown, captures: RuleCa
     const name = wholeReference(pattern);
     if (name === undefined) return value === pattern.replace(/^\$\$/, '$');
     if (value === undefined) return false;
-    captures[name] = value;
+    keepCapture(captures, name, value);
     return true;
   }
   if (pattern instanceof RegExp) {

@@ -95,9 +95,8 @@ export function fillJson(value: unknown, captures: CaptureTexts): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => fillJson(item, captures));
   if (typeof value === 'object' && value !== null) {
-    const filled: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) filled[key] = fillJson(item, captures);
-    return filled;
+    // fromEntries defines each key as its own: a key `__proto__` stays a key, not the object's prototype
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillJson(item, captures)]));
   }
   return value;
 }

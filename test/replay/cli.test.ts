@@ -36,6 +36,10 @@ describe('ws-echo record and ws-echo replay', () => {
     expect(header).toContain('"ws-echo":"transcript","version":1');
     expect(JSON.parse(open).headers).toMatchObject({ 'x-trace': '[redacted]', authorization: '[redacted]' });
 
+    const strayLine =
+      readFileSync(feed, 'utf8')
+        .split('\n')
+        .findIndex((line) => line.includes('"from":"c"')) + 1;
     const replay = startCli(['replay', feed, '--port', '0', '--replay-speed', 'max']);
     try {
       const [, url] = await replay.waitFor(/listening on (ws:\/\/\S+)/);
@@ -52,7 +56,7 @@ describe('ws-echo record and ws-echo replay', () => {
       await stop(replay);
     }
     expect(replay.stderr()).toContain(
-      'warning: #2 replay mismatch at step 1:\n' +
+      `warning: #2 replay mismatch at ${feed}:${strayLine} (step 1):\n` +
         '  expected: text "{\\"op\\":\\"hello\\",\\"id\\":7}" (match: exact)\n' +
         '  came:     text "hi"\n',
     );

@@ -53,7 +53,7 @@ describe('a hand-edited transcript', () => {
       const error = await replay.outcome(1).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(ReplayMismatchError);
       expect((error as ReplayMismatchError).message).toBe(
-        '#1 replay mismatch at step 1:\n' +
+        `#1 replay mismatch at ${transcript}:3 (step 1):\n` +
           '  expected: text "{\\"op\\":\\"hello\\",\\"id\\":1}" (match: exact)\n' +
           '  came:     text "{\\"op\\":\\"hello\\",\\"id\\":2}"',
       );

@@ -62,6 +62,41 @@ const SCRIPT_LINES: [string, string, RegExp][] = [
     JSON.stringify({ c: 1, event: 'close', by: 's', t: 0, code: 4000, reason: 'r'.repeat(124) }),
     /:3: "reason" must be at most 123 bytes/,
   ],
+  [
+    'a server line in more frames than send() takes',
+    JSON.stringify({ c: 1, from: 's', t: 0, text: 'a'.repeat(65537), frames: Array(65537).fill(1) }),
+    /:3: "frames" lists 65537 frames; a server line is sent in at most 65536/,
+  ],
+  [
+    'a "set" count that is not whole, in server lines',
+    JSON.stringify({ c: 1, from: 's', t: 0, text: 'a', set: { closeAfter: -1 } }),
+    /:3: "set": closeAfter must be a whole number of at least 0 server lines, got -1/,
+  ],
+  [
+    'binary that is not base64',
+    JSON.stringify({ c: 1, from: 's', t: 0, binary: 'AQI#' }),
+    /:3: "binary" must be base64 .*got "AQI#"/,
+  ],
+  [
+    'a ping payload that is not base64',
+    JSON.stringify({ c: 1, from: 's', t: 0, ping: 'a b' }),
+    /:3: "ping" must be its payload as base64 \("" for none\), got "a b"/,
+  ],
+  [
+    'a misspelt field on a message line',
+    JSON.stringify({ c: 1, from: 'c', t: 0, macth: 'json-subset', json: {} }),
+    /:3: unknown field "macth" \(did you mean "match"\?\); a message line has: c, from, t, .*match, ignore, wait, set/,
+  ],
+  [
+    'a misspelt field on an ending line',
+    JSON.stringify({ c: 1, event: 'close', by: 's', t: 0, cdoe: 1000 }),
+    /:3: unknown field "cdoe" \(did you mean "code"\?\); an ending line has: c, event, by, t, code, reason, wait, set/,
+  ],
+  [
+    'an unknown field on a rule line',
+    JSON.stringify({ c: '*', rule: { match: 'a', reply: 'b' }, times: 2 }),
+    /:3: unknown field "times"; a rule line has: c, rule/,
+  ],
 ];
 
 describe('a replay refuses at start', () => {

@@ -127,11 +127,12 @@ describe('routeFromTranscript', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const routed = await routeFromTranscript(page, transcriptFile(), { url: '**/feed', speed: 'max' });
+      const file = transcriptFile();
+      const routed = await routeFromTranscript(page, file, { url: '**/feed', speed: 'max' });
       const seen = await inPage(page, 'ws://127.0.0.1:9/feed', 'goodbye');
       expect(seen).toEqual(['close:4400 replay mismatch']);
       await expect(routed.outcome(1)).rejects.toThrow(
-        '#1 replay mismatch at step 1:\n  expected: JSON {"op":"hello","id":"$id"} (match: json-subset)\n' +
+        `#1 replay mismatch at ${file}:3 (step 1):\n  expected: JSON {"op":"hello","id":"$id"} (match: json-subset)\n` +
           '  came:     text "goodbye"',
       );
     } finally {
