@@ -57,7 +57,7 @@ test: build typecheck lint binary test-tools
 # A fresh Debian machine gets whichever is missing from its packages.
 TEST_TOOLS := openssl:openssl curl:curl script:bsdutils chromium:chromium cc:gcc
 # Python modules of Debian's python3 (not a python3 earlier in PATH): the independent RFC 8441 client (test/h2/) and
-# the upstream server that record/replay tests record (test/replay/).
+# the upstream server that record/replay tests record (test/record/, test/replay/).
 TEST_PY_MODULES := h2:python3-h2 wsproto:python3-wsproto websockets:python3-websockets
 test-tools:
 	@missing=""; for pair in $(TEST_TOOLS); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \

@@ -44,8 +44,8 @@ export type {
 } from './core/rule-types';
 export { BEHAVIOUR_PARAMETERS } from './behaviour/parameters';
 export type { BehaviourParameter, ParameterKind } from './behaviour/parameters';
-export { startRecorder } from './replay/recorder';
-export type { Recorder, RecorderOptions, RecorderStats, TargetTlsOptions } from './replay/recorder';
+export { startRecorder } from './record/recorder';
+export type { Recorder, RecorderOptions, RecorderStats, TargetTlsOptions } from './record/recorder';
 export { startReplay } from './replay/replay-server';
 export type { ReplayOptions, ReplayServer } from './replay/replay-server';
 export { CLOSE_REPLAY_MISMATCH, ReplayMismatchError } from './replay/player';

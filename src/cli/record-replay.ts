@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger';
 import { createLogger } from '../log/logger';
 import { previewOf } from '../log/log-format';
 import type { MessageEvent } from '../core/log-events';
-import { startRecorderLogging } from '../replay/recorder';
+import { startRecorderLogging } from '../record/recorder';
 import { ReplayFailedError } from '../replay/player';
 import {
   playEveryConnection,

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import { readBoundedFile } from '../core/bounded-file';
 import { EchoServerError } from '../core/errors';
-import type { TargetTlsOptions } from '../replay/upstream-request';
+import type { TargetTlsOptions } from '../record/upstream-request';
 import { MAX_TLS_FILE_BYTES } from './tls-files';
 
 /** The flags, as commander options (their values come back as targetCa, targetCert, ...). */

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { startEchoServer, startRecorder } from '../../src';
 import { useTestCert } from '../helpers/tls-cert';
 import { openTcp } from '../helpers/wire/raw-http';
-import { scratchFile } from '../replay/conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 const testCert = useTestCert();
 

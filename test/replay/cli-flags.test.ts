@@ -2,7 +2,7 @@
 // and replay's --speed is taken as --replay-speed.
 import { writeFileSync } from 'node:fs';
 import { runCliToEnd, startCli } from '../helpers/processes/cli';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 describe('ws-echo record with a misspelled flag', () => {
   it('says the flag is unknown and suggests the right one, before any required option', async () => {

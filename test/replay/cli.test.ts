@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { runCliToEnd, startCli, type CliChild } from '../helpers/processes/cli';
-import { runClient, scratchFile, startUpstream } from './conversation';
+import { runClient, scratchFile, startUpstream } from '../helpers/upstream/conversation';
 
 /** Stops a CLI child with SIGTERM and resolves with its exit code. */
 async function stop(cli: CliChild): Promise<number | null> {

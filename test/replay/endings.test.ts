@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startEchoServer, startRecorder, startReplay } from '../../src';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** What a client saw: the messages, the close code, and whether its TCP socket was reset. */
 interface Ending {

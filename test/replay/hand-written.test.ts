@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { CLOSE_REPLAY_MISMATCH, ReplayMismatchError, startReplay } from '../../src';
-import { runClient, scratchFile } from './conversation';
+import { runClient, scratchFile } from '../helpers/upstream/conversation';
 
 /** A transcript file from its lines (the header first). */
 function transcriptOf(...lines: object[]): string {

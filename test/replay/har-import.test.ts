@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { startEchoServer, startReplay } from '../../src';
 import { isHar, transcriptOfHar } from '../../src/replay/har';
 import { launchBrowser } from '../helpers/processes/browser';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 let browser: Browser;
 beforeAll(async () => {

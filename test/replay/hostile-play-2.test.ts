@@ -9,7 +9,7 @@ import { playEveryConnection, readTranscript } from '../../src/replay/replay-ser
 import { waitUntil } from '../helpers/probe';
 import { Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 import { loggingClient, OPEN, scriptFile } from './scripts';
 
 const REPLY_BYTES = 200 * 1024;

@@ -4,7 +4,7 @@ import { closeSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { EchoServerError } from '../../src/core/errors';
 import { MAX_TRANSCRIPT_BYTES, readTranscript } from '../../src/replay/replay-server';
 import { runCliToEnd } from '../helpers/processes/cli';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 import { OPEN, scriptFile } from './scripts';
 
 /** The message readTranscript() refuses `file` with (an exit-2 error), or a failure of the test. */

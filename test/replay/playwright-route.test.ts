@@ -7,7 +7,7 @@ import { startReplay } from '../../src';
 import { ROUTE_MESSAGES_KEPT } from '../../src/replay/route-client';
 import { routeFromTranscript } from '../../src/runners/playwright';
 import { launchBrowser } from '../helpers/processes/browser';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 let browser: Browser;
 beforeAll(async () => {

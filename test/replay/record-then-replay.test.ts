@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { startRecorder, startReplay } from '../../src';
-import { runClient, scratchFile, startUpstream, type Seen } from './conversation';
+import { runClient, scratchFile, startUpstream, type Seen } from '../helpers/upstream/conversation';
 
 /** What a client saw, without the times: the frames, their opcodes, the subprotocol, the close. */
 const withoutTimes = (seen: Seen) => ({

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startCli } from '../helpers/processes/cli';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 const FEED = [
   { 'ws-echo': 'transcript', version: 1 },

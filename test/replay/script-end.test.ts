@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startReplay, type ReplayEnd } from '../../src';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** A script: the server says 'a', waits for any message, says 'b', then closes with 4003. */
 function script(): string {

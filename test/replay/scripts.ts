@@ -1,7 +1,7 @@
 // Shared by the script tests: a hand-written transcript from its lines, and a ws client that logs what it sees.
 import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** The header every script starts with. */
 const HEADER = { 'ws-echo': 'transcript', version: 1, recorded: '2026-12-06T00:00:00.000Z', target: 'ws://x/' };

@@ -8,7 +8,7 @@ import { waitUntil } from '../helpers/probe';
 import { buildFrame, FrameParser, fragments, Opcode, type Frame } from '../helpers/wire/frames';
 import { acceptFor } from '../helpers/wire/raw-http';
 import { openRawClient } from '../helpers/wire/raw-client';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** A target written on raw TCP: answers the upgrade, then keeps every frame it gets; `socket` sends raw bytes. */
 interface RawTarget {

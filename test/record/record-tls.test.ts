@@ -8,7 +8,7 @@ import { LogSink } from '../helpers/log-sink';
 import { stopChild } from '../helpers/probe';
 import { runCliToEnd, startCli } from '../helpers/processes/cli';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
-import { runClient, scratchFile, startUpstream } from './conversation';
+import { runClient, scratchFile, startUpstream } from '../helpers/upstream/conversation';
 
 /** The status and body a client's upgrade got instead of a 101. */
 function refusal(url: string): Promise<{ status: number; body: string }> {

@@ -1,5 +1,5 @@
 // How a recorded pair ended, as the recorder logs it: its ending line (or the recorder's stop) and what passed.
-import type { EndLine } from './transcript';
+import type { EndLine } from '../replay/transcript';
 
 /** How a recorded connection ended (`stopped` by the recorder: no ending line written), and what passed each way. */
 export interface PairEnd {

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startRecorder } from '../../src';
 import { runCliToEnd, startCli } from '../helpers/processes/cli';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 const KEPT = '{"ws-echo":"transcript","version":1}\n{"c":1,"from":"c","t":0,"text":"hi"}\n';
 

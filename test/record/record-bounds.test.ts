@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startRecorder } from '../../src';
 import { waitUntil } from '../helpers/probe';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 const MESSAGE = Buffer.alloc(64 * 1024, 7);
 /** What the flooding target would send in all: far more than the proxy may hold. */

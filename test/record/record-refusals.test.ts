@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { startEchoServer, startRecorder } from '../../src';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** The HTTP status a client's upgrade got instead of a 101. */
 function refusedWith(url: string): Promise<number> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ROOT } from '../helpers/processes/cli';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** Round trips recorded (each a message from the client and its echo from the target): 2 lines each. */
 const ROUND_TRIPS = 200_000;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startRecorder } from '../../src';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 import { LogSink } from '../helpers/log-sink';
 
 describe('a recording of a target with a query and a password', () => {

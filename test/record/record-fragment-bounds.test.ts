@@ -5,7 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { startRecorder } from '../../src';
 import { sleep } from '../helpers/probe';
 import { buildFrame, Opcode } from '../helpers/wire/frames';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** Continuation frames (all empty) after the first byte of each message. */
 const EMPTY_FRAMES = 2000;

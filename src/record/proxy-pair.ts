@@ -6,7 +6,7 @@ import { QUEUED_SEND_OVERHEAD } from '../connection/backpressure';
 import { resetSocket, whenAcknowledged } from '../connection/faults/reset';
 import { BACKPRESSURE_HIGH_WATER, DROP_LINGER_MS } from '../core/constants';
 import { watchDataFrames } from '../internals/ws-frames';
-import type { EndLine, MessageLine } from './transcript';
+import type { EndLine, MessageLine } from '../replay/transcript';
 import type { TranscriptFile } from './transcript-file';
 import { pairEnd, type PairEnd } from './pair-end';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startRecorder } from '../../src';
 import { runCliToEnd, startCli } from '../helpers/processes/cli';
 import { makeTestCert, type TestCert } from '../helpers/tls-cert';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 let cert: TestCert;
 beforeAll(() => (cert = makeTestCert()));

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { startEchoServer, startRecorder, startReplay } from '../../src';
 import { LogSink } from '../helpers/log-sink';
 import { sleep } from '../helpers/probe';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** Opens `url`, sends 'one' and resolves once its echo came back, with the open client. */
 async function oneRoundTrip(url: string): Promise<WebSocket> {

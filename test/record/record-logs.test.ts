@@ -4,7 +4,7 @@ import { startRecorder } from '../../src';
 import { stopChild, waitUntil } from '../helpers/probe';
 import { startCli } from '../helpers/processes/cli';
 import { jsonLines } from '../helpers/processes/json-cli';
-import { runClient, scratchFile, startUpstream } from './conversation';
+import { runClient, scratchFile, startUpstream } from '../helpers/upstream/conversation';
 
 /** What the client of conversation.ts sends (a hello and 2 bytes) and upstream.py answers (4 messages). */
 const HELLO = JSON.stringify({ op: 'hello', id: 7 });

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BIN, runCliToEnd, startCli } from '../helpers/processes/cli';
 import { rawUpgrade } from '../helpers/wire/raw-http';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** The file size limit the recorder runs under (ulimit -f, in KiB): past it every write fails with EFBIG. */
 const FILE_LIMIT_KIB = 64;

@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startRecorder, type Recorder } from '../../src';
 import { rawUpgrade } from '../helpers/wire/raw-http';
-import { scratchFile } from './conversation';
+import { scratchFile } from '../helpers/upstream/conversation';
 
 /** An echoing target counting the upgrades it took, and the paths it saw. */
 async function countingTarget(): Promise<{ url: string; paths: string[]; close: () => void }> {

@@ -7,7 +7,7 @@ import { startRecorder } from '../../src';
 import { buildFrame, Opcode } from '../helpers/wire/frames';
 import { openRawClient } from '../helpers/wire/raw-client';
 import { flood } from '../helpers/wire/raw-client';
-import { scratchFile, startUpstream } from './conversation';
+import { scratchFile, startUpstream } from '../helpers/upstream/conversation';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
