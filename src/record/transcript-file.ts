@@ -89,7 +89,8 @@ export class TranscriptFile {
 
   private readonly writePending = (): void => {
     this.scheduled = false;
-    if (this.pending === '' || this.stream.destroyed) return;
+    // After close() nothing more goes to the stream: a write after its end would be reported as a failed transcript.
+    if (this.pending === '' || this.stream.destroyed || this.stream.writableEnded) return;
     const text = this.pending;
     const lines = this.pendingLines;
     this.pending = '';
