@@ -1,18 +1,10 @@
 // How a recorded pair ended, as the recorder logs it: its ending line (or the recorder's stop) and what passed.
+import type { RecordEndEvent } from '../core/log-events';
 import type { EndLine } from '../replay/transcript';
 
-/** How a recorded connection ended (`stopped` by the recorder: no ending line written), and what passed each way. */
-export interface PairEnd {
-  how: 'close' | 'drop' | 'reset' | 'stopped';
-  by: 'client' | 'server' | 'recorder';
-  code?: number;
-  reason?: string;
-  durationMs: number;
-  messagesFromClient: number;
-  messagesFromServer: number;
-  bytesFromClient: number;
-  bytesFromServer: number;
-}
+/** How a recorded connection ended (`stopped` by the recorder: no ending line written), and what passed each way: the
+ * `record-end` log event's fields. */
+export type PairEnd = Omit<RecordEndEvent, 'event' | 'id'>;
 
 /** What one side of a pair sent. */
 interface Tally {

@@ -20,14 +20,7 @@ export interface RecorderStats {
 }
 
 /** The counters a recorder keeps (what {@link RecorderStats} reads besides the open pairs and the file). */
-export interface RecorderTotals {
-  connectionsTotal: number;
-  refused: number;
-  messagesFromClient: number;
-  messagesFromServer: number;
-  bytesFromClient: number;
-  bytesFromServer: number;
-}
+export type RecorderTotals = Omit<RecorderStats, 'connections' | 'linesWritten' | 'linesWaiting'>;
 
 /** Counters at zero. */
 export function newRecorderTotals(): RecorderTotals {
