@@ -50,7 +50,8 @@ export function closeSilentConnections(server: Server, ms: number, secure: boole
     waiting.delete(req.socket);
   };
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
-    const timer = setTimeout(() => socket.bytesRead === 0 && socket.destroy(), ms);
+    // A little before `ms`: Node's own check (every connectionsCheckingInterval) may answer 408 to it from `ms` on.
+    const timer = setTimeout(() => socket.bytesRead === 0 && socket.destroy(), ms - Math.min(100, ms / 10));
     waiting.set(socket, timer);
     socket.once('close', () => clearTimeout(timer));
   });
